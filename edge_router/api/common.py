@@ -1,0 +1,67 @@
+"""Helpers shared by the HTTP front doors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+
+from ..errors import BadRequest, PayloadTooLarge, RouterError
+from ..schemas import parse_json_body
+
+log = logging.getLogger("edge_router.api")
+
+
+async def read_json(request: Request, limit: int) -> dict[str, Any]:
+    """Read a JSON object body of at most ``limit`` bytes (413 past it)."""
+    ctype = request.headers.get("content-type", "application/json")
+    if "json" not in ctype.split(";")[0].lower():
+        raise BadRequest("Content-Type must be application/json.", code="unsupported_media_type")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"Request body is larger than the {limit}-byte limit.")
+    buf = bytearray()
+    try:
+        async for chunk in request.stream():
+            buf += chunk
+            if len(buf) > limit:
+                raise PayloadTooLarge(f"Request body is larger than the {limit}-byte limit.")
+    except ClientDisconnect as exc:
+        raise BadRequest("The client closed the connection.") from exc
+    return parse_json_body(bytes(buf))
+
+
+def error_response(exc: RouterError, extra_headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        exc.body(), status_code=exc.status, headers={**exc.headers, **(extra_headers or {})}
+    )
+
+
+async def router_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RouterError)
+    return error_response(exc)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    kind = "not_found" if exc.status_code == 404 else "invalid_request_error"
+    body = {"error": {"message": str(exc.detail), "type": kind, "param": None, "code": None}}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    # Never a traceback to the client, and only the type in the log: foreign
+    # exception messages may quote request content.
+    log.error("unhandled error", extra={"fields": {"exc_type": type(exc).__name__}})
+    body = {
+        "error": {
+            "message": "The router hit an internal error.",
+            "type": "server_error",
+            "param": None,
+            "code": "internal_error",
+        }
+    }
+    return JSONResponse(body, status_code=500)

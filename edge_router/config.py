@@ -1,0 +1,155 @@
+"""Typed, frozen settings from one YAML file plus environment overrides.
+
+Validated once at startup (fail fast): an invalid file raises
+:class:`ConfigError` naming the file and the offending key, and the daemon
+refuses to start. The request path only ever sees a :class:`Settings`.
+
+Example::
+
+    settings = load_settings(Path("/etc/edge-router/config.yaml"))
+    settings.server.port  # 8088 unless overridden
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ServerSettings(_Frozen):
+    host: str = "127.0.0.1"
+    """Bind address. Env override: EDGE_ROUTER_HOST."""
+    port: int = Field(default=8088, ge=1, le=65535)
+    """Bind port. Env override: EDGE_ROUTER_PORT."""
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    """Largest accepted request body; larger bodies get 413."""
+    drain_timeout_s: float = Field(default=30.0, ge=0)
+    """On SIGTERM, how long in-flight requests may take to finish."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class LocalModel(_Frozen):
+    name: str = Field(min_length=1)
+    """The model id clients send in `model` and see in /v1/models."""
+    path: str
+    """GGUF file; relative paths are resolved against `models_dir`."""
+    n_ctx: int = Field(default=2048, ge=128)
+    """Context window in tokens (prompt + completion)."""
+    n_threads: int | None = Field(default=None, ge=1)
+    """CPU threads for generation; null = number of physical cores."""
+    n_batch: int = Field(default=512, ge=1)
+    n_gpu_layers: int = 0
+    """Layers to offload to a GPU when llama.cpp was built with CUDA/Metal (-1 = all)."""
+    chat_template: str | None = None
+    """Jinja chat template overriding the GGUF's own; used as-is."""
+    fallback_chat_template: Literal["chatml", "plain"] = "chatml"
+    """Template used when the GGUF carries none (e.g. base models such as Gemma 3 270M)."""
+    default_max_tokens: int = Field(default=256, ge=1)
+    """Completion length when the client sends neither max_tokens nor max_completion_tokens."""
+    max_tokens_limit: int = Field(default=2048, ge=1)
+    """Largest max_tokens a client may ask for; more gets 400."""
+
+
+class LocalSettings(_Frozen):
+    models_dir: str | None = None
+    """Where relative model paths live. Default: `models/` beside the package (the checkout)."""
+    default_model: str = "smollm2-135m-instruct"
+    """The local model used for `auto` and when routing picks the local tier."""
+    models: tuple[LocalModel, ...] = (
+        LocalModel(name="smollm2-135m-instruct", path="SmolLM2-135M-Instruct.Q4_1.gguf"),
+    )
+    max_queue: int = Field(default=16, ge=0)
+    """Requests allowed to wait for the local model; more get 503 with Retry-After."""
+    queue_timeout_s: float = Field(default=60.0, gt=0)
+    """Longest a request waits for the local model before 503."""
+
+    @field_validator("models")
+    @classmethod
+    def _unique_names(cls, models: tuple[LocalModel, ...]) -> tuple[LocalModel, ...]:
+        names = [m.name for m in models]
+        if len(set(names)) != len(names):
+            raise ValueError("model names must be unique")
+        if not models:
+            raise ValueError("at least one local model is required")
+        return models
+
+    def resolve_path(self, model: LocalModel) -> Path:
+        p = Path(model.path)
+        if p.is_absolute():
+            return p
+        base = Path(self.models_dir) if self.models_dir else REPO_ROOT / "models"
+        return base / p
+
+    def model(self, name: str) -> LocalModel | None:
+        return next((m for m in self.models if m.name == name), None)
+
+
+class Settings(_Frozen):
+    server: ServerSettings = ServerSettings()
+    local: LocalSettings = LocalSettings()
+    source: str = "<defaults>"
+    """Where these settings came from (file path); filled by load_settings."""
+
+    @field_validator("local")
+    @classmethod
+    def _default_model_exists(cls, local: LocalSettings) -> LocalSettings:
+        if local.model(local.default_model) is None:
+            raise ValueError(f"default_model {local.default_model!r} is not in local.models")
+        return local
+
+
+class ConfigError(Exception):
+    """The config file is unreadable or invalid; the message names file and key."""
+
+
+def _env_overrides(raw: dict[str, Any]) -> dict[str, Any]:
+    server = dict(raw.get("server") or {})
+    if host := os.environ.get("EDGE_ROUTER_HOST"):
+        server["host"] = host
+    if port := os.environ.get("EDGE_ROUTER_PORT"):
+        server["port"] = port
+    if server:
+        raw = {**raw, "server": server}
+    return raw
+
+
+def _describe(err: ValidationError, source: str) -> str:
+    lines = [f"invalid config {source}:"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "<root>"
+        lines.append(f"  {key}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read, merge env overrides into, and validate the config file."""
+    raw: dict[str, Any] = {}
+    source = "<defaults>"
+    if path is not None:
+        source = str(path)
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config {source}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"invalid YAML in config {source}: {exc}") from exc
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"invalid config {source}: top level must be a mapping")
+        raw = loaded
+    raw = _env_overrides(raw)
+    try:
+        return Settings.model_validate({**raw, "source": source})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from exc

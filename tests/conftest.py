@@ -1,0 +1,42 @@
+"""Shared fixtures: settings, and one real daemon on the real embedded model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from serving import serve
+
+from edge_router.app import create_app
+from edge_router.config import Settings, load_settings
+
+MODEL_HINT = "run ./install.sh to fetch the embedded model"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    s = load_settings(None)
+    for m in s.local.models:
+        path = s.local.resolve_path(m)
+        if not path.is_file():
+            pytest.fail(f"model file missing: {path} ({MODEL_HINT})")
+    return s
+
+
+@pytest.fixture(scope="session")
+def live_app(settings: Settings) -> Iterator[tuple[str, object]]:
+    """(base_url, app) of a daemon on 127.0.0.1 with the real model, shared by the session."""
+    app = create_app(settings)
+    with serve(app) as url:
+        yield url, app
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app: tuple[str, object]) -> str:
+    return live_app[0]
+
+
+@pytest.fixture()
+def tmp_config(tmp_path: Path) -> Path:
+    return tmp_path / "config.yaml"

@@ -1,0 +1,79 @@
+"""The local runner on the real model: admission, cancellation, token accounting."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from edge_router.backends.base import Delta, Finish, GenParams
+from edge_router.backends.llama_local import LocalModelRunner
+from edge_router.config import Settings
+from edge_router.errors import BadRequest, Saturated
+
+MSGS = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+
+
+def _runner(settings: Settings, **kw: float) -> LocalModelRunner:
+    spec = settings.local.models[0]
+    opts = {"max_queue": 4, "queue_timeout_s": 60.0, **kw}
+    return LocalModelRunner(
+        spec,
+        settings.local.resolve_path(spec),
+        max_queue=int(opts["max_queue"]),
+        queue_timeout_s=opts["queue_timeout_s"],
+    )
+
+
+def test_full_queue_and_queue_timeout_raise_saturated(settings: Settings) -> None:
+    async def main() -> None:
+        runner = _runner(settings, max_queue=1, queue_timeout_s=0.3)
+        await runner.start()
+        holder = runner.generate(MSGS, GenParams(max_tokens=50))
+        assert isinstance(await anext(holder), Delta)  # holds the model until closed
+        waiter = asyncio.ensure_future(anext(runner.generate(MSGS, GenParams(max_tokens=2))))
+        await asyncio.sleep(0.05)
+        assert runner.queue_depth == 1
+        with pytest.raises(Saturated) as full:  # the one queue slot is taken
+            await anext(runner.generate(MSGS, GenParams(max_tokens=2)))
+        assert full.value.headers["Retry-After"]
+        with pytest.raises(Saturated):  # the waiter gives up after queue_timeout_s
+            await waiter
+        await holder.aclose()
+        # once released, the model serves again
+        events = [e async for e in runner.generate(MSGS, GenParams(max_tokens=3))]
+        assert isinstance(events[-1], Finish) and events[-1].completion_tokens == 3
+        runner.close()
+
+    asyncio.run(main())
+
+
+def test_closing_the_stream_stops_within_a_token(settings: Settings) -> None:
+    async def main() -> int:
+        runner = _runner(settings)
+        await runner.start()
+        gen = runner.generate(MSGS, GenParams(max_tokens=300, temperature=0))
+        for _ in range(3):
+            assert isinstance(await anext(gen), Delta)
+        await gen.aclose()
+        sampled = runner.last_sampled
+        runner.close()
+        return sampled
+
+    # Three deltas were read; the worker may have sampled one more before it saw the flag.
+    sampled = asyncio.run(main())
+    assert 3 <= sampled <= 5
+
+
+def test_context_overflow_is_a_400(settings: Settings) -> None:
+    async def main() -> None:
+        runner = _runner(settings)
+        await runner.start()
+        huge = [{"role": "user", "content": "word " * 5000}]
+        with pytest.raises(BadRequest) as info:
+            async for _ in runner.generate(huge, GenParams(max_tokens=5)):
+                pass
+        assert info.value.code == "context_length_exceeded"
+        runner.close()
+
+    asyncio.run(main())

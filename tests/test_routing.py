@@ -1,0 +1,167 @@
+"""decide(): a pure function, tested with tables."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from edge_router.policy import Policy, parse_policy
+from edge_router.privacy.types import Entity, ScanResult, TextField
+from edge_router.routing import CUSTOM_TERM, RouteContext, decide
+
+CLEAN = ScanResult()
+FAILED = ScanResult.failed()
+SENSITIVE = ScanResult(
+    entities=(Entity("PERSON", 0, 4, 0.85, "messages[0].content"),),
+    sensitive=True,
+    reasons=("entity:PERSON",),
+)
+LOW_SCORE_EMAIL = ScanResult(entities=(Entity("EMAIL_ADDRESS", 0, 4, 0.3, "messages[0].content"),))
+IMAGE = ScanResult(non_text_parts=("messages[0].content[1]",))
+
+
+def ctx(**kw: Any) -> RouteContext:
+    base = RouteContext(
+        scan=CLEAN,
+        texts=(TextField("messages[0].content", "John wrote about Project Blue Falcon"),),
+        model="gpt-4o",
+        cloud_available=True,
+    )
+    return dataclasses.replace(base, **kw)
+
+
+def policy(action: str, when: str = "{sensitive: false}", default: str = "local") -> Policy:
+    return parse_policy(
+        f"default: {default}\nrules:\n  - name: r\n    when: {when}\n    action: {action}\n"
+    )
+
+
+def only_default(action: str) -> Policy:
+    return parse_policy(f"default: {action}\n")
+
+
+# (policy action, context overrides, route, redact, reason expected among reasons)
+RESOLUTION = [
+    ("block", {}, "block", False, "default"),
+    ("block", {"scan": FAILED}, "block", False, "default"),
+    ("local", {}, "local", False, "default"),
+    ("cloud", {}, "cloud", False, "default"),
+    ("cloud", {"cloud_available": False}, "local", False, "cloud_unavailable"),
+    ("cloud", {"scan": FAILED}, "local", False, "scan_failed"),
+    ("redact", {}, "cloud", True, "default"),
+    ("redact", {"scan": SENSITIVE}, "cloud", True, "default"),
+    ("redact", {"cloud_available": False}, "local", False, "cloud_unavailable"),
+    ("redact", {"scan": FAILED}, "local", False, "scan_failed"),
+    # auto: cloud only when not sensitive and (busy/saturated or complex)
+    ("auto", {}, "local", False, "auto:local_capable"),
+    ("auto", {"load_state": "normal", "complexity_class": "simple"}, "local", False, "default"),
+    ("auto", {"load_state": "busy"}, "cloud", False, "auto:load_busy"),
+    ("auto", {"load_state": "saturated"}, "cloud", False, "auto:load_saturated"),
+    ("auto", {"complexity_class": "complex"}, "cloud", False, "auto:complex"),
+    ("auto", {"scan": SENSITIVE, "load_state": "saturated"}, "local", False, "auto:sensitive"),
+    ("auto", {"scan": SENSITIVE, "complexity_class": "complex"}, "local", False, "auto:sensitive"),
+    ("auto", {"scan": FAILED, "load_state": "busy"}, "local", False, "scan_failed"),
+    ("auto", {"load_state": "busy", "cloud_available": False}, "local", False, "cloud_unavailable"),
+]
+
+
+@pytest.mark.parametrize(("action", "over", "route", "redact", "reason"), RESOLUTION)
+def test_action_resolution(
+    action: str, over: dict[str, Any], route: str, redact: bool, reason: str
+) -> None:
+    d = decide(ctx(**over), only_default(action))
+    assert (d.action, d.route, d.redact, d.rule) == (action, route, redact, "default")
+    assert reason in d.reasons
+
+
+@pytest.mark.parametrize("action", ["cloud", "redact", "auto"])
+def test_failed_scan_never_reaches_cloud_even_via_matching_rule(action: str) -> None:
+    p = policy(action, when="{scan_failed: true}", default="cloud")
+    d = decide(ctx(scan=FAILED, load_state="saturated", complexity_class="complex"), p)
+    assert (d.rule, d.route, d.redact) == ("r", "local", False)
+    assert "scan_failed" in d.reasons
+
+
+# (when clause, context overrides, matches?)
+CONDITIONS = [
+    ("{entities: [PERSON]}", {"scan": SENSITIVE}, True),
+    ("{entities: [EMAIL_ADDRESS, PERSON]}", {"scan": SENSITIVE}, True),
+    ("{entities: [EMAIL_ADDRESS]}", {"scan": SENSITIVE}, False),
+    ("{entities: ['*']}", {"scan": SENSITIVE}, True),
+    ("{entities: ['*']}", {}, False),
+    ("{entities: [EMAIL_ADDRESS], min_score: 0.5}", {"scan": LOW_SCORE_EMAIL}, False),
+    ("{entities: [EMAIL_ADDRESS], min_score: 0.3}", {"scan": LOW_SCORE_EMAIL}, True),
+    ("{patterns: ['Project \\s+Blue']}", {}, False),
+    ("{patterns: ['Project\\s+Blue']}", {}, True),
+    ("{terms: [blue falcon]}", {}, True),
+    ("{terms: [falco]}", {}, False),
+    ("{terms: [ACME]}", {}, False),
+    ("{models: ['gpt-*']}", {}, True),
+    ("{models: ['GPT-4?']}", {}, True),
+    ("{models: ['claude-*']}", {}, False),
+    ("{api_keys: [team-*]}", {"api_key_id": "team-a"}, True),
+    ("{api_keys: [team-*]}", {}, False),
+    ("{tenants: [acme]}", {"tenant": "ACME"}, True),
+    ("{tenants: [acme]}", {"tenant": "other"}, False),
+    ("{headers: {X-Team: fin*}}", {"headers": {"x-team": "finance"}}, True),
+    ("{headers: {X-Team: [hr, fin*]}}", {"headers": {"x-team": "hr"}}, True),
+    ("{headers: {x-team: fin*}}", {"headers": {"x-team": "legal"}}, False),
+    ("{headers: {x-team: fin*}}", {}, False),
+    ("{complexity: complex}", {"complexity_class": "complex"}, True),
+    ("{complexity: complex}", {"complexity_class": None}, False),
+    ("{load: [busy, saturated]}", {"load_state": "busy"}, True),
+    ("{load: [busy, saturated]}", {"load_state": "normal"}, False),
+    ("{sensitive: true}", {"scan": SENSITIVE}, True),
+    ("{sensitive: true}", {}, False),
+    ("{non_text: true}", {"scan": IMAGE}, True),
+    ("{non_text: false}", {"scan": IMAGE}, False),
+    ("{scan_failed: true}", {"scan": FAILED}, True),
+    # conditions are ANDed
+    ("{entities: [PERSON], models: ['gpt-*']}", {"scan": SENSITIVE}, True),
+    ("{entities: [PERSON], models: ['claude-*']}", {"scan": SENSITIVE}, False),
+]
+
+
+@pytest.mark.parametrize(("when", "over", "matches"), CONDITIONS)
+def test_conditions(when: str, over: dict[str, Any], matches: bool) -> None:
+    d = decide(ctx(**over), policy("block", when=when))
+    assert d.rule == ("r" if matches else "default")
+
+
+def test_reasons_are_machine_readable_and_never_values() -> None:
+    p = policy("block", when="{terms: [blue falcon], entities: [PERSON], headers: {x-team: '*'}}")
+    d = decide(ctx(scan=SENSITIVE, headers={"x-team": "secret-team"}), p)
+    assert d.reasons == ("entity:PERSON", "term", "header:x-team")
+    assert d.entity_types == ("PERSON",)
+    joined = " ".join(d.reasons)
+    assert "falcon" not in joined.lower() and "secret-team" not in joined and "John" not in joined
+
+
+def test_entity_types_sorted() -> None:
+    scan = ScanResult(
+        entities=(
+            Entity("US_SSN", 0, 1, 1.0, "system"),
+            Entity("EMAIL_ADDRESS", 0, 1, 1.0, "system"),
+            Entity("US_SSN", 2, 3, 1.0, "system"),
+        )
+    )
+    assert decide(ctx(scan=scan), only_default("local")).entity_types == ("EMAIL_ADDRESS", "US_SSN")
+
+
+def test_redact_decision_carries_custom_term_spans() -> None:
+    p = parse_policy(
+        "default: redact\nrules:\n  - name: codes\n    when: {terms: [blue falcon], models: none}\n"
+        "    action: local\n"
+    )
+    d = decide(ctx(), p)
+    assert d.redact and d.route == "cloud"
+    assert d.extra_entities == (Entity(CUSTOM_TERM, 25, 36, 1.0, "messages[0].content"),)
+    # not redacting: no spans computed
+    assert decide(ctx(cloud_available=False), p).extra_entities == ()
+
+
+def test_decide_is_pure() -> None:
+    c, p = ctx(scan=SENSITIVE, load_state="busy"), policy("auto")
+    assert decide(c, p) == decide(c, p)

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from typing import Any
+
+import pytest
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
+
+from edge_router.privacy.scanner import PrivacyScanner
+from edge_router.privacy.settings import ScannerSettings
+from edge_router.privacy.types import TextField
+
+
+class _Trap(EntityRecognizer):
+    """Raises on 'BOOM' and sleeps on 'SLOW', to prove the scanner fails closed."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["TRAP"], name="Trap")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: Any, nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        if "BOOM" in text:
+            raise RuntimeError("recognizer exploded")
+        if "SLOW" in text:
+            time.sleep(1.0)
+        return []
+
+
+@pytest.fixture(scope="module")
+def trap_scanner() -> PrivacyScanner:
+    return PrivacyScanner(ScannerSettings(timeout_s=0.3), extra_recognizers=[_Trap()])
+
+
+def test_offline_with_sockets_blocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    fresh = PrivacyScanner(ScannerSettings())
+    assert fresh.ready
+    text = "Mail jane.doe@example.co.uk, see https://example.org/docs"
+    result = fresh.scan([TextField("text", text)])
+    assert "entity:EMAIL_ADDRESS" in result.reasons
+    assert "URL" in result.entity_types
+
+
+def test_recognizer_error_fails_closed(trap_scanner: PrivacyScanner) -> None:
+    result = trap_scanner.scan([TextField("text", "BOOM goes the text")])
+    assert result.sensitive
+    assert result.reasons == ("scan_failed",)
+
+
+def test_timeout_fails_closed(trap_scanner: PrivacyScanner) -> None:
+    result = asyncio.run(trap_scanner.ascan([TextField("text", "SLOW text here")]))
+    assert result.sensitive
+    assert result.reasons == ("scan_failed",)
+
+
+def test_ascan_normal(scanner: PrivacyScanner) -> None:  # noqa: F811
+    result = asyncio.run(scanner.ascan([TextField("text", "email me: a.b@example.com")]))
+    assert result.reasons == ("entity:EMAIL_ADDRESS",)
+
+
+def test_bad_input_fails_closed(scanner: PrivacyScanner) -> None:  # noqa: F811
+    result = scanner.scan([TextField("text", 123)])  # type: ignore[arg-type]
+    assert result.reasons == ("scan_failed",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Write a poem about the French Revolution of 1789.",
+        "What is the capital of Australia, and when was it founded?",
+        "Compare the economies of Japan and Germany since the 1990s.",
+        pytest.param(
+            "Summarize Shakespeare's Hamlet in three sentences.",
+            marks=pytest.mark.xfail(
+                strict=True, reason="small NER model cannot tell public figures from private people"
+            ),
+        ),
+        "Write a function that parses JSON and returns len(X) for each TODO item.",
+        "Schedule a meeting for next Tuesday at 3pm.",
+        "Explain how Google's PageRank algorithm works.",
+    ],
+)
+def test_clean_prompts_not_sensitive(scanner: PrivacyScanner, text: str) -> None:  # noqa: F811
+    result = scan_text(scanner, text)
+    assert not result.sensitive, result.reasons
+
+
+def test_reasons_never_contain_values(scanner: PrivacyScanner) -> None:  # noqa: F811
+    text = "I'm amer, card 4111 1111 1111 1111, mail amer@example.com"
+    result = scan_text(scanner, text)
+    assert result.sensitive
+    for reason in result.reasons:
+        assert "amer" not in reason and "4111" not in reason
+    assert {"entity:CREDIT_CARD", "entity:EMAIL_ADDRESS"} <= set(result.reasons)
+
+
+def test_non_text_parts_are_sensitive(scanner: PrivacyScanner) -> None:  # noqa: F811
+    result = scanner.scan([TextField("text", "describe this")], ["messages[0].content[1]"])
+    assert result.sensitive and result.reasons == ("non_text_part",)
+    assert result.non_text_parts == ("messages[0].content[1]",)
+
+
+def test_fields_and_offsets(scanner: PrivacyScanner) -> None:  # noqa: F811
+    fields = [TextField("messages[0].content", "hi"), TextField("messages[1].content", "x a@b.com")]
+    result = scanner.scan(fields)
+    (email,) = [e for e in result.entities if e.type == "EMAIL_ADDRESS"]
+    assert email.field == "messages[1].content"
+    assert fields[1].text[email.start : email.end] == "a@b.com"
+
+
+def test_cache_reuses_results_without_text() -> None:
+    fresh = PrivacyScanner(ScannerSettings(cache_size=2))
+    first = fresh.scan([TextField("a", "call me at 212-555-0199")])
+    again = fresh.scan([TextField("a", "call me at 212-555-0199")])
+    assert first == again
+    for value in fresh._cache.values():  # only types, offsets, scores
+        assert all(isinstance(x, str | int | float) for det in value for x in det)
+        assert all("212" not in str(x) for det in value for x in det)
+    fresh.scan([TextField("b", "one")])
+    fresh.scan([TextField("c", "two")])
+    assert len(fresh._cache) <= 2
+
+
+def test_long_text_is_chunked_and_offsets_map_back() -> None:
+    fresh = PrivacyScanner(ScannerSettings(max_chunk_chars=1000, chunk_overlap_chars=100))
+    filler = "lorem ipsum dolor sit amet " * 200
+    text = filler + "contact jane.roe@example.com today " + filler
+    result = fresh.scan([TextField("t", text)])
+    emails = [e for e in result.entities if e.type == "EMAIL_ADDRESS"]
+    assert [text[e.start : e.end] for e in emails] == ["jane.roe@example.com"]
