@@ -7,7 +7,9 @@ globals, so tests can build several apps side by side.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -20,8 +22,13 @@ from starlette.routing import Route
 from .api import openai
 from .api.common import http_error_handler, router_error_handler, unexpected_error_handler
 from .backends.llama_local import LocalModelRunner
+from .complexity import ComplexityScorer
 from .config import Settings
 from .errors import RouterError
+from .load import HostSampler, local_stats_from
+from .pipeline import PolicySet, Router
+from .policy import PolicyError
+from .privacy.scanner import PrivacyScanner
 from .state import AppState
 
 log = logging.getLogger("edge_router.app")
@@ -47,9 +54,10 @@ async def healthz(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     state: AppState = request.app.state.edge
     models = {name: r.loaded for name, r in state.runners.items()}
-    ok = state.ready and all(models.values())
+    scanner = state.ready and state.router.scanner.ready
+    ok = state.ready and scanner and all(models.values())
     return JSONResponse(
-        {"status": "ready" if ok else "not_ready", "models": models},
+        {"status": "ready" if ok else "not_ready", "models": models, "scanner": scanner},
         status_code=200 if ok else 503,
     )
 
@@ -59,15 +67,83 @@ async def metrics(request: Request) -> Response:
     return Response(state.metrics.render(), media_type=state.metrics.content_type)
 
 
+def _cloud_latency(state: AppState) -> float | None:
+    """The fastest recent latency among usable cloud providers (None: not measured)."""
+    seen = [
+        lat
+        for p in state.providers
+        if p.available
+        and not p.trusted_local
+        and (lat := getattr(p, "recent_latency_s", None)) is not None
+    ]
+    return min(seen) if seen else None
+
+
+def reload_policies(state: AppState) -> bool:
+    """Re-read the policy files; on any problem keep the last good policies (SIGHUP)."""
+    pol = state.settings.policy
+    try:
+        fresh = PolicySet.load(pol.directory(), pol.default)
+    except PolicyError as exc:
+        log.error(
+            "policy reload failed; keeping the last good policies",
+            extra={"fields": {"problems": list(exc.problems)}},
+        )
+        state.metrics.reloads.labels("failed").inc()
+        return False
+    state.router.policies = fresh
+    state.metrics.reloads.labels("ok").inc()
+    log.info("policies reloaded", extra={"fields": {"policies": sorted(fresh.policies)}})
+    return True
+
+
+def _install_sighup(state: AppState) -> None:
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGHUP, reload_policies, state)
+    except (ValueError, RuntimeError, NotImplementedError):
+        # Not the main thread (tests, embedded servers): no signal handling there.
+        log.debug("SIGHUP reload not installed (not in the main thread)")
+
+
 def create_app(
-    settings: Settings, *, runners: Mapping[str, LocalModelRunner] | None = None
+    settings: Settings,
+    *,
+    runners: Mapping[str, LocalModelRunner] | None = None,
+    scanner: PrivacyScanner | None = None,
 ) -> Starlette:
-    """Build the app. ``runners`` overrides the local models (tests, benchmarks)."""
+    """Build the app. ``runners`` and ``scanner`` override the real ones (tests, benches).
+
+    Policies are loaded here, not in the lifespan, so that an invalid policy stops
+    the daemon before it binds its port (raises PolicyError).
+    """
     state = AppState(settings=settings)
+    policies = PolicySet.load(settings.policy.directory(), settings.policy.default)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        log.info("loading privacy scanner")
+        scan = (
+            scanner
+            if scanner is not None
+            else await asyncio.to_thread(PrivacyScanner, settings.privacy)
+        )
         state.runners = dict(runners) if runners is not None else _build_runners(settings)
+        sampler = HostSampler(
+            settings.load,
+            local_stats=local_stats_from(lambda: state.runners.values()),
+            cloud_latency_s=lambda: _cloud_latency(state),
+        )
+        state.load = sampler
+        state.router = Router(
+            scan,
+            policies,
+            ComplexityScorer(settings.policy.complexity_threshold),
+            load=lambda: sampler.snapshot().as_dict(),
+            cloud_available=lambda: any(
+                p.available and not p.trusted_local for p in state.providers
+            ),
+        )
         for name, runner in state.runners.items():
             if not runner.loaded:
                 log.info("loading model", extra={"fields": {"model": name}})
@@ -83,12 +159,15 @@ def create_app(
             "Local generations running now.",
             lambda: float(sum(r.in_flight for r in state.runners.values())),
         )
+        await sampler.start()
         state.ready = True
+        _install_sighup(state)
         log.info("ready", extra={"fields": {"models": list(state.runners)}})
         try:
             yield
         finally:
             state.ready = False
+            await sampler.stop()
             if runners is None:
                 for runner in state.runners.values():
                     runner.close()
@@ -97,6 +176,7 @@ def create_app(
         routes=[
             Route("/v1/chat/completions", openai.chat_completions, methods=["POST"]),
             Route("/v1/models", openai.list_models, methods=["GET"]),
+            Route("/v1/route", openai.route, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

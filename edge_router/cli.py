@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, Settings, load_settings
+from .policy import PolicyError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -55,6 +56,50 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    import json
+
+    from .complexity import ComplexityScorer
+    from .explain import explain_lines
+    from .pipeline import PolicySet, Router
+    from .privacy.scanner import PrivacyScanner
+
+    settings = _settings(args)
+    default = args.policy or settings.policy.default
+    policies = PolicySet.load(settings.policy.directory(), default)
+    router = Router(
+        PrivacyScanner(settings.privacy),
+        policies,
+        ComplexityScorer(settings.policy.complexity_threshold),
+    )
+    # explain answers "what would happen with a cloud provider configured?" unless
+    # --offline says otherwise: that is the question operators ask before enabling one.
+    cloud = not args.offline
+    source = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")  # noqa: SIM115
+    try:
+        for row in explain_lines(source, router, cloud_available=cloud):
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    return 0
+
+
+def cmd_policy_check(args: argparse.Namespace) -> int:
+    from .policy import check_policy_file
+
+    worst = 0
+    for path in args.files:
+        problems = check_policy_file(path)
+        if problems:
+            worst = 1
+            for p in problems:
+                print(p, file=sys.stderr)
+        else:
+            print(f"{path}: ok")
+    return worst
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="edge-router", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -63,6 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="bind port (default 8088)")
     serve.set_defaults(func=cmd_serve)
+
+    explain = sub.add_parser(
+        "explain", help="show the routing decision for each JSON line (no LLM is loaded)"
+    )
+    explain.add_argument("--config", help="YAML config file (env: EDGE_ROUTER_CONFIG)")
+    explain.add_argument("--policy", help="policy name (from the policy dir) or YAML file")
+    explain.add_argument("--jsonl", required=True, help="input file of JSON lines, or - for stdin")
+    explain.add_argument(
+        "--offline", action="store_true", help="decide as if no cloud provider were reachable"
+    )
+    explain.set_defaults(func=cmd_explain)
+
+    policy = sub.add_parser("policy", help="policy tools")
+    psub = policy.add_subparsers(dest="policy_command", required=True)
+    check = psub.add_parser("check", help="validate policy files; non-zero exit on problems")
+    check.add_argument("files", nargs="+")
+    check.set_defaults(func=cmd_policy_check)
     return p
 
 
@@ -72,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         rc: int = args.func(args)
     except ConfigError as exc:
         print(f"edge-router: {exc}", file=sys.stderr)
+        return 2
+    except PolicyError as exc:
+        print(f"edge-router: invalid policy:\n{exc}", file=sys.stderr)
         return 2
     return rc
 

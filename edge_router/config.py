@@ -19,6 +19,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .load_control import LoadSettings
+from .privacy.settings import ScannerSettings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -94,9 +97,24 @@ class LocalSettings(_Frozen):
         return next((m for m in self.models if m.name == name), None)
 
 
+class PolicySettings(_Frozen):
+    dir: str | None = None
+    """Directory of policy YAML files. Default: `policies/` beside the package (the checkout)."""
+    default: str = "default"
+    """Policy applied to requests whose API key binds none: a name from `dir` or a file path."""
+    complexity_threshold: float = Field(default=0.5, ge=0, le=1)
+    """Complexity score at or above which a prompt counts as `complex` in policy rules."""
+
+    def directory(self) -> Path:
+        return Path(self.dir) if self.dir else REPO_ROOT / "policies"
+
+
 class Settings(_Frozen):
     server: ServerSettings = ServerSettings()
     local: LocalSettings = LocalSettings()
+    privacy: ScannerSettings = ScannerSettings()
+    policy: PolicySettings = PolicySettings()
+    load: LoadSettings = LoadSettings()
     source: str = "<defaults>"
     """Where these settings came from (file path); filled by load_settings."""
 

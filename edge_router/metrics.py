@@ -46,6 +46,13 @@ class Metrics:
             registry=r,
         )
 
+        self.reloads = Counter(
+            "edge_router_policy_reloads",
+            "Policy reloads (SIGHUP) by outcome.",
+            ["outcome"],
+            registry=r,
+        )
+
     def gauge(self, name: str, doc: str, fn: Callable[[], float]) -> None:
         g = Gauge(name, doc, registry=self.registry)
         g.set_function(fn)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from .backends.base import CloudBackend
 from .backends.llama_local import LocalModelRunner
 from .config import Settings
 from .metrics import Metrics
+
+if TYPE_CHECKING:
+    from .load import LoadProbe
+    from .pipeline import Router
 
 
 @dataclass
@@ -16,6 +22,19 @@ class AppState:
 
     settings: Settings
     runners: dict[str, LocalModelRunner] = field(default_factory=dict)
+    providers: list[CloudBackend] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
     ready: bool = False
     metrics: Metrics = field(default_factory=Metrics)
+    load: LoadProbe | None = None
+    _router: Router | None = None
+
+    @property
+    def router(self) -> Router:
+        if self._router is None:
+            raise RuntimeError("router used before the app finished starting")
+        return self._router
+
+    @router.setter
+    def router(self, value: Router) -> None:
+        self._router = value

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from privacy_fixtures import shared_scanner
 from serving import serve
 
 from edge_router.app import create_app
@@ -27,7 +28,7 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def live_app(settings: Settings) -> Iterator[tuple[str, object]]:
     """(base_url, app) of a daemon on 127.0.0.1 with the real model, shared by the session."""
-    app = create_app(settings)
+    app = create_app(settings, scanner=shared_scanner())
     with serve(app) as url:
         yield url, app
 

@@ -1,29 +1,35 @@
-"""The OpenAI-compatible front door: /v1/chat/completions, /v1/models."""
+"""The OpenAI-compatible front door: /v1/chat/completions, /v1/models, /v1/route."""
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from ..backends.base import Event, Finish, GenParams
+from ..backends.base import GenParams
 from ..backends.llama_local import LocalModelRunner
-from ..errors import BadRequest, ModelNotFound
-from ..schemas import ChatRequest, validate_chat
+from ..dispatch import AUTO, Outcome, check_model, dispatch_chat
+from ..errors import BadRequest, RouterError
+from ..pipeline import Identity
+from ..schemas import ChatRequest, parse_json_body, validate_chat
 from ..state import AppState
-from ..streaming import ChunkWriter, collect, relay_local, usage_dict
+from ..streaming import Chunk, openai_sse
 from .common import read_json
 
-AUTO = "auto"
+SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
 
 def state_of(request: Request) -> AppState:
     st: AppState = request.app.state.edge
     return st
+
+
+def identity_of(request: Request) -> Identity | None:
+    ident: Identity | None = getattr(request.state, "identity", None)
+    return ident
 
 
 def local_messages(chat: ChatRequest) -> list[dict[str, str]]:
@@ -67,89 +73,82 @@ def gen_params(chat: ChatRequest, runner: LocalModelRunner) -> GenParams:
     )
 
 
-def pick_local(state: AppState, model: str) -> LocalModelRunner:
-    name = state.settings.local.default_model if model == AUTO else model
-    runner = state.runners.get(name)
-    if runner is None:
-        raise ModelNotFound(f"The model '{model}' does not exist.", param="model")
-    return runner
+def observe(state: AppState, outcome: Outcome, status: str, usage: dict[str, Any] | None) -> None:
+    m = state.metrics
+    d = outcome.evaluation.decision
+    m.requests.labels(outcome.route, d.rule, outcome.provider, status).inc()
+    m.latency.labels("total").observe(time.perf_counter() - outcome.started)
+    if usage:
+        for kind in ("prompt", "completion"):
+            v = usage.get(f"{kind}_tokens")
+            if isinstance(v, int):
+                m.tokens.labels(outcome.route, kind).inc(v)
+    if outcome.finish and "ttft_s" in outcome.finish.timings:
+        m.latency.labels("ttft").observe(outcome.finish.timings["ttft_s"])
+
+
+async def observed(
+    state: AppState, outcome: Outcome, chunks: AsyncIterator[Chunk]
+) -> AsyncIterator[Chunk]:
+    usage: dict[str, Any] | None = None
+    status = "200"
+    try:
+        async for c in chunks:
+            if isinstance(c.get("usage"), dict):
+                usage = c["usage"]
+            yield c
+    except RouterError:
+        status = "502"
+        raise
+    finally:
+        if usage is None and outcome.finish is not None:
+            f = outcome.finish
+            usage = {"prompt_tokens": f.prompt_tokens, "completion_tokens": f.completion_tokens}
+        observe(state, outcome, status, usage)
 
 
 async def chat_completions(request: Request) -> Response:
     state = state_of(request)
-    started = time.perf_counter()
     body = await read_json(request, state.settings.server.max_body_bytes)
     chat = validate_chat(body)
-    runner = pick_local(state, chat.model)
-    params = gen_params(chat, runner)
-    messages = local_messages(chat)
-    completion_id = "chatcmpl-" + uuid.uuid4().hex
-    headers = {"x-edge-router-route": "local", "x-request-id": completion_id}
-    events = runner.generate(messages, params)
-    if chat.stream:
-        return await _stream(state, events, chat, runner, completion_id, headers, started)
-    text, finish = await collect(events)
-    _observe(state, finish, "200", started)
-    return JSONResponse(
-        {
-            "id": completion_id,
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": runner.spec.name,
-            "system_fingerprint": None,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text, "refusal": None},
-                    "logprobs": None,
-                    "finish_reason": finish.finish_reason,
-                }
-            ],
-            "usage": usage_dict(finish),
-        },
-        headers=headers,
+    outcome = await dispatch_chat(
+        state, body, chat, identity=identity_of(request), headers=request.headers
     )
+    headers = outcome.headers()
+    if outcome.chunks is not None:
+        return StreamingResponse(
+            openai_sse(observed(state, outcome, outcome.chunks)),
+            media_type="text/event-stream",
+            headers={**headers, **SSE_HEADERS},
+        )
+    completion = outcome.completion or {}
+    observe(state, outcome, "200", completion.get("usage"))
+    return JSONResponse(completion, headers=headers)
 
 
-def _observe(state: AppState, finish: Finish, status: str, started: float) -> None:
-    m = state.metrics
-    m.requests.labels("local", "default", "llama", status).inc()
-    m.latency.labels("total").observe(time.perf_counter() - started)
-    if "ttft_s" in finish.timings:
-        m.latency.labels("ttft").observe(finish.timings["ttft_s"])
-    m.tokens.labels("local", "prompt").inc(finish.prompt_tokens)
-    m.tokens.labels("local", "completion").inc(finish.completion_tokens)
-
-
-async def _stream(
-    state: AppState,
-    events: AsyncIterator[Event],
-    chat: ChatRequest,
-    runner: LocalModelRunner,
-    completion_id: str,
-    headers: dict[str, str],
-    started: float,
-) -> Response:
-    # Wait for the first event before sending the status line, so that a full
-    # queue (503) or an over-long prompt (400) is still an ordinary HTTP error.
-    first = await anext(events)
-
-    async def replay() -> AsyncIterator[Event]:
-        try:
-            yield first
-            async for ev in events:
-                if isinstance(ev, Finish):
-                    _observe(state, ev, "200", started)
-                yield ev
-        finally:
-            await events.aclose()  # type: ignore[attr-defined]
-
-    writer = ChunkWriter(completion_id, runner.spec.name, include_usage=chat.include_usage)
-    return StreamingResponse(
-        relay_local(replay(), writer),
-        media_type="text/event-stream",
-        headers={**headers, "cache-control": "no-cache", "x-accel-buffering": "no"},
+async def route(request: Request) -> Response:
+    """The routing decision for one request body, without running it."""
+    state = state_of(request)
+    raw = await request.body()
+    if len(raw) > state.settings.server.max_body_bytes:
+        raise BadRequest("Request body is too large.", code="request_too_large")
+    body = parse_json_body(raw)
+    model = body.get("model")
+    if not isinstance(model, str):
+        model = AUTO
+    check_model(state, model)
+    local = model in state.runners
+    available = not local and any(
+        p.available and not p.trusted_local and p.serves(model) for p in state.providers
     )
+    ev = await state.router.evaluate(
+        body,
+        model=model,
+        identity=identity_of(request),
+        headers=request.headers,
+        cloud_available=available,
+    )
+    return JSONResponse(state.router.report(body, ev))
 
 
 async def list_models(request: Request) -> Response:
@@ -162,4 +161,9 @@ async def list_models(request: Request) -> Response:
         {"id": name, "object": "model", "created": created, "owned_by": "local"}
         for name in state.runners
     ]
+    for p in state.providers:
+        data += [
+            {"id": m, "object": "model", "created": created, "owned_by": p.name}
+            for m in getattr(p, "models", ())
+        ]
     return JSONResponse({"object": "list", "data": data})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -34,3 +36,21 @@ class Finish:
 
 
 Event = Delta | Finish
+
+
+class CloudBackend(Protocol):
+    """A remote OpenAI-shaped backend (cloud provider or trusted on-prem server)."""
+
+    name: str
+    trusted_local: bool
+
+    @property
+    def available(self) -> bool: ...
+
+    def serves(self, model: str) -> bool: ...
+
+    def upstream_model(self, model: str) -> str: ...
+
+    async def complete(self, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def stream(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]: ...

@@ -1,0 +1,220 @@
+"""Carry out a routing decision: local model, cloud provider, or refusal.
+
+A failed cloud attempt goes back through ``decide()`` with that provider
+counted out, never around it: a fallback can't carry a local-only prompt to a
+cloud. Once the first chunk of a stream is out, the target never changes.
+
+Example::
+
+    outcome = await dispatch_chat(state, body, chat, identity=None, headers={})
+    outcome.completion or outcome.chunks
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .backends.base import CloudBackend, Event, Finish
+from .backends.llama_local import LocalModelRunner
+from .errors import BackendError, ModelNotFound, PolicyBlocked
+from .pipeline import Evaluation, Identity
+from .privacy.redaction import RedactionError
+from .restore import restore_chunks, restore_completion
+from .schemas import ChatRequest
+from .state import AppState
+from .streaming import Chunk, ChunkWriter, collect, completion_from_local, local_chunks
+
+log = logging.getLogger("edge_router.dispatch")
+
+AUTO = "auto"
+
+
+@dataclass
+class Outcome:
+    """The result of one chat request, before it is encoded for a front door."""
+
+    completion_id: str
+    evaluation: Evaluation
+    route: str
+    provider: str
+    model: str
+    completion: dict[str, Any] | None = None
+    chunks: AsyncIterator[Chunk] | None = None
+    started: float = field(default_factory=time.perf_counter)
+    finish: Finish | None = None
+    fallbacks: int = 0
+
+    def headers(self) -> dict[str, str]:
+        d = self.evaluation.decision
+        h = {
+            "x-request-id": self.completion_id,
+            "x-edge-router-route": self.route,
+            "x-edge-router-rule": d.rule,
+            "x-edge-router-policy": self.evaluation.policy,
+            "x-edge-router-provider": self.provider,
+            "x-edge-router-model": self.model,
+            "x-edge-router-reasons": ",".join(d.reasons),
+            "x-edge-router-complexity": f"{self.evaluation.complexity.score:.3f}",
+        }
+        if d.redact and self.route == "cloud":
+            h["x-edge-router-redacted"] = "true"
+        if self.evaluation.load:
+            h["x-edge-router-load"] = str(self.evaluation.load.get("state", "unknown"))
+        if self.fallbacks:
+            h["x-edge-router-fallbacks"] = str(self.fallbacks)
+        return h
+
+
+def decision_headers(ev: Evaluation) -> dict[str, str]:
+    return {
+        "x-edge-router-route": ev.decision.route,
+        "x-edge-router-rule": ev.decision.rule,
+        "x-edge-router-policy": ev.policy,
+    }
+
+
+def _is_local_model(state: AppState, model: str) -> bool:
+    return model in state.runners
+
+
+def _cloud_candidates(state: AppState, model: str) -> list[CloudBackend]:
+    """Providers to try, in order: those serving the requested model, else (auto)
+    every provider with a default model."""
+    providers = [p for p in state.providers if not p.trusted_local]
+    if model == AUTO:
+        return [p for p in providers if p.serves(AUTO)]
+    return [p for p in providers if p.serves(model)]
+
+
+def check_model(state: AppState, model: str) -> None:
+    if model == AUTO or _is_local_model(state, model):
+        return
+    if any(p.serves(model) for p in state.providers):
+        return
+    raise ModelNotFound(f"The model '{model}' does not exist.", param="model")
+
+
+def _blocked(ev: Evaluation) -> PolicyBlocked:
+    types = ", ".join(ev.decision.entity_types) or "none detected"
+    return PolicyBlocked(
+        f"This request was blocked by policy '{ev.policy}' (rule '{ev.decision.rule}'). "
+        f"Detected entity types: {types}.",
+        headers=decision_headers(ev),
+    )
+
+
+async def dispatch_chat(
+    state: AppState,
+    body: dict[str, Any],
+    chat: ChatRequest,
+    *,
+    identity: Identity | None,
+    headers: Mapping[str, str],
+) -> Outcome:
+    check_model(state, chat.model)
+    router = state.router
+    candidates = [] if _is_local_model(state, chat.model) else _cloud_candidates(state, chat.model)
+    available = [p for p in candidates if p.available]
+    ev = await router.evaluate(
+        body, model=chat.model, identity=identity, headers=headers, cloud_available=bool(available)
+    )
+    for e in ev.scan.entities:
+        state.metrics.entities.labels(e.type).inc()
+    completion_id = "chatcmpl-" + uuid.uuid4().hex
+    fallbacks = 0
+    while ev.decision.route == "cloud" and available:
+        provider = available.pop(0)
+        try:
+            return await _cloud(state, body, chat, ev, provider, completion_id, fallbacks)
+        except (BackendError, RedactionError) as exc:
+            fallbacks += 1
+            log.warning(
+                "cloud attempt failed; re-deciding",
+                extra={"fields": {"provider": provider.name, "error": type(exc).__name__}},
+            )
+            ev = router.evaluate_scanned(
+                body,
+                ev.fields,
+                ev.scan,
+                model=chat.model,
+                identity=identity,
+                headers=headers,
+                cloud_available=any(p.available for p in available),
+            )
+    if ev.decision.route == "block":
+        raise _blocked(ev)
+    outcome = await _local(state, chat, ev, completion_id)
+    outcome.fallbacks = fallbacks
+    return outcome
+
+
+async def _cloud(
+    state: AppState,
+    body: dict[str, Any],
+    chat: ChatRequest,
+    ev: Evaluation,
+    provider: CloudBackend,
+    completion_id: str,
+    fallbacks: int,
+) -> Outcome:
+    outbound, vault = state.router.outbound(body, ev)
+    upstream = chat.model if chat.model != AUTO else AUTO
+    outbound["model"] = provider.upstream_model(upstream)
+    outcome = Outcome(
+        completion_id, ev, "cloud", provider.name, outbound["model"], fallbacks=fallbacks
+    )
+    if chat.stream:
+        stream = provider.stream(outbound)
+        first = await anext(stream)  # failures before the first chunk may fall back
+
+        async def replay() -> AsyncIterator[Chunk]:
+            yield first
+            async for c in stream:
+                yield c
+
+        outcome.chunks = restore_chunks(replay(), vault)
+    else:
+        outcome.completion = restore_completion(await provider.complete(outbound), vault)
+    return outcome
+
+
+def _pick_runner(state: AppState, model: str) -> LocalModelRunner:
+    if model in state.runners:
+        return state.runners[model]
+    return state.runners[state.settings.local.default_model]
+
+
+async def _local(state: AppState, chat: ChatRequest, ev: Evaluation, completion_id: str) -> Outcome:
+    from .api.openai import gen_params, local_messages  # request shaping lives with the API
+
+    runner = _pick_runner(state, chat.model)
+    params = gen_params(chat, runner)
+    events = runner.generate(local_messages(chat), params)
+    outcome = Outcome(completion_id, ev, "local", "llama", runner.spec.name)
+    if chat.stream:
+        # Wait for the first event before any byte is sent, so that a full queue
+        # (503) or an over-long prompt (400) is still an ordinary HTTP error.
+        first = await anext(events)
+
+        async def replay() -> AsyncIterator[Event]:
+            try:
+                yield first
+                async for e in events:
+                    if isinstance(e, Finish):
+                        outcome.finish = e
+                    yield e
+            finally:
+                await events.aclose()  # type: ignore[attr-defined]
+
+        writer = ChunkWriter(completion_id, runner.spec.name, include_usage=chat.include_usage)
+        outcome.chunks = local_chunks(replay(), writer)
+    else:
+        text, finish = await collect(events)
+        outcome.finish = finish
+        outcome.completion = completion_from_local(completion_id, runner.spec.name, text, finish)
+    return outcome

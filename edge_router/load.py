@@ -1,0 +1,395 @@
+"""The load state routing reads, and the background sampler that produces it.
+
+:class:`HostSampler` reads the host (psutil: CPU overall and per core, load
+average, available memory, swap, this daemon's RSS and CPU; NVML when a GPU is
+usable) on a worker thread every ``sample_interval_s``, adds the local tier's own
+figures (queue depth, in-flight, EWMA tokens/s and time to first token) and the
+cloud's recent latency, and runs them through an
+:class:`~edge_router.load_control.OffloadController` (hysteresis, minimum dwell;
+the state machine is described in :mod:`edge_router.load_control`). The request
+path only calls :meth:`LoadProbe.snapshot`, which returns the latest frozen
+:class:`LoadSnapshot` without waiting on anything.
+
+Example (in the app's lifespan)::
+
+    sampler = HostSampler(
+        settings.load,
+        local_stats=local_stats_from(lambda: state.runners.values()),
+        cloud_latency_s=cloud_latency,          # a LatencyEwma the cloud backend feeds
+    )
+    await sampler.start()
+    ...
+    decision_ctx = RouteContext(..., load_state=sampler.snapshot().state)
+    ...
+    await sampler.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, runtime_checkable
+
+import psutil
+
+from .load_control import (
+    Assessment,
+    BackendStats,
+    LatencyEwma,
+    LoadSettings,
+    LoadState,
+    LocalStatsSource,
+    OffloadController,
+    Readings,
+    estimate_service_s,
+    local_stats_from,
+    predict_local_wait_s,
+)
+from .load_gpu import GpuReading, NvmlReader
+
+__all__ = [
+    "Assessment",
+    "BackendStats",
+    "FakeLoadProbe",
+    "GpuReading",
+    "HostSampler",
+    "LatencyEwma",
+    "LoadProbe",
+    "LoadSettings",
+    "LoadSnapshot",
+    "LoadState",
+    "LocalStatsSource",
+    "NvmlReader",
+    "OffloadController",
+    "Readings",
+    "estimate_service_s",
+    "local_stats_from",
+    "predict_local_wait_s",
+]
+
+log = logging.getLogger("edge_router.load")
+
+_MB = 1024 * 1024
+
+
+# -- snapshot and probe ------------------------------------------------------
+def _r(x: float | None, nd: int = 1) -> float | None:
+    return None if x is None else round(x, nd)
+
+
+@dataclass(frozen=True)
+class LoadSnapshot:
+    """One sample of the host and local tier, with the offload state it produced.
+
+    Host figures are ``None`` until measured; ``gpu`` is empty without a usable GPU.
+    """
+
+    timestamp: float
+    """Unix time of the sample."""
+    state: LoadState = "normal"
+    reasons: tuple[str, ...] = ()
+    """Active signals (``cpu_high``, ``queue_deep`` ...), plus ``min_dwell`` when the
+    state is held above its target, ``confirming`` when a rise is pending, ``stale``."""
+    cpu_pct: float | None = None
+    cpu_self_pct: float | None = None
+    """This daemon's CPU as a share of the whole machine (0..100)."""
+    per_core_pct: tuple[float, ...] = ()
+    load_avg: tuple[float, float, float] | None = None
+    mem_available_mb: float | None = None
+    swap_used_pct: float | None = None
+    rss_mb: float | None = None
+    gpu: tuple[GpuReading, ...] = ()
+    queue_depth: int = 0
+    in_flight: int = 0
+    tokens_per_s: float | None = None
+    ttft_s: float | None = None
+    service_time_s: float | None = None
+    predicted_local_wait_s: float | None = None
+    cloud_latency_s: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready figures for explain, ``/v1/route`` and response headers."""
+        return {
+            "state": self.state,
+            "reasons": list(self.reasons),
+            "timestamp": round(self.timestamp, 3),
+            "cpu_pct": _r(self.cpu_pct),
+            "cpu_self_pct": _r(self.cpu_self_pct),
+            "per_core_pct": [round(c, 1) for c in self.per_core_pct],
+            "load_avg": None if self.load_avg is None else [round(x, 2) for x in self.load_avg],
+            "mem_available_mb": _r(self.mem_available_mb),
+            "swap_used_pct": _r(self.swap_used_pct),
+            "rss_mb": _r(self.rss_mb),
+            "gpu": [g.as_dict() for g in self.gpu],
+            "queue_depth": self.queue_depth,
+            "in_flight": self.in_flight,
+            "tokens_per_s": _r(self.tokens_per_s),
+            "ttft_s": _r(self.ttft_s, 3),
+            "service_time_s": _r(self.service_time_s, 3),
+            "predicted_local_wait_s": _r(self.predicted_local_wait_s, 3),
+            "cloud_latency_s": _r(self.cloud_latency_s, 3),
+        }
+
+
+@runtime_checkable
+class LoadProbe(Protocol):
+    """Where the request path reads the load state. ``snapshot()`` must be cheap:
+    it returns the latest sample and never waits on I/O."""
+
+    def snapshot(self) -> LoadSnapshot: ...
+
+
+class FakeLoadProbe:
+    """A :class:`LoadProbe` whose state and figures tests set directly.
+
+    Example::
+
+        probe = FakeLoadProbe("busy", reasons=("queue_deep",), queue_depth=3)
+        probe.set(state="saturated", queue_depth=9)
+        assert probe.snapshot().state == "saturated"
+    """
+
+    def __init__(self, state: LoadState = "normal", **fields: Any) -> None:
+        self._snap = LoadSnapshot(timestamp=time.time(), state=state, **fields)
+        self.calls = 0
+
+    def set(self, **fields: Any) -> None:
+        """Replace any :class:`LoadSnapshot` fields (``state``, ``reasons``, figures)."""
+        self._snap = replace(self._snap, **fields)
+
+    def snapshot(self) -> LoadSnapshot:
+        self.calls += 1
+        return self._snap
+
+
+# -- the sampler -----------------------------------------------------------------
+@dataclass(frozen=True)
+class _Host:
+    cpu_pct: float
+    cpu_self_pct: float
+    per_core_pct: tuple[float, ...]
+    load_avg: tuple[float, float, float]
+    mem_available_mb: float
+    swap_used_pct: float
+    rss_mb: float
+    gpu: tuple[GpuReading, ...]
+
+
+class HostSampler:
+    """Samples host and local-tier load in the background; a :class:`LoadProbe`.
+
+    ``local_stats`` returns the local tier's figures (read on the event loop, where
+    the runner updates them); ``cloud_latency_s`` returns the cloud's recent latency,
+    or None before any was measured (then ``cloud_latency_default_s`` stands in).
+    Without ``cloud_latency_s`` (no cloud configured) the slower-than-cloud rule is
+    off. ``clock`` (monotonic) drives dwell and staleness, ``wall_clock`` the
+    snapshot's timestamp; ``nvml`` replaces the ``pynvml`` module (tests).
+
+    Until the first sample, and whenever the latest is older than
+    ``stale_after_s``, :meth:`snapshot` reads ``normal``: without fresh figures,
+    traffic stays local.
+    """
+
+    def __init__(
+        self,
+        settings: LoadSettings,
+        *,
+        local_stats: Callable[[], BackendStats] | None = None,
+        cloud_latency_s: Callable[[], float | None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        nvml: Any | None = None,
+    ) -> None:
+        self.settings = settings
+        self.controller = OffloadController(settings, clock=clock)
+        self._local_stats = local_stats
+        self._cloud_latency = cloud_latency_s
+        self._clock = clock
+        self._wall = wall_clock
+        self._nvml = nvml
+        self._proc = psutil.Process()
+        self._ncpu = psutil.cpu_count() or 1
+        self._gpu: NvmlReader | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._latest = LoadSnapshot(timestamp=wall_clock(), reasons=("no_sample",))
+        self._taken_at: float | None = None
+        self._stats_failing = False
+
+    @property
+    def gpu_devices(self) -> int:
+        """NVML devices being read (0 without a usable GPU or with ``gpu: off``)."""
+        return 0 if self._gpu is None else self._gpu.device_count
+
+    def snapshot(self) -> LoadSnapshot:
+        snap = self._latest
+        taken = self._taken_at
+        if taken is not None and self._clock() - taken > self.settings.stale_after_s:
+            return replace(snap, state="normal", reasons=("stale",))
+        return snap
+
+    async def start(self) -> None:
+        """Open the readers, take a first sample, then sample every ``sample_interval_s``."""
+        if self._executor is not None:
+            raise RuntimeError("HostSampler already started")
+        # One dedicated thread: psutil and NVML calls never overlap, and a hung
+        # driver call can't take a slot of the loop's default executor.
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="load-sampler")
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._open)
+        # psutil's CPU figures are deltas since the previous call: give the first a window.
+        await asyncio.sleep(min(0.1, self.settings.sample_interval_s))
+        await self.sample_once()
+        self._task = asyncio.create_task(self._run(), name="load-sampler")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        gpu, self._gpu = self._gpu, None
+        if gpu is not None:
+            # On the worker thread, after any read in progress: NVML calls must not
+            # overlap its shutdown. Bounded, since a wedged driver must not block exit.
+            fut = asyncio.get_running_loop().run_in_executor(executor, gpu.close)
+            try:
+                await asyncio.wait_for(fut, timeout=2.0)
+            except TimeoutError:
+                log.warning("NVML shutdown timed out")
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    async def sample_once(self) -> LoadSnapshot:
+        """Take and publish one sample now (the loop does this every interval)."""
+        if self._executor is None:
+            raise RuntimeError("HostSampler not started")
+        host = await asyncio.get_running_loop().run_in_executor(self._executor, self._read_host)
+        return self._publish(host)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        interval = self.settings.sample_interval_s
+        next_at = loop.time() + interval
+        failing = False
+        while True:
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            # A fixed cadence, so the time a sample takes does not stretch the period;
+            # after a stall, resume from now rather than firing a burst of catch-ups.
+            next_at += interval
+            if next_at < loop.time():
+                next_at = loop.time() + interval
+            try:
+                await self.sample_once()
+                failing = False
+            except Exception:
+                # Once per failure streak: the next good sample clears it. If failures
+                # last, snapshot() goes stale and reads normal.
+                if not failing:
+                    log.warning("load sample failed", exc_info=True)
+                failing = True
+
+    # -- worker thread -------------------------------------------------------------
+    def _open(self) -> None:
+        # The first psutil CPU call of each kind only sets the baseline (it returns 0).
+        # They keep that baseline module-wide, so nothing else in the daemon should
+        # call psutil.cpu_percent(None); the process one is per Process object.
+        psutil.cpu_percent(None)
+        psutil.cpu_percent(None, percpu=True)
+        self._proc.cpu_percent(None)
+        if self.settings.gpu == "auto":
+            self._gpu = NvmlReader.open(self._nvml)
+
+    def _read_host(self) -> _Host:
+        vm = psutil.virtual_memory()
+        load1, load5, load15 = psutil.getloadavg()
+        return _Host(
+            cpu_pct=psutil.cpu_percent(None),
+            # Process CPU is in percent of one core; as a share of the machine it is
+            # comparable with the host figure.
+            cpu_self_pct=min(100.0, self._proc.cpu_percent(None) / self._ncpu),
+            per_core_pct=tuple(psutil.cpu_percent(None, percpu=True)),
+            load_avg=(load1, load5, load15),
+            mem_available_mb=vm.available / _MB,
+            swap_used_pct=psutil.swap_memory().percent,
+            rss_mb=self._proc.memory_info().rss / _MB,
+            gpu=self._gpu.read() if self._gpu is not None else (),
+        )
+
+    # -- event loop ------------------------------------------------------------------
+    def _read_local(self) -> BackendStats:
+        if self._local_stats is None:
+            return BackendStats()
+        try:
+            stats = self._local_stats()
+        except Exception:
+            # Unknown local figures count as an idle queue: traffic stays local.
+            if not self._stats_failing:
+                log.warning("local backend stats failed", exc_info=True)
+            self._stats_failing = True
+            return BackendStats()
+        self._stats_failing = False
+        return stats
+
+    def _read_cloud(self) -> float | None:
+        if self._cloud_latency is None:
+            return None
+        measured = self._cloud_latency()
+        return self.settings.cloud_latency_default_s if measured is None else measured
+
+    def _publish(self, host: _Host) -> LoadSnapshot:
+        s = self.settings
+        stats = self._read_local()
+        service = stats.service_time_s
+        if service is None:
+            service = estimate_service_s(
+                stats.tokens_per_s, stats.ttft_s, s.expected_completion_tokens
+            )
+        wait = predict_local_wait_s(stats.queue_depth, stats.in_flight, service)
+        cloud = self._read_cloud()
+        cpu = host.cpu_pct
+        if s.cpu_busy_basis == "others":
+            cpu = max(0.0, cpu - host.cpu_self_pct)
+        verdict = self.controller.update(
+            Readings(
+                cpu_pct=cpu,
+                mem_available_mb=host.mem_available_mb,
+                gpu_util_pct=max((g.util_pct for g in host.gpu), default=None),
+                queue_depth=stats.queue_depth,
+                predicted_local_wait_s=wait,
+                cloud_latency_s=cloud,
+            )
+        )
+        snap = LoadSnapshot(
+            timestamp=self._wall(),
+            state=verdict.state,
+            reasons=verdict.reasons,
+            cpu_pct=host.cpu_pct,
+            cpu_self_pct=host.cpu_self_pct,
+            per_core_pct=host.per_core_pct,
+            load_avg=host.load_avg,
+            mem_available_mb=host.mem_available_mb,
+            swap_used_pct=host.swap_used_pct,
+            rss_mb=host.rss_mb,
+            gpu=host.gpu,
+            queue_depth=stats.queue_depth,
+            in_flight=stats.in_flight,
+            tokens_per_s=stats.tokens_per_s,
+            ttft_s=stats.ttft_s,
+            service_time_s=service,
+            predicted_local_wait_s=wait,
+            cloud_latency_s=cloud,
+        )
+        # One reference assignment each: snapshot() readers see the old or the new.
+        self._latest = snap
+        self._taken_at = self._clock()
+        if verdict.changed:
+            log.info(
+                "load state changed",
+                extra={"fields": {"state": verdict.state, "reasons": list(verdict.reasons)}},
+            )
+        return snap

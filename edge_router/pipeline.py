@@ -1,0 +1,235 @@
+"""The one decision path shared by chat requests, ``/v1/route`` and ``explain``.
+
+scan every outbound field -> score complexity -> read the load snapshot ->
+``decide()`` (pure) -> build the outbound body (redacted when the decision says so).
+
+Example::
+
+    router = Router(scanner, policies, ComplexityScorer())
+    ev = await router.evaluate(body, model="auto")
+    report = router.report(ev)          # what explain and /v1/route print
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .complexity import Complexity, ComplexityScorer
+from .policy import Policy, PolicyError, load_policy, load_policy_dir
+from .privacy.fields import extract_fields
+from .privacy.redaction import RedactionError, Vault, redact_body
+from .privacy.scanner import PrivacyScanner
+from .privacy.types import ScanResult, TextField
+from .routing import Decision, RouteContext, decide
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is asking: filled from the client's API key when auth is configured."""
+
+    key_id: str | None = None
+    tenant: str | None = None
+    policy: str | None = None
+
+
+class PolicySet:
+    """All loaded policies by name, and which one applies to a client."""
+
+    def __init__(self, policies: Mapping[str, Policy], default: str) -> None:
+        if default not in policies:
+            raise PolicyError([f"default policy {default!r} not found among {sorted(policies)}"])
+        self.policies = dict(policies)
+        self.default = default
+
+    @classmethod
+    def load(cls, directory: Path, default: str) -> PolicySet:
+        policies = load_policy_dir(directory) if directory.is_dir() else {}
+        if default.endswith((".yaml", ".yml")) or "/" in default:
+            extra = load_policy(default)
+            policies[extra.name] = extra
+            default = extra.name
+        return cls(policies, default)
+
+    def for_identity(self, identity: Identity | None) -> Policy:
+        name = identity.policy if identity and identity.policy else self.default
+        return self.policies.get(name) or self.policies[self.default]
+
+    def named(self, name: str) -> Policy:
+        try:
+            return self.policies[name]
+        except KeyError:
+            raise PolicyError(
+                [f"unknown policy {name!r}; known: {sorted(self.policies)}"]
+            ) from None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the router concluded about one request (no raw values)."""
+
+    fields: tuple[TextField, ...]
+    scan: ScanResult
+    decision: Decision
+    policy: str
+    complexity: Complexity
+    load: Mapping[str, Any] | None
+
+
+def user_texts(body: Mapping[str, Any]) -> tuple[list[str], int]:
+    """The user's texts in order (for complexity) and the number of user turns."""
+    if isinstance(body.get("text"), str):
+        return [body["text"]], 1
+    texts: list[str] = []
+    turns = 0
+    for m in body.get("messages") or []:
+        if not isinstance(m, dict) or m.get("role") != "user":
+            continue
+        turns += 1
+        content = m.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+        elif isinstance(content, list):
+            texts.extend(
+                p["text"]
+                for p in content
+                if isinstance(p, dict)
+                and p.get("type") == "text"
+                and isinstance(p.get("text"), str)
+            )
+    return texts, turns
+
+
+def _max_tokens(body: Mapping[str, Any]) -> int | None:
+    for key in ("max_completion_tokens", "max_tokens"):
+        v = body.get(key)
+        if isinstance(v, int) and not isinstance(v, bool):
+            return v
+    return None
+
+
+LoadFn = Callable[[], Mapping[str, Any] | None]
+"""Returns the latest load snapshot as a dict with at least ``state``; None if unknown."""
+
+
+class Router:
+    """Scanner + policies + complexity + load -> Evaluation (see module docstring)."""
+
+    def __init__(
+        self,
+        scanner: PrivacyScanner,
+        policies: PolicySet,
+        complexity: ComplexityScorer,
+        *,
+        load: LoadFn | None = None,
+        cloud_available: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.scanner = scanner
+        self.policies = policies
+        self.complexity = complexity
+        self._load = load or (lambda: None)
+        self._cloud_available = cloud_available
+
+    async def evaluate(
+        self,
+        body: Mapping[str, Any],
+        *,
+        model: str,
+        identity: Identity | None = None,
+        headers: Mapping[str, str] | None = None,
+        policy: Policy | None = None,
+        cloud_available: bool | None = None,
+    ) -> Evaluation:
+        fields, non_text = extract_fields(body)
+        scan = await self.scanner.ascan(fields, non_text)
+        return self.evaluate_scanned(
+            body,
+            fields,
+            scan,
+            model=model,
+            identity=identity,
+            headers=headers,
+            policy=policy,
+            cloud_available=cloud_available,
+        )
+
+    def evaluate_scanned(
+        self,
+        body: Mapping[str, Any],
+        fields: Sequence[TextField],
+        scan: ScanResult,
+        *,
+        model: str,
+        identity: Identity | None = None,
+        headers: Mapping[str, str] | None = None,
+        policy: Policy | None = None,
+        cloud_available: bool | None = None,
+    ) -> Evaluation:
+        """Decide for an already-scanned body (explain scans in batches)."""
+        pol = policy or self.policies.for_identity(identity)
+        texts, turns = user_texts(body)
+        cx = self.complexity.score(texts, max_tokens=_max_tokens(body), turns=max(turns, 1))
+        load = self._load()
+        state = load.get("state") if load else None
+        ctx = RouteContext(
+            scan=scan,
+            texts=tuple(fields),
+            model=model,
+            api_key_id=identity.key_id if identity else None,
+            tenant=identity.tenant if identity else None,
+            headers={k.lower(): v for k, v in (headers or {}).items()},
+            complexity=cx.score,
+            complexity_class=cx.klass,
+            load_state=state if state in ("normal", "busy", "saturated") else None,
+            cloud_available=self._cloud_available() if cloud_available is None else cloud_available,
+        )
+        decision = decide(ctx, pol)
+        return Evaluation(tuple(fields), scan, decision, pol.name, cx, load)
+
+    def outbound(self, body: Mapping[str, Any], ev: Evaluation) -> tuple[dict[str, Any], Vault]:
+        """The body a cloud provider may receive, and the vault to restore the reply.
+
+        Raises RedactionError (fail closed) when a redacting decision cannot be applied.
+        """
+        vault = Vault()
+        if not ev.decision.redact:
+            return copy.deepcopy(dict(body)), vault
+        redacted = redact_body(
+            dict(body), ev.scan, vault, extra=ev.decision.extra_entities, texts=ev.fields
+        )
+        return redacted, vault
+
+    def report(self, body: Mapping[str, Any], ev: Evaluation) -> dict[str, Any]:
+        """The JSON shape of ``explain`` lines and ``POST /v1/route`` responses."""
+        d = ev.decision
+        outbound: list[Any] | None = None
+        if d.route == "cloud":
+            try:
+                out, _ = self.outbound(body, ev)
+            except RedactionError:
+                out = None
+            if out is not None:
+                outbound = (
+                    out["messages"]
+                    if isinstance(out.get("messages"), list)
+                    else [{"role": "user", "content": out.get("text", "")}]
+                )
+        return {
+            "sensitive": ev.scan.sensitive,
+            "route": d.route,
+            "action": d.action,
+            "redact": d.redact,
+            "policy": ev.policy,
+            "rule": d.rule,
+            "reasons": [*d.reasons, *(r for r in ev.scan.reasons if r not in d.reasons)],
+            "entities": [e.as_dict() for e in ev.scan.entities],
+            "non_text_parts": list(ev.scan.non_text_parts),
+            "complexity": round(ev.complexity.score, 4),
+            "complexity_class": ev.complexity.klass,
+            "complexity_reasons": list(ev.complexity.reasons),
+            "load": dict(ev.load) if ev.load else None,
+            "outbound": outbound,
+        }

@@ -1,0 +1,86 @@
+"""Put original values back into a cloud reply that was sent redacted.
+
+Works on the router's internal format (OpenAI ``chat.completion`` dicts and
+``chat.completion.chunk`` streams): message content, and tool-call arguments,
+which are JSON text and get JSON-escaped values. In streams a placeholder split
+across chunks is held back until complete, never the whole stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .privacy.redaction import StreamRestorer, Vault
+from .streaming import Chunk
+
+
+def restore_completion(resp: dict[str, Any], vault: Vault) -> dict[str, Any]:
+    if not len(vault):
+        return resp
+    restored: dict[str, Any] = vault.restore_value(resp)
+    return restored
+
+
+async def restore_chunks(chunks: AsyncIterator[Chunk], vault: Vault) -> AsyncIterator[Chunk]:
+    """Restore a chunk stream; held-back text is released before the finishing chunk."""
+    if not len(vault):
+        async for c in chunks:
+            yield c
+        return
+    text: dict[int, StreamRestorer] = {}
+    args: dict[tuple[int, int], StreamRestorer] = {}
+    last: Chunk | None = None
+
+    def pending(choice_index: int) -> dict[str, Any] | None:
+        delta: dict[str, Any] = {}
+        if (r := text.pop(choice_index, None)) is not None and (rest := r.flush()):
+            delta["content"] = rest
+        calls = []
+        for key in [k for k in args if k[0] == choice_index]:
+            if rest := args.pop(key).flush():
+                calls.append({"index": key[1], "function": {"arguments": rest}})
+        if calls:
+            delta["tool_calls"] = calls
+        return delta or None
+
+    async for chunk in chunks:
+        last = chunk
+        out = dict(chunk)
+        choices = []
+        for choice in chunk.get("choices") or []:
+            ci = int(choice.get("index", 0))
+            delta = dict(choice.get("delta") or {})
+            if isinstance(delta.get("content"), str):
+                r = text.setdefault(ci, StreamRestorer(vault))
+                delta["content"] = r.feed(delta["content"])
+            if isinstance(delta.get("tool_calls"), list):
+                delta["tool_calls"] = [
+                    _restore_call(call, ci, args, vault) for call in delta["tool_calls"]
+                ]
+            if choice.get("finish_reason") is not None and (held := pending(ci)):
+                # Release what was held back as its own chunk, before the finish.
+                yield {**chunk, "choices": [{"index": ci, "delta": held, "finish_reason": None}]}
+            choices.append({**vault.restore_value(choice), "delta": delta})
+        out["choices"] = choices
+        yield out
+    for ci in list(text) + [k[0] for k in args]:
+        if last is not None and (held := pending(ci)):
+            yield {**last, "choices": [{"index": ci, "delta": held, "finish_reason": None}]}
+
+
+def _restore_call(
+    call: dict[str, Any], ci: int, args: dict[tuple[int, int], StreamRestorer], vault: Vault
+) -> dict[str, Any]:
+    call = dict(call)
+    fn = dict(call.get("function") or {})
+    if isinstance(fn.get("arguments"), str):
+        r = args.setdefault(
+            (ci, int(call.get("index", 0))), StreamRestorer(vault, json_fragment=True)
+        )
+        fn["arguments"] = r.feed(fn["arguments"])
+    if isinstance(fn.get("name"), str):
+        fn["name"] = vault.restore(fn["name"])
+    if fn:
+        call["function"] = fn
+    return call
