@@ -19,8 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import sdnotify
 from .api import openai
 from .api.common import http_error_handler, router_error_handler, unexpected_error_handler
+from .audit import AuditLog
+from .auth import Authenticator
 from .backends.llama_local import LocalModelRunner
 from .complexity import ComplexityScorer
 from .config import Settings
@@ -97,10 +100,16 @@ def reload_policies(state: AppState) -> bool:
     return True
 
 
+def _on_sighup(state: AppState) -> None:
+    sdnotify.reloading()
+    reload_policies(state)
+    sdnotify.ready()
+
+
 def _install_sighup(state: AppState) -> None:
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGHUP, reload_policies, state)
+        loop.add_signal_handler(signal.SIGHUP, _on_sighup, state)
     except (ValueError, RuntimeError, NotImplementedError):
         # Not the main thread (tests, embedded servers): no signal handling there.
         log.debug("SIGHUP reload not installed (not in the main thread)")
@@ -117,7 +126,7 @@ def create_app(
     Policies are loaded here, not in the lifespan, so that an invalid policy stops
     the daemon before it binds its port (raises PolicyError).
     """
-    state = AppState(settings=settings)
+    state = AppState(settings=settings, auth=Authenticator(settings.auth))
     policies = PolicySet.load(settings.policy.directory(), settings.policy.default)
 
     @asynccontextmanager
@@ -160,14 +169,22 @@ def create_app(
             lambda: float(sum(r.in_flight for r in state.runners.values())),
         )
         await sampler.start()
+        if settings.audit.enabled:
+            state.audit = await asyncio.to_thread(AuditLog.open, settings.audit)
         state.ready = True
         _install_sighup(state)
+        sdnotify.ready("edge-router ready")
+        watchdog = asyncio.create_task(sdnotify.watchdog_loop(lambda: state.ready))
         log.info("ready", extra={"fields": {"models": list(state.runners)}})
         try:
             yield
         finally:
+            sdnotify.stopping()
             state.ready = False
+            watchdog.cancel()
             await sampler.stop()
+            if state.audit is not None:
+                await asyncio.to_thread(state.audit.close)
             if runners is None:
                 for runner in state.runners.values():
                     runner.close()

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from .auth import check_bind_allowed
 from .config import ConfigError, Settings, load_settings
 from .policy import PolicyError
 
@@ -28,6 +29,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["EDGE_ROUTER_PORT"] = str(args.port)
     settings = _settings(args)
     setup_logging(settings.server.log_level)
+    if problem := check_bind_allowed(settings.server.host, settings.auth):
+        print(f"edge-router: {problem}", file=sys.stderr)
+        return 2
     for m in settings.local.models:
         path = settings.local.resolve_path(m)
         if not path.is_file():
@@ -120,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.set_defaults(func=cmd_explain)
 
+    sub.add_parser("audit", help="query and export the audit trail (see: audit --help)")
+    sub.add_parser("keys", help="hash or generate client API keys (see: keys --help)")
     policy = sub.add_parser("policy", help="policy tools")
     psub = policy.add_subparsers(dest="policy_command", required=True)
     check = psub.add_parser("check", help="validate policy files; non-zero exit on problems")
@@ -129,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # These own their argument parsing (and are usable without the daemon's imports).
+    if argv[:1] == ["audit"]:
+        from .audit_cli import audit_cli
+
+        return audit_cli(argv[1:])
+    if argv[:1] == ["keys"]:
+        from .auth import keys_cli
+
+        return keys_cli(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         rc: int = args.func(args)

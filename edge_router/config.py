@@ -19,6 +19,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .audit import AuditSettings
+from .auth import AuthSettings
 from .load_control import LoadSettings
 from .privacy.settings import ScannerSettings
 
@@ -115,6 +117,8 @@ class Settings(_Frozen):
     privacy: ScannerSettings = ScannerSettings()
     policy: PolicySettings = PolicySettings()
     load: LoadSettings = LoadSettings()
+    audit: AuditSettings = AuditSettings()
+    auth: AuthSettings = AuthSettings()
     source: str = "<defaults>"
     """Where these settings came from (file path); filled by load_settings."""
 
@@ -131,7 +135,10 @@ class ConfigError(Exception):
 
 
 def _env_overrides(raw: dict[str, Any]) -> dict[str, Any]:
-    server = dict(raw.get("server") or {})
+    section = raw.get("server") or {}
+    if not isinstance(section, dict):
+        return raw  # left for validation to report as "server: must be a mapping"
+    server = dict(section)
     if host := os.environ.get("EDGE_ROUTER_HOST"):
         server["host"] = host
     if port := os.environ.get("EDGE_ROUTER_PORT"):

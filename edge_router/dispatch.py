@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .backends.base import CloudBackend, Event, Finish
 from .backends.llama_local import LocalModelRunner
-from .errors import BackendError, ModelNotFound, PolicyBlocked
+from .errors import BackendError, ModelNotFound, PolicyBlocked, RouterError
 from .pipeline import Evaluation, Identity
 from .privacy.redaction import RedactionError
 from .restore import restore_chunks, restore_completion
@@ -113,9 +112,12 @@ async def dispatch_chat(
     body: dict[str, Any],
     chat: ChatRequest,
     *,
+    request_id: str,
     identity: Identity | None,
     headers: Mapping[str, str],
 ) -> Outcome:
+    """Evaluate and run one chat request. Errors raised after the decision carry it
+    in ``exc.evaluation`` so that refusals are audited too."""
     check_model(state, chat.model)
     router = state.router
     candidates = [] if _is_local_model(state, chat.model) else _cloud_candidates(state, chat.model)
@@ -125,7 +127,25 @@ async def dispatch_chat(
     )
     for e in ev.scan.entities:
         state.metrics.entities.labels(e.type).inc()
-    completion_id = "chatcmpl-" + uuid.uuid4().hex
+    try:
+        return await _run(state, body, chat, ev, request_id, identity, headers, available)
+    except RouterError as exc:
+        if exc.evaluation is None:
+            exc.evaluation = ev
+        raise
+
+
+async def _run(
+    state: AppState,
+    body: dict[str, Any],
+    chat: ChatRequest,
+    ev: Evaluation,
+    completion_id: str,
+    identity: Identity | None,
+    headers: Mapping[str, str],
+    available: list[CloudBackend],
+) -> Outcome:
+    router = state.router
     fallbacks = 0
     while ev.decision.route == "cloud" and available:
         provider = available.pop(0)
@@ -147,7 +167,9 @@ async def dispatch_chat(
                 cloud_available=any(p.available for p in available),
             )
     if ev.decision.route == "block":
-        raise _blocked(ev)
+        blocked = _blocked(ev)
+        blocked.evaluation = ev
+        raise blocked
     outcome = await _local(state, chat, ev, completion_id)
     outcome.fallbacks = fallbacks
     return outcome

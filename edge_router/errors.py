@@ -39,6 +39,8 @@ class RouterError(Exception):
         if code is not None:
             self.code = code
         self.headers = headers or {}
+        # The routing Evaluation when the error came after the decision (for the audit).
+        self.evaluation: Any = None
 
     def body(self) -> dict[str, Any]:
         return {

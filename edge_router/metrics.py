@@ -53,6 +53,10 @@ class Metrics:
             registry=r,
         )
 
+        self.audit_failures = Counter(
+            "edge_router_audit_failures", "Audit records that could not be written.", registry=r
+        )
+
     def gauge(self, name: str, doc: str, fn: Callable[[], float]) -> None:
         g = Gauge(name, doc, registry=self.registry)
         g.set_function(fn)

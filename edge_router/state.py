@@ -12,6 +12,8 @@ from .config import Settings
 from .metrics import Metrics
 
 if TYPE_CHECKING:
+    from .audit import AuditLog
+    from .auth import Authenticator
     from .load import LoadProbe
     from .pipeline import Router
 
@@ -27,6 +29,8 @@ class AppState:
     ready: bool = False
     metrics: Metrics = field(default_factory=Metrics)
     load: LoadProbe | None = None
+    audit: AuditLog | None = None
+    auth: Authenticator | None = None
     _router: Router | None = None
 
     @property

@@ -10,14 +10,17 @@ from privacy_fixtures import shared_scanner
 from serving import serve
 
 from edge_router.app import create_app
+from edge_router.audit import AuditSettings
 from edge_router.config import Settings, load_settings
 
 MODEL_HINT = "run ./install.sh to fetch the embedded model"
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    s = load_settings(None)
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # Never write the checkout's state/: each session audits into its own temp dir.
+    audit = AuditSettings(path=str(tmp_path_factory.mktemp("state") / "audit.sqlite"))
+    s = load_settings(None).model_copy(update={"audit": audit})
     for m in s.local.models:
         path = s.local.resolve_path(m)
         if not path.is_file():

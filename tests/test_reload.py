@@ -43,7 +43,10 @@ def test_sighup_reload_keeps_last_good(tmp_path: Path) -> None:
     (pdir / "live.yaml").write_text(V1)
     cfg = tmp_path / "config.yaml"
     port = free_port()
-    cfg.write_text(f"server: {{port: {port}}}\npolicy: {{dir: {pdir}, default: live}}\n")
+    cfg.write_text(
+        f"server: {{port: {port}}}\npolicy: {{dir: {pdir}, default: live}}\n"
+        f"audit: {{path: {tmp_path / 'audit.sqlite'}}}\n"
+    )
     log = (tmp_path / "log").open("w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "edge_router.cli", "serve", "--config", str(cfg)],

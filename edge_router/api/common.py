@@ -9,8 +9,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import BadRequest, PayloadTooLarge, RouterError
+from ..auth import presented_key
+from ..errors import AuthError, BadRequest, PayloadTooLarge, RouterError
+from ..pipeline import Identity
 from ..schemas import parse_json_body
+from ..state import AppState
 
 log = logging.getLogger("edge_router.api")
 
@@ -32,6 +35,28 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
     except ClientDisconnect as exc:
         raise BadRequest("The client closed the connection.") from exc
     return parse_json_body(bytes(buf))
+
+
+async def authenticate(request: Request) -> Identity | None:
+    """The caller's identity from its API key; 401 when auth requires one or the key is
+    wrong. Anonymous callers are allowed unless ``auth.require_auth`` is set."""
+    state: AppState = request.app.state.edge
+    auth = state.auth
+    if auth is None:
+        return None
+    key = presented_key(request.headers)
+    if key is None:
+        if auth.settings.require_auth:
+            raise AuthError("Missing API key: send 'Authorization: Bearer <key>' or 'x-api-key'.")
+        return None
+    if not auth.settings.keys:
+        return None  # no keys configured: SDK placeholder keys are fine
+    ident = await auth.authenticate_async(request.headers)
+    if ident is None:
+        raise AuthError("Invalid API key.")
+    identity = Identity(key_id=ident.key_id, tenant=ident.tenant, policy=ident.policy)
+    request.state.identity = identity
+    return identity
 
 
 def error_response(exc: RouterError, extra_headers: dict[str, str] | None = None) -> Response:

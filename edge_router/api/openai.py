@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,12 +13,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from ..backends.base import GenParams
 from ..backends.llama_local import LocalModelRunner
 from ..dispatch import AUTO, Outcome, check_model, dispatch_chat
-from ..errors import BadRequest, RouterError
-from ..pipeline import Identity
+from ..errors import BadRequest, PolicyBlocked, RouterError
+from ..pipeline import Evaluation, Identity
+from ..recorder import record, record_nowait
 from ..schemas import ChatRequest, parse_json_body, validate_chat
 from ..state import AppState
 from ..streaming import Chunk, openai_sse
-from .common import read_json
+from .common import authenticate, read_json
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
@@ -25,11 +27,6 @@ SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 def state_of(request: Request) -> AppState:
     st: AppState = request.app.state.edge
     return st
-
-
-def identity_of(request: Request) -> Identity | None:
-    ident: Identity | None = getattr(request.state, "identity", None)
-    return ident
 
 
 def local_messages(chat: ChatRequest) -> list[dict[str, str]]:
@@ -87,42 +84,94 @@ def observe(state: AppState, outcome: Outcome, status: str, usage: dict[str, Any
         m.latency.labels("ttft").observe(outcome.finish.timings["ttft_s"])
 
 
+def _audit_kw(
+    outcome: Outcome, identity: Identity | None, status: int, usage: dict[str, Any] | None
+) -> dict[str, Any]:
+    if usage is None and outcome.finish is not None:
+        f = outcome.finish
+        usage = {"prompt_tokens": f.prompt_tokens, "completion_tokens": f.completion_tokens}
+    return {
+        "request_id": outcome.completion_id,
+        "ev": outcome.evaluation,
+        "route": outcome.route,
+        "provider": outcome.provider,
+        "model": outcome.model,
+        "status": status,
+        "started": outcome.started,
+        "usage": usage,
+        "identity": identity,
+    }
+
+
 async def observed(
-    state: AppState, outcome: Outcome, chunks: AsyncIterator[Chunk]
+    state: AppState, outcome: Outcome, chunks: AsyncIterator[Chunk], identity: Identity | None
 ) -> AsyncIterator[Chunk]:
+    """Pass a stream through, then count it and audit it (also when the client leaves)."""
     usage: dict[str, Any] | None = None
-    status = "200"
+    status = 200
     try:
         async for c in chunks:
             if isinstance(c.get("usage"), dict):
                 usage = c["usage"]
             yield c
-    except RouterError:
-        status = "502"
+    except RouterError as exc:
+        status = exc.status
         raise
     finally:
-        if usage is None and outcome.finish is not None:
-            f = outcome.finish
-            usage = {"prompt_tokens": f.prompt_tokens, "completion_tokens": f.completion_tokens}
-        observe(state, outcome, status, usage)
+        observe(state, outcome, str(status), usage)
+        record_nowait(state, **_audit_kw(outcome, identity, status, usage))
+
+
+async def refused(
+    state: AppState, exc: RouterError, request_id: str, identity: Identity | None, started: float
+) -> None:
+    """Count and audit a request refused after its routing decision (block, 503, ...)."""
+    ev = exc.evaluation
+    if not isinstance(ev, Evaluation):
+        return
+    route = "block" if isinstance(exc, PolicyBlocked) else ev.decision.route
+    state.metrics.requests.labels(route, ev.decision.rule, "-", str(exc.status)).inc()
+    await record(
+        state,
+        request_id=request_id,
+        ev=ev,
+        route=route,
+        provider=None,
+        model=None,
+        status=exc.status,
+        started=started,
+        usage=None,
+        identity=identity,
+    )
 
 
 async def chat_completions(request: Request) -> Response:
     state = state_of(request)
+    started = time.perf_counter()
+    identity = await authenticate(request)
     body = await read_json(request, state.settings.server.max_body_bytes)
     chat = validate_chat(body)
-    outcome = await dispatch_chat(
-        state, body, chat, identity=identity_of(request), headers=request.headers
-    )
+    request_id = "chatcmpl-" + uuid.uuid4().hex
+    try:
+        outcome = await dispatch_chat(
+            state, body, chat, request_id=request_id, identity=identity, headers=request.headers
+        )
+    except RouterError as exc:
+        await refused(state, exc, request_id, identity, started)
+        exc.headers.setdefault("x-request-id", request_id)
+        raise
+    outcome.started = started
     headers = outcome.headers()
     if outcome.chunks is not None:
         return StreamingResponse(
-            openai_sse(observed(state, outcome, outcome.chunks)),
+            openai_sse(observed(state, outcome, outcome.chunks, identity)),
             media_type="text/event-stream",
             headers={**headers, **SSE_HEADERS},
         )
     completion = outcome.completion or {}
-    observe(state, outcome, "200", completion.get("usage"))
+    usage = completion.get("usage")
+    observe(state, outcome, "200", usage)
+    await record(state, **_audit_kw(outcome, identity, 200, usage))
     return JSONResponse(completion, headers=headers)
 
 
@@ -141,10 +190,11 @@ async def route(request: Request) -> Response:
     available = not local and any(
         p.available and not p.trusted_local and p.serves(model) for p in state.providers
     )
+    identity = await authenticate(request)
     ev = await state.router.evaluate(
         body,
         model=model,
-        identity=identity_of(request),
+        identity=identity,
         headers=request.headers,
         cloud_available=available,
     )
