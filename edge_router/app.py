@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -20,10 +20,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import sdnotify
-from .api import openai
+from .api import anthropic, openai
 from .api.common import http_error_handler, router_error_handler, unexpected_error_handler
 from .audit import AuditLog
 from .auth import Authenticator
+from .backends.base import CloudBackend
+from .backends.cloud import CloudProvider
 from .backends.llama_local import LocalModelRunner
 from .complexity import ComplexityScorer
 from .config import Settings
@@ -59,8 +61,18 @@ async def readyz(request: Request) -> Response:
     models = {name: r.loaded for name, r in state.runners.items()}
     scanner = state.ready and state.router.scanner.ready
     ok = state.ready and scanner and all(models.values())
+    cloud = {p.name: p.available for p in state.providers if not p.trusted_local}
+    # Degraded: serving, but only locally (offline mode or no reachable provider).
+    degraded = state.settings.offline or (bool(cloud) and not any(cloud.values()))
+    status = "not_ready" if not ok else "degraded" if degraded else "ready"
     return JSONResponse(
-        {"status": "ready" if ok else "not_ready", "models": models, "scanner": scanner},
+        {
+            "status": status,
+            "models": models,
+            "scanner": scanner,
+            "providers": cloud,
+            "offline": state.settings.offline,
+        },
         status_code=200 if ok else 503,
     )
 
@@ -120,8 +132,10 @@ def create_app(
     *,
     runners: Mapping[str, LocalModelRunner] | None = None,
     scanner: PrivacyScanner | None = None,
+    providers: Sequence[CloudBackend] | None = None,
 ) -> Starlette:
-    """Build the app. ``runners`` and ``scanner`` override the real ones (tests, benches).
+    """Build the app. ``runners``, ``scanner`` and ``providers`` override the real ones
+    (tests, benches); overridden parts are not closed by the app.
 
     Policies are loaded here, not in the lifespan, so that an invalid policy stops
     the daemon before it binds its port (raises PolicyError).
@@ -138,6 +152,12 @@ def create_app(
             else await asyncio.to_thread(PrivacyScanner, settings.privacy)
         )
         state.runners = dict(runners) if runners is not None else _build_runners(settings)
+        if not settings.offline:
+            state.providers = (
+                list(providers)
+                if providers is not None
+                else [CloudProvider.from_settings(p) for p in settings.providers]
+            )
         sampler = HostSampler(
             settings.load,
             local_stats=local_stats_from(lambda: state.runners.values()),
@@ -185,6 +205,9 @@ def create_app(
             await sampler.stop()
             if state.audit is not None:
                 await asyncio.to_thread(state.audit.close)
+            if providers is None:
+                for p in state.providers:
+                    await p.aclose()
             if runners is None:
                 for runner in state.runners.values():
                     runner.close()
@@ -194,6 +217,7 @@ def create_app(
             Route("/v1/chat/completions", openai.chat_completions, methods=["POST"]),
             Route("/v1/models", openai.list_models, methods=["GET"]),
             Route("/v1/route", openai.route, methods=["POST"]),
+            Route("/v1/messages", anthropic.messages, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .audit import AuditSettings
 from .auth import AuthSettings
+from .backends.settings import ProviderSettings
 from .load_control import LoadSettings
 from .privacy.settings import ScannerSettings
 
@@ -119,8 +120,22 @@ class Settings(_Frozen):
     load: LoadSettings = LoadSettings()
     audit: AuditSettings = AuditSettings()
     auth: AuthSettings = AuthSettings()
+    providers: tuple[ProviderSettings, ...] = ()
+    """Cloud providers and trusted on-prem servers, tried in this order."""
+    offline: bool = False
+    """Never contact a provider: everything the policy allows runs locally."""
     source: str = "<defaults>"
     """Where these settings came from (file path); filled by load_settings."""
+
+    @field_validator("providers")
+    @classmethod
+    def _unique_providers(
+        cls, providers: tuple[ProviderSettings, ...]
+    ) -> tuple[ProviderSettings, ...]:
+        names = [p.name for p in providers]
+        if len(set(names)) != len(names):
+            raise ValueError("provider names must be unique")
+        return providers
 
     @field_validator("local")
     @classmethod

@@ -22,7 +22,7 @@ from .backends.base import CloudBackend, Event, Finish
 from .backends.llama_local import LocalModelRunner
 from .errors import BackendError, ModelNotFound, PolicyBlocked, RouterError
 from .pipeline import Evaluation, Identity
-from .privacy.redaction import RedactionError
+from .privacy.redaction import RedactionError, Vault
 from .restore import restore_chunks, restore_completion
 from .schemas import ChatRequest
 from .state import AppState
@@ -150,7 +150,7 @@ async def _run(
     while ev.decision.route == "cloud" and available:
         provider = available.pop(0)
         try:
-            return await _cloud(state, body, chat, ev, provider, completion_id, fallbacks)
+            return await _remote(state, body, chat, ev, provider, completion_id, "cloud", fallbacks)
         except (BackendError, RedactionError) as exc:
             fallbacks += 1
             log.warning(
@@ -170,38 +170,61 @@ async def _run(
         blocked = _blocked(ev)
         blocked.evaluation = ev
         raise blocked
-    outcome = await _local(state, chat, ev, completion_id)
+    outcome = await _local(state, chat, ev, body, completion_id)
     outcome.fallbacks = fallbacks
     return outcome
 
 
-async def _cloud(
+async def _remote(
     state: AppState,
     body: dict[str, Any],
     chat: ChatRequest,
     ev: Evaluation,
     provider: CloudBackend,
     completion_id: str,
+    route: str,
     fallbacks: int,
 ) -> Outcome:
-    outbound, vault = state.router.outbound(body, ev)
-    upstream = chat.model if chat.model != AUTO else AUTO
-    outbound["model"] = provider.upstream_model(upstream)
-    outcome = Outcome(
-        completion_id, ev, "cloud", provider.name, outbound["model"], fallbacks=fallbacks
-    )
-    if chat.stream:
-        stream = provider.stream(outbound)
-        first = await anext(stream)  # failures before the first chunk may fall back
-
-        async def replay() -> AsyncIterator[Chunk]:
-            yield first
-            async for c in stream:
-                yield c
-
-        outcome.chunks = restore_chunks(replay(), vault)
+    """Run on a provider: a cloud (redacted if the decision says so) or a trusted on-prem
+    server (route ``local``: the body is what this machine's model would see)."""
+    if route == "cloud":
+        outbound, vault = state.router.outbound(body, ev)
     else:
-        outcome.completion = restore_completion(await provider.complete(outbound), vault)
+        outbound, vault = dict(body), Vault()
+    model = chat.model if chat.model not in state.runners else AUTO
+    outbound["model"] = provider.upstream_model(model)
+    outcome = Outcome(
+        completion_id, ev, route, provider.name, outbound["model"], fallbacks=fallbacks
+    )
+    state.in_flight[provider.name] = state.in_flight.get(provider.name, 0) + 1
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if not released:
+            released = True
+            state.in_flight[provider.name] -= 1
+
+    try:
+        if chat.stream:
+            stream = provider.stream(outbound)
+            first = await anext(stream)  # failures before the first chunk may fall back
+
+            async def replay() -> AsyncIterator[Chunk]:
+                try:
+                    yield first
+                    async for c in stream:
+                        yield c
+                finally:
+                    release()
+
+            outcome.chunks = restore_chunks(replay(), vault)
+        else:
+            outcome.completion = restore_completion(await provider.complete(outbound), vault)
+            release()
+    except BaseException:
+        release()
+        raise
     return outcome
 
 
@@ -211,10 +234,34 @@ def _pick_runner(state: AppState, model: str) -> LocalModelRunner:
     return state.runners[state.settings.local.default_model]
 
 
-async def _local(state: AppState, chat: ChatRequest, ev: Evaluation, completion_id: str) -> Outcome:
+def _pick_trusted(state: AppState, runner: LocalModelRunner) -> CloudBackend | None:
+    """A trusted on-prem server (still the local tier) that is less loaded than this
+    machine's model, or None. Ties stay on this machine."""
+    load = runner.queue_depth + runner.in_flight
+    best: CloudBackend | None = None
+    for p in state.providers:
+        busy = state.in_flight.get(p.name, 0)
+        usable = p.trusted_local and p.available and busy < load
+        if usable and (best is None or busy < state.in_flight.get(best.name, 0)):
+            best = p
+    return best
+
+
+async def _local(
+    state: AppState, chat: ChatRequest, ev: Evaluation, body: dict[str, Any], completion_id: str
+) -> Outcome:
     from .api.openai import gen_params, local_messages  # request shaping lives with the API
 
     runner = _pick_runner(state, chat.model)
+    trusted = None if chat.model in state.runners else _pick_trusted(state, runner)
+    if trusted is not None:
+        try:
+            return await _remote(state, body, chat, ev, trusted, completion_id, "local", 0)
+        except BackendError as exc:
+            log.warning(
+                "trusted on-prem server failed; using this machine",
+                extra={"fields": {"provider": trusted.name, "error": type(exc).__name__}},
+            )
     params = gen_params(chat, runner)
     events = runner.generate(local_messages(chat), params)
     outcome = Outcome(completion_id, ev, "local", "llama", runner.spec.name)

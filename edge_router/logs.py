@@ -13,7 +13,6 @@ import sys
 import time
 from typing import Any
 
-
 # Loggers whose messages we write verbatim: ours (reviewed to carry no text) and
 # the server's. Libraries that see request text (Presidio logs its context words
 # at debug level, for one) are capped at WARNING and their messages withheld.

@@ -25,6 +25,8 @@ class AppState:
     settings: Settings
     runners: dict[str, LocalModelRunner] = field(default_factory=dict)
     providers: list[CloudBackend] = field(default_factory=list)
+    in_flight: dict[str, int] = field(default_factory=dict)
+    """Requests now running on each provider (balances trusted on-prem servers)."""
     started_at: float = field(default_factory=time.time)
     ready: bool = False
     metrics: Metrics = field(default_factory=Metrics)

@@ -1,0 +1,68 @@
+"""The Anthropic-compatible front door: ``POST /v1/messages``.
+
+The request is translated into the router's internal (OpenAI) shape *before*
+scanning, so exactly what could leave the machine is what gets scanned; then it
+takes the same dispatch path as ``/v1/chat/completions``. Errors are
+Anthropic-shaped so that Anthropic SDK clients work unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from ..dispatch import dispatch_chat
+from ..errors import RouterError
+from ..recorder import record
+from ..schemas import validate_chat
+from ..translate_anthropic import (
+    anthropic_request_to_openai,
+    openai_chunks_to_anthropic_sse,
+    openai_response_to_anthropic,
+    router_error_to_anthropic,
+)
+from .common import authenticate, read_json
+from .openai import SSE_HEADERS, _audit_kw, observe, observed, refused, state_of
+
+
+async def messages(request: Request) -> Response:
+    state = state_of(request)
+    started = time.perf_counter()
+    request_id = "msg_" + uuid.uuid4().hex
+    identity = None
+    try:
+        identity = await authenticate(request)
+        body = await read_json(request, state.settings.server.max_body_bytes)
+        internal = anthropic_request_to_openai(body)
+        chat = validate_chat(internal)
+        outcome = await dispatch_chat(
+            state,
+            internal,
+            chat,
+            request_id=request_id,
+            identity=identity,
+            headers=request.headers,
+        )
+    except RouterError as exc:
+        await refused(state, exc, request_id, identity, started)
+        headers = {**exc.headers, "x-request-id": request_id}
+        return JSONResponse(router_error_to_anthropic(exc), status_code=exc.status, headers=headers)
+    outcome.started = started
+    headers = outcome.headers()
+    model = str(body.get("model") or chat.model)
+    if outcome.chunks is not None:
+        return StreamingResponse(
+            openai_chunks_to_anthropic_sse(
+                observed(state, outcome, outcome.chunks, identity), model
+            ),
+            media_type="text/event-stream",
+            headers={**headers, **SSE_HEADERS},
+        )
+    completion = outcome.completion or {}
+    usage = completion.get("usage")
+    observe(state, outcome, "200", usage)
+    await record(state, **_audit_kw(outcome, identity, 200, usage))
+    return JSONResponse(openai_response_to_anthropic(completion, model), headers=headers)
