@@ -1,6 +1,10 @@
 """How often our scanner and stock Presidio flag PII-bearing vs clean prompts.
 
     .venv/bin/python bench/scan_quality.py [--data ../shared/data] [--limit N] [--show N]
+        [--split] [--no-stock]
+
+``--split`` also reports the even-indexed half of each set (the half rules were tuned
+on) and the odd-indexed half (held out) separately, so overfitting shows as a gap.
 
 "PII-bearing" means a Presidio-research sample with at least one span of a type that
 identifies a private person or their data (PRIVATE_SPAN_TYPES). Samples whose only spans
@@ -93,7 +97,8 @@ def ours_flags(scanner: Any, texts: list[str]) -> list[tuple[bool, set[str]]]:
     for start in range(0, len(texts), 256):
         batch = [([TextField("text", t)], ()) for t in texts[start : start + 256]]
         for res in scanner.scan_many(batch):
-            out.append((res.sensitive, {r.removeprefix("entity:") for r in res.reasons}))
+            types = {r.removeprefix("entity:") for r in res.reasons if r.startswith("entity:")}
+            out.append((res.sensitive, types))
     return out
 
 
@@ -108,6 +113,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--limit", type=int, default=0, help="samples per set (0 = all)")
     parser.add_argument("--show", type=int, default=0, help="print N misses/false alarms")
+    parser.add_argument(
+        "--split", action="store_true", help="also report even (tuned) / odd (held-out) halves"
+    )
+    parser.add_argument("--no-stock", action="store_true", help="skip stock Presidio (faster)")
     args = parser.parse_args()
 
     from edge_router.privacy.scanner import PrivacyScanner
@@ -127,19 +136,29 @@ def main() -> None:
     ours_p, ours_c = ours_flags(scanner, [s["full_text"] for s in pii]), ours_flags(scanner, clean)
     t_ours = time.perf_counter() - t0
     t0 = time.perf_counter()
-    stock = stock_engine(settings.spacy_model)
-    stock_p = stock_flags(stock, [s["full_text"] for s in pii])
-    stock_c = stock_flags(stock, clean)
+    if args.no_stock:
+        stock_p, stock_c = [(False, set())] * len(pii), [(False, set())] * len(clean)
+    else:
+        stock = stock_engine(settings.spacy_model)
+        stock_p = stock_flags(stock, [s["full_text"] for s in pii])
+        stock_c = stock_flags(stock, clean)
     t_stock = time.perf_counter() - t0
 
     print("| set | n | ours sensitive | stock Presidio sensitive |")
     print("|---|---:|---:|---:|")
     allc = list(range(len(clean)))
-    for label, idx, o, s in (
+    rows = [
         ("PII-bearing (private span types)", strict, ours_p, stock_p),
         ("PII, all samples with any span", every, ours_p, stock_p),
         ("clean (MT-Bench + self-instruct)", allc, ours_c, stock_c),
-    ):
+    ]
+    if args.split:
+        for half, rest in (("even, tuned", 0), ("odd, held out", 1)):
+            rows += [
+                (f"PII-bearing, {half}", [i for i in strict if i % 2 == rest], ours_p, stock_p),
+                (f"clean, {half}", [i for i in allc if i % 2 == rest], ours_c, stock_c),
+            ]
+    for label, idx, o, s in rows:
         print(f"| {label} | {len(idx)} | {pct(o, idx)} | {pct(s, idx)} |")
     print(f"\nwall time incl. engine build: ours {t_ours:.1f}s, stock {t_stock:.1f}s")
 

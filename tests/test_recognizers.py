@@ -3,6 +3,12 @@ from __future__ import annotations
 import pytest
 from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
 
+from edge_router.privacy.numbers import (
+    AnyCaseIbanRecognizer,
+    ContextPhoneRecognizer,
+    LuhnCardRecognizer,
+    PostalAddressRecognizer,
+)
 from edge_router.privacy.recognizers import (
     OfflineEmailRecognizer,
     SecretsRecognizer,
@@ -92,3 +98,107 @@ def test_offline_email_recognizer_validates_with_snapshot() -> None:
     text = "write to jane.doe@example.co.uk or to x@y.notatld"
     found = [text[r.start : r.end] for r in rec.analyze(text, ["EMAIL_ADDRESS"])]
     assert found == ["jane.doe@example.co.uk"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Need to change billing date of my card 2623322164608847", "2623322164608847"),
+        ("What is the limit for card 501864667909?", "501864667909"),
+        ("Please block card no 4415101282806639538", "4415101282806639538"),
+        ("pay with 4539-1488-0343-6467 today", "4539-1488-0343-6467"),
+    ],
+)
+def test_luhn_cards(text: str, value: str) -> None:
+    found = {text[r.start : r.end] for r in LuhnCardRecognizer().analyze(text, ["CREDIT_CARD"])}
+    assert value in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 501864667909 shipped",  # Luhn-valid, but no card cue and no network prefix
+        "card 4111 1111 1111 1112",  # fails Luhn
+        "timestamp 1700000000000 ms",
+        "card 4111-1111 1111-1111",  # mixed separators
+    ],
+)
+def test_luhn_cards_need_checksum_and_cue(text: str) -> None:
+    assert LuhnCardRecognizer().analyze(text, ["CREDIT_CARD"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Can someone call me on 450 0840? I have questions.", "450 0840"),
+        ("They're not answering at (32) 484-557", "(32) 484-557"),
+        ("They're not answering at 71-33-52-22", "71-33-52-22"),
+        ("my mobile: 0612 345 678 ext 12", "0612 345 678 ext 12"),
+    ],
+)
+def test_local_phone_numbers_after_a_cue(text: str, value: str) -> None:
+    found = {text[r.start : r.end] for r in ContextPhoneRecognizer().analyze(text, [])}
+    assert value in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The population grew from 450 0840 to 9 000 000.", "call it 3.14159 26535", "call 12 34"],
+)
+def test_local_phone_numbers_need_a_cue_and_a_shape(text: str) -> None:
+    assert ContextPhoneRecognizer().analyze(text, []) == []
+
+
+def test_iban_any_case_checked_by_mod97() -> None:
+    rec = AnyCaseIbanRecognizer()
+    text = "my iban is gb82west12345698765432 and not gb82west12345698765433"
+    assert [text[r.start : r.end] for r in rec.analyze(text, [])] == ["gb82west12345698765432"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Meet me at PSC 1437, Box 3833\nAPO AA 66791", "PSC 1437, Box 3833\nAPO AA 66791"),
+        ("Our offices are located at USNS Møller\nFPO AA 85844", "USNS Møller\nFPO AA 85844"),
+        ("It's at 12 Elm St, Springfield, IL 62704", "Springfield, IL 62704"),
+        ("My zip code is 72664", "72664"),
+        ("The bus station is located at Pod Floriánem 1677", "Pod Floriánem 1677"),
+        ("please update my address to Beiteveien 2", "Beiteveien 2"),
+    ],
+)
+def test_postal_addresses(text: str, value: str) -> None:
+    found = {text[r.start : r.end] for r in PostalAddressRecognizer().analyze(text, [])}
+    assert value in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We moved to 2019 budgets last week.",
+        "Meet me at the station at 5 pm.",
+        "Send it to the team in 3 days.",
+        "The zip file is 20 MB.",
+    ],
+)
+def test_no_postal_address_in_prose(text: str) -> None:
+    assert PostalAddressRecognizer().analyze(text, []) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("I would like to remove my kid Lukas from the will.", "Lukas"),
+        ("Sometimes people call me Natalija", "Natalija"),
+        ("She was born on 7/14/1995. Her maiden name is Inarkaevich", "Inarkaevich"),
+        ("follow up with patricia desrosiers in a couple of months.", "patricia desrosiers"),
+    ],
+)
+def test_names_from_naming_cues_and_lowercase_text(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    name: str,
+) -> None:
+    result = scan_text(scanner, text)
+    persons = {text[e.start : e.end] for e in result.entities if e.type == "PERSON"}
+    assert name in persons, persons
+    assert result.sensitive

@@ -81,12 +81,9 @@ def test_bad_input_fails_closed(scanner: PrivacyScanner) -> None:  # noqa: F811
         "Write a poem about the French Revolution of 1789.",
         "What is the capital of Australia, and when was it founded?",
         "Compare the economies of Japan and Germany since the 1990s.",
-        pytest.param(
-            "Summarize Shakespeare's Hamlet in three sentences.",
-            marks=pytest.mark.xfail(
-                strict=True, reason="small NER model cannot tell public figures from private people"
-            ),
-        ),
+        # The small model calls "Summarize Shakespeare's" a person; the task framing
+        # (an instruction over a public work, nothing personal) keeps it weak.
+        "Summarize Shakespeare's Hamlet in three sentences.",
         "Write a function that parses JSON and returns len(X) for each TODO item.",
         "Schedule a meeting for next Tuesday at 3pm.",
         "Explain how Google's PageRank algorithm works.",
@@ -140,3 +137,83 @@ def test_long_text_is_chunked_and_offsets_map_back() -> None:
     result = fresh.scan([TextField("t", text)])
     emails = [e for e in result.entities if e.type == "EMAIL_ADDRESS"]
     assert [text[e.start : e.end] for e in emails] == ["jane.roe@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Pretend yourself to be Elon Musk in all the following conversations. "
+            "Speak like Elon Musk as much as possible.",
+            "weak:PERSON(public_context)",
+        ),
+        (
+            "Write a short story about John Smith, a famous detective.",
+            "weak:PERSON(public_context)",
+        ),
+        (
+            "Summarize this email in one sentence:\nDear Olivia, the meeting moved to Monday.",
+            "weak:PERSON(task_framing)",
+        ),
+    ],
+)
+def test_person_under_public_or_task_framing_is_weak(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    reason: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert "PERSON" in result.entity_types
+    assert not result.sensitive, result.reasons
+    assert reason in result.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the same framings, but the name is tied to personal data or a private fact
+        "Write an email to my landlord John Smith about the broken heating.",
+        "Summarize this email:\nDear John Smith, your HIV test results are attached.",
+        "Pretend to be Elon Musk and email me at jo@example.com",
+        "Write a poem for my daughter Maria.",
+    ],
+)
+def test_person_with_personal_context_stays_sensitive(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert result.sensitive, result.reasons
+    assert "entity:PERSON" in result.reasons
+
+
+def test_person_alone_setting() -> None:
+    text = "Why is Jonathan Meyer so impulsive?"
+    strict = PrivacyScanner(ScannerSettings())
+    lenient = PrivacyScanner(ScannerSettings(person_alone_sensitive=False))
+    assert scan_text(strict, text).reasons == ("entity:PERSON",)
+    result = scan_text(lenient, text)
+    assert not result.sensitive
+    assert result.reasons == ("weak:PERSON(no_personal_context)",)
+
+
+def test_context_words_inside_a_name_are_no_cue(scanner: PrivacyScanner) -> None:  # noqa: F811
+    # "King" is a public-context word, but here it is part of the name itself.
+    result = scan_text(scanner, "The name in the account is wrong, change it to Ivan King")
+    assert result.sensitive, result.reasons
+
+
+PREFILTER_TEXTS = [
+    "call me at +1 (212) 555-0199 or 020 7946 0958",
+    "card 4539 1488 0343 6467, iban GB82 WEST 1234 5698 7654 32",
+    "server 10.0.0.1 and fe80::1, mac 00:1B:44:11:3A:B7",
+    "visit https://example.org/docs or mail jane@example.com",
+    "ssn 078-05-1120, passport 912803456, nino AB123456C",
+    "no digits and no at sign here at all, just Maria from Lisbon",
+]
+
+
+def test_prefilter_changes_no_findings(scanner: PrivacyScanner) -> None:  # noqa: F811
+    unfiltered = PrivacyScanner(ScannerSettings(prefilter_recognizers=False))
+    for text in PREFILTER_TEXTS:
+        assert scan_text(scanner, text) == scan_text(unfiltered, text), text

@@ -241,8 +241,15 @@ class StreetAddressRecognizer(PatternRecognizer):
         ),
         Pattern(
             "germanic street number",
-            r"\b[A-Za-zÀ-ÿ-]+(?:straße|strasse|str\.|gasse|weg|katu|gatan|vej|laan|straat)"
-            r"\s+\d{1,5}[a-z]?\b",
+            r"\b[A-Za-zÀ-ÿ-]+(?:straße|strasse|str\.|gasse|weg|katu|gatan|vej|laan|straat|"
+            r"veien|vegen|vägen|gata|gaten|gade|stræti|stræde|tie|utca|plein|gracht|kuja|polku|"
+            r"allee|allé|platz|ufer)\s+\d{1,5}[a-z]?\b",
+            0.5,
+        ),
+        # Central-European order with a separate street word: "Erzsébet tér 92", "Kossuth u. 7"
+        Pattern(
+            "street word number",
+            r"\b[A-Za-zÀ-ÿ-]+\s+(?:u\.|út|utca|tér|körút|ulica|ul\.|náměstí|nám\.)\s+\d{1,5}\b",
             0.5,
         ),
         Pattern(
@@ -303,6 +310,31 @@ _SIGNATURE = re.compile(
     + r"[ \t]*(?=\n|$)",
     re.IGNORECASE,
 )
+# A name in a form, a dialogue or after "named": "last name? boyle", "she named him sean",
+# "sometimes people call me owen", "maiden name is nyberg". Confirmed by NER once re-cased.
+_NAMING = re.compile(
+    r"\b(?:(?:first|last|middle|maiden|full|family|given|sur)\s*name(?:\s+(?:is|was))?\s*[:?]?|"
+    r"name\s+on\s+the\s+(?:account|card)(?:\s+is)?\s*[:?]?|named|nicknamed|call\s+me|"
+    r"(?:is|was)\s+called|known\s+as|goes\s+by)"
+    r"(?:[ \t]+(?:him|her|them|it|is|was|user:|\w+:))?[ \t]*[:,?]?[ \t]*" + _CANDIDATE,
+    re.IGNORECASE,
+)
+# A title before a name: "Dr. patel", "mrs okafor".
+_TITLED = re.compile(r"\b(?:mr|mrs|ms|mx|miss|dr|prof)\.?[ \t]+" + _CANDIDATE, re.IGNORECASE)
+
+
+def relationship_regex(relationships: tuple[str, ...]) -> re.Pattern[str] | None:
+    """'my kid lukas', "our client's name is ana": a relation noun after my/our, then a name."""
+    if not relationships:
+        return None
+    nouns = "|".join(sorted((re.escape(r) for r in relationships), key=len, reverse=True))
+    return re.compile(
+        r"\b(?:my|our)[ \t]+(?:[\w-]+[ \t]+)?(?:" + nouns + r")(?:'s|’s)?"
+        r"(?:[ \t]+name[ \t]+is|[ \t]+(?:named|called|is))?[ \t]*,?[ \t]*" + _CANDIDATE,
+        re.IGNORECASE,
+    )
+
+
 # Two or more words in capitals: spaCy's NER rarely sees names written that way.
 _CAPS_RUN = re.compile(r"\b[A-Z][A-Z'’-]+(?:[ \t]+[A-Z][A-Z'’-]+)+\b")
 
@@ -322,10 +354,26 @@ class ContextNameRecognizer(EntityRecognizer):
     """
 
     def __init__(
-        self, is_name: NameCheck, stop_words: frozenset[str], supported_language: str = "en"
+        self,
+        is_name: NameCheck,
+        stop_words: frozenset[str],
+        supported_language: str = "en",
+        *,
+        relationships: tuple[str, ...] = (),
     ) -> None:
         self._is_name = is_name
         self._stop = stop_words
+        self._cues: list[tuple[re.Pattern[str], float, bool]] = [
+            (_STRONG, 0.8, False),
+            (_SIGNATURE, 0.7, False),
+            (_WEAK, 0.7, True),
+            (_GREETING, 0.6, True),
+            (_NAMING, 0.7, True),
+            (_TITLED, 0.6, True),
+        ]
+        relation = relationship_regex(relationships)
+        if relation is not None:
+            self._cues.append((relation, 0.7, True))
         super().__init__(
             supported_entities=["PERSON"],
             name="ContextNameRecognizer",
@@ -345,12 +393,7 @@ class ContextNameRecognizer(EntityRecognizer):
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
         spans: dict[tuple[int, int], float] = {}
-        for regex, score, confirm in (
-            (_STRONG, 0.8, False),
-            (_SIGNATURE, 0.7, False),
-            (_WEAK, 0.7, True),
-            (_GREETING, 0.6, True),
-        ):
+        for regex, score, confirm in self._cues:
             for match in regex.finditer(text):
                 span = self._trim(text, match.start(1), match.end(1))
                 if span is None:

@@ -22,13 +22,25 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import spacy
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
 from presidio_analyzer import predefined_recognizers as predefined
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from edge_router.privacy.context import SensitivityRules
+from edge_router.privacy.numbers import (
+    AnyCaseIbanRecognizer,
+    ContextPhoneRecognizer,
+    LuhnCardRecognizer,
+    PostalAddressRecognizer,
+)
 from edge_router.privacy.recognizers import (
     ContextNameRecognizer,
     OfflineEmailRecognizer,
@@ -55,6 +67,10 @@ _SPACY_TO_PRESIDIO = {
     "DATE": "DATE_TIME",
     "TIME": "DATE_TIME",
 }
+# NER labels a rare name gets by mistake; after a naming cue they count as a name.
+_NAME_LIKE_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"}
+)
 _SPACY_LABELS_NEVER_USED = [
     "CARDINAL",
     "EVENT",
@@ -87,6 +103,33 @@ _BASE_RECOGNIZERS = (
     "UsSsnRecognizer",
     "UuidRecognizer",
 )
+
+
+# Cheap prefilters: a recognizer runs only if its values could occur in the text at all.
+# Every pattern of these needs a digit, except the ones given their own gate.
+_DIGIT = re.compile(r"\d")
+_GATES: dict[str, re.Pattern[str]] = {
+    "OfflineEmailRecognizer": re.compile("@"),
+    # A domain: a dot with letters straight after it ("example.org", not "end. Next").
+    "UrlRecognizer": re.compile(r"[A-Za-z0-9-]\.[A-Za-z]{2}"),
+    "MacAddressRecognizer": re.compile(r"[0-9A-Fa-f]{2}[:.-][0-9A-Fa-f]{2}"),
+    "IpRecognizer": re.compile(r"\d|:[0-9A-Fa-f]{0,4}:"),
+    # phonenumbers accepts nothing shorter than 5 digits (even with separators between).
+    "PhoneRecognizer": re.compile(r"\d(?:\D{0,4}\d){4}"),
+    "ContextPhoneRecognizer": re.compile(r"\d(?:\D{0,4}\d){6}"),
+    "LuhnCardRecognizer": re.compile(r"\d(?:\D?\d){11}"),
+}
+_NEVER_GATED = frozenset({"SecretsRecognizer", "ContextNameRecognizer", "SpacyRecognizer"})
+
+
+def _gate(recognizer: EntityRecognizer, needs: re.Pattern[str]) -> None:
+    """Make ``recognizer`` return nothing, without running, when ``needs`` is absent."""
+    inner = recognizer.analyze
+
+    def analyze(text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+        return [] if needs.search(text) is None else inner(text, entities, nlp_artifacts)
+
+    recognizer.analyze = analyze  # type: ignore[method-assign]
 
 
 class _LoadedSpacyEngine(SpacyNlpEngine):
@@ -161,6 +204,7 @@ class PrivacyScanner:
             + sorted(ignore),
         )
         self._nlp_engine = _LoadedSpacyEngine(settings.language, nlp, ner_config)
+        self._rules = SensitivityRules(settings)
         self._analyzer = AnalyzerEngine(
             registry=self._registry(ignore, extra_recognizers),
             nlp_engine=self._nlp_engine,
@@ -174,8 +218,16 @@ class PrivacyScanner:
         self._min_threshold = min(
             [settings.default_threshold, *settings.thresholds.values()], default=0.0
         )
+        # Fixed for the engine's life: Presidio's analyze() would re-select them per call.
+        self._recognizers = self._analyzer.registry.get_recognizers(
+            language=settings.language, entities=self._entities
+        )
+        for rec in self._recognizers:
+            if not rec.is_loaded:
+                rec.load()
+                rec.is_loaded = True
         # Warm up (lazy model parts, regex compilation) so the first request is not slow.
-        self._analyze_texts(["Warm-up: call me at 555-0100, my name is Sam."])
+        self._analyze_texts(["Warm-up: call me at 555-0100 or sam@example.org, my name is Sam."])
         self._ready = True
 
     @property
@@ -201,13 +253,27 @@ class PrivacyScanner:
             OfflineEmailRecognizer(offline_tld_extractor(), supported_language=lang),
             SecretsRecognizer(supported_language=lang),
             StreetAddressRecognizer(supported_language=lang),
-            ContextNameRecognizer(self._looks_like_name, frozenset(STOP_WORDS), lang),
+            PostalAddressRecognizer(supported_language=lang),
+            LuhnCardRecognizer(supported_language=lang),
+            ContextPhoneRecognizer(supported_language=lang),
+            AnyCaseIbanRecognizer(supported_language=lang),
+            ContextNameRecognizer(
+                self._looks_like_name,
+                frozenset(STOP_WORDS),
+                lang,
+                relationships=self._settings.relationship_words,
+            ),
             predefined.SpacyRecognizer(
                 supported_language=lang,
                 supported_entities=self._nlp_engine.get_supported_entities(),
             ),
         ]
         recognizers = [r for r in recognizers if not set(r.get_supported_entities()) <= ignore]
+        if self._settings.prefilter_recognizers:
+            for rec in recognizers:
+                name = str(getattr(rec, "name", ""))
+                if name not in _NEVER_GATED:
+                    _gate(rec, _GATES.get(name, _DIGIT))
         recognizers += list(extra)
         return RecognizerRegistry(recognizers=recognizers, supported_languages=[lang])
 
@@ -224,13 +290,23 @@ class PrivacyScanner:
         for name in ("tok2vec", "tagger", "ner"):
             if name in components and (name == "ner" or not ner_only):
                 doc = components[name](doc)
+        inside_ents = [e for e in doc.ents if e.start_char < end and e.end_char > start]
         persons = [
             (max(e.start_char, start), min(e.end_char, end))
-            for e in doc.ents
-            if e.label_ == "PERSON" and e.start_char < end and e.end_char > start
+            for e in inside_ents
+            if e.label_ == "PERSON"
         ]
         if persons or ner_only:
             return persons
+        # The cue says a name follows; the small model often finds the span but calls a
+        # rare name an ORG, GPE or PRODUCT ("call me Natalija"). Trust the span.
+        named = [
+            (max(e.start_char, start), min(e.end_char, end))
+            for e in inside_ents
+            if e.label_ in _NAME_LIKE_LABELS
+        ]
+        if named:
+            return named
         inside = [t for t in doc if t.idx >= start and t.idx + len(t) <= end]
         if inside and all(t.tag_ in ("NNP", "NNPS") for t in inside):
             return [(start, end)]
@@ -285,15 +361,18 @@ class PrivacyScanner:
             for f, found in zip(fields, detections, strict=True)
             for t, s, e, score in found
         )
-        weak = self._settings.weak_types
-        strong = sorted({e.type for e in entities if e.type not in weak})
-        reasons = [f"entity:{t}" for t in strong]
+        found = {e.type for e in entities}
+        reasons: list[str] = []
+        if found:
+            # Context words inside a finding ("Ivan King", "King Alexander St") are no cue.
+            masked = [_mask(f.text, d) for f, d in zip(fields, detections, strict=True)]
+            _, reasons = self._rules.decide([f.text for f in fields], found, masked)
         non_text = tuple(non_text_parts)
         if non_text and self._settings.non_text_sensitive:
             reasons.append("non_text_part")
         return ScanResult(
             entities=entities,
-            sensitive=bool(reasons),
+            sensitive=any(not r.startswith("weak:") for r in reasons),
             reasons=tuple(reasons),
             non_text_parts=non_text,
         )
@@ -343,20 +422,67 @@ class PrivacyScanner:
             )
             for (text, offset, chunk), item in zip(pieces, artifacts, strict=True):
                 nlp_artifacts = item[-1]
-                results = self._analyzer.analyze(
-                    chunk,
-                    language=self._settings.language,
-                    entities=self._entities,
-                    score_threshold=self._min_threshold,
-                    nlp_artifacts=nlp_artifacts,
-                )
+                results = self._recognize(chunk, nlp_artifacts)
                 raw[text] += [
                     (r.entity_type, r.start + offset, r.end + offset, float(r.score))
                     for r in results
                     if r.score >= self._settings.threshold_for(r.entity_type)
                     and not (r.entity_type == "PERSON" and _not_a_name(chunk[r.start : r.end]))
                 ]
+            if self._settings.recase_lowercase_text:
+                self._recased_names(pieces, raw)
         return {text: _dedupe(found) for text, found in raw.items()}
+
+    def _recognize(self, chunk: str, nlp_artifacts: NlpArtifacts) -> list[RecognizerResult]:
+        """What Presidio's ``analyze`` does, minus its per-call recognizer selection and the
+        deep copies for context enhancement of results whose recognizer has no context words.
+        """
+        id_key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+        plain: list[RecognizerResult] = []
+        contextual: list[RecognizerResult] = []
+        with_context: list[EntityRecognizer] = []
+        for rec in self._recognizers:
+            found = rec.analyze(text=chunk, entities=self._entities, nlp_artifacts=nlp_artifacts)
+            if not found:
+                continue
+            for result in found:
+                if result.recognition_metadata is None:
+                    result.recognition_metadata = {}
+                result.recognition_metadata.setdefault(id_key, rec.id)
+                result.recognition_metadata.setdefault(
+                    RecognizerResult.RECOGNIZER_NAME_KEY, str(getattr(rec, "name", ""))
+                )
+            if getattr(rec, "context", None):
+                contextual += found
+                with_context.append(rec)
+            else:
+                plain += found
+        if contextual:
+            contextual = self._analyzer._enhance_using_context(
+                chunk, contextual, nlp_artifacts, with_context, None
+            )
+        results = [r for r in plain + contextual if r.score >= self._min_threshold]
+        return list(EntityRecognizer.remove_duplicates(results))
+
+    def _recased_names(
+        self, pieces: list[tuple[str, int, str]], raw: dict[str, list[Detection]]
+    ) -> None:
+        """PERSON spans NER finds once lower-case chunks are re-cased (under the scan lock).
+
+        The small model leans on capitals; "call patricia desrosiers" has none. Only
+        chunks written almost without capitals pay for this second NER pass.
+        """
+        todo = [(text, off, chunk, rc) for text, off, chunk in pieces if (rc := _recase(chunk))]
+        if not todo:
+            return
+        docs = self._nlp.pipe([rc for *_, rc in todo], batch_size=self._settings.batch_size)
+        for (text, offset, chunk, _), doc in zip(todo, docs, strict=True):
+            raw[text] += [
+                ("PERSON", ent.start_char + offset, ent.end_char + offset, _RECASED_SCORE)
+                for ent in doc.ents
+                if _SPACY_TO_PRESIDIO.get(ent.label_) == "PERSON"
+                and not _not_a_name(chunk[ent.start_char : ent.end_char])
+            ]
 
     def _chunks(self, text: str) -> list[tuple[int, str]]:
         """Split long text on whitespace into overlapping chunks (offset, chunk)."""
@@ -391,6 +517,43 @@ def _emits(cls: Any, wanted: set[str], language: str) -> bool:
         return False
 
 
+# Below spaCy's flat 0.85: a name found only after re-casing is less certain.
+_RECASED_SCORE = 0.6
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _recase(chunk: str) -> str | None:
+    """Chunk with plain non-stop words capitalised, if it is written without capitals.
+
+    Only whole words between spaces and punctuation are touched: "a.b@example.com" or
+    "snake_case" stay as they are, so NER does not see names in addresses or code.
+    """
+    words = [m for m in _PLAIN_WORD.finditer(chunk)]
+    if len(words) < 2 or not chunk.lstrip()[:1].islower():
+        return None
+    # Normal prose has capitals at least at sentence starts; "I" says nothing.
+    caps = sum(1 for w in _WORD.findall(chunk) if w[0].isupper() and w not in _I)
+    if caps > len(words) // 20:
+        return None
+    out = list(chunk)
+    for match in words:
+        # A sentence's first word is more often a verb ("email me ...") than a name.
+        if chunk[: match.start(1)].rstrip()[-1:] in ("", ".", "!", "?", "\n"):
+            continue
+        word = match.group(1)
+        head = word[0].upper()
+        if len(word) > 1 and len(head) == 1 and word.lower() not in STOP_WORDS:
+            out[match.start(1)] = head
+    return "".join(out)
+
+
+_I = frozenset({"I", "I'm", "I’m", "I'd", "I'll", "I've"})
+# A word standing alone: spaces or sentence punctuation (not "." "@" "_" "/") either side.
+_PLAIN_WORD = re.compile(
+    r"(?:^|(?<=[\s\"'(\[,;:!?]))([^\W\d_]+(?:['’-][^\W\d_]+)*)(?=$|[\s\"'),\];:!?]|\.(?:\s|$))"
+)
+
+
 _CODE_CHARS = re.compile(r"[=()\[\]{}<>_\d@#$%^*|\\/]")
 
 
@@ -400,6 +563,16 @@ def _not_a_name(span: str) -> bool:
     if _CODE_CHARS.search(span) or not words:
         return True
     return len(words) == 1 and (len(span) <= 2 or (span.isupper() and len(span) <= 5))
+
+
+def _mask(text: str, found: Sequence[Detection]) -> str:
+    """``text`` with every detected span blanked out (same length)."""
+    if not found:
+        return text
+    chars = list(text)
+    for _, start, end, _ in found:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 def _dedupe(found: list[Detection]) -> tuple[Detection, ...]:

@@ -47,6 +47,62 @@ NATIONAL_ID_TYPES: frozenset[str] = frozenset(
 )
 
 
+# fmt: off
+DEFAULT_PUBLIC_CONTEXT: tuple[str, ...] = (
+    # fiction, role play and creative writing
+    "imagine", "pretend", "roleplay", "role-play", "role play", "act as", "persona", "character",
+    "characters", "fictional", "fiction", "story", "poem", "novel", "play", "screenplay", "script",
+    "dialogue", "fairy tale", "joke", "in the style of", "speak like",
+    # public roles and fame
+    "famous", "celebrity", "president", "prime minister", "senator", "ceo of", "founder of",
+    "author", "author of", "historical", "history", "biography", "actor", "actress", "singer",
+    "rapper", "musician", "band", "album", "film", "movie", "episode", "king", "queen", "emperor",
+    "pope", "philosopher", "scientist", "physicist", "nobel", "award", "prize", "olympic",
+    "athlete", "politician", "wikipedia", "news article",
+    # exercises and examples
+    "how many", "how much", "puzzle", "riddle", "word problem", "for example", "e.g.", "example",
+    "sample", "placeholder",
+)
+
+DEFAULT_TASK_VERBS: tuple[str, ...] = (
+    "write", "generate", "compose", "create", "draft", "summarize", "summarise", "extract",
+    "identify", "list", "classify", "categorize", "translate", "rewrite", "paraphrase", "edit",
+    "correct", "proofread", "analyze", "analyse", "explain", "describe", "compare", "answer",
+    "solve", "read", "given", "using", "based", "replace", "convert", "find", "count", "suggest",
+    "give", "brainstorm", "evaluate", "rate", "predict", "determine", "calculate", "output",
+    "complete", "format", "sort", "detect", "tag", "label", "reply", "respond", "embody",
+    "play", "tell", "make", "design", "develop", "implement", "imagine", "pretend", "suppose",
+    "consider", "let's",
+)
+
+DEFAULT_PERSONAL_CONTEXT: tuple[str, ...] = (
+    # health
+    "diagnosed", "diagnosis", "patient", "medical record", "medical history", "medication",
+    "prescription", "prescribed", "therapy", "therapist", "illness", "disease", "cancer", "hiv",
+    "pregnant",
+    "pregnancy", "surgery", "symptoms", "mental health", "depression", "disability",
+    # money and identity documents
+    "salary", "bank account", "account number", "my account", "loan", "debt", "mortgage",
+    "credit score", "tax return", "social security", "passport", "driver's license", "beneficiary",
+    "guardian", "inheritance", "insurance", "maiden name", "date of birth", "dob", "home address",
+    "phone number", "password",
+    # law
+    "lawsuit", "arrested", "criminal record", "divorce", "custody", "court case",
+)
+
+DEFAULT_RELATIONSHIPS: tuple[str, ...] = (
+    "wife", "husband", "partner", "spouse", "fiance", "fiancee", "girlfriend", "boyfriend", "ex",
+    "kid", "kids", "son", "daughter", "child", "children", "baby", "mother", "mom", "mum",
+    "father", "dad", "parent", "parents", "brother", "sister", "sibling", "uncle", "aunt",
+    "cousin", "nephew", "niece", "grandmother", "grandfather", "grandma", "grandpa", "grandson",
+    "granddaughter", "friend", "roommate", "flatmate", "neighbor", "neighbour", "boss", "manager",
+    "colleague", "coworker", "co-worker", "employee", "assistant", "landlord", "landlady",
+    "tenant", "doctor", "dentist", "nurse", "lawyer", "attorney", "accountant", "client",
+    "customer", "patient", "student", "teacher", "tutor", "coach", "nanny", "caregiver", "contact",
+)
+# fmt: on
+
+
 class ScannerSettings(BaseModel):
     """How the privacy scanner detects and weighs personal data and secrets."""
 
@@ -152,6 +208,63 @@ class ScannerSettings(BaseModel):
         default=64,
         ge=1,
         description="How many uncached texts spaCy processes per nlp.pipe batch.",
+    )
+
+    person_alone_sensitive: bool = Field(
+        default=True,
+        description=(
+            "Whether a person's name with no personal-data context (no contact data, ID, "
+            "secret, relationship or health/financial/legal fact in the request) and no "
+            "public or task framing makes a request sensitive. Names co-occurring with personal "
+            "data are always sensitive; names under public/task framing are always weak."
+        ),
+    )
+    public_context_words: tuple[str, ...] = Field(
+        default=DEFAULT_PUBLIC_CONTEXT,
+        description=(
+            "Words and phrases (case-insensitive, whole words) that frame the people a request "
+            "mentions as public, fictional or part of an exercise ('imagine', 'character', "
+            "'president', 'novel', 'how many'). With one present and no personal context, "
+            "PERSON is reported as weak:PERSON(public_context), not sensitive."
+        ),
+    )
+    task_verbs: tuple[str, ...] = Field(
+        default=DEFAULT_TASK_VERBS,
+        description=(
+            "Imperative verbs that, opening a text field, make it a task over supplied "
+            "material ('summarize', 'extract', 'write'). Names in such a request without "
+            "personal context are reported as weak:PERSON(task_framing)."
+        ),
+    )
+    personal_context_words: tuple[str, ...] = Field(
+        default=DEFAULT_PERSONAL_CONTEXT,
+        description=(
+            "Words and phrases that tie a name to private matters (health, money, law, "
+            "identity documents, contact data). Any of them, a first-person relationship "
+            "('my wife X', 'our client X') or a self-introduction keeps PERSON sensitive "
+            "whatever the framing."
+        ),
+    )
+    relationship_words: tuple[str, ...] = Field(
+        default=DEFAULT_RELATIONSHIPS,
+        description=(
+            "Nouns for people in a user's own life; after 'my'/'our' ('my kid', 'our tenant') "
+            "they mark a name as private and cue a name in any casing."
+        ),
+    )
+    recase_lowercase_text: bool = Field(
+        default=True,
+        description=(
+            "Run NER a second time on a Title-cased copy of texts written almost entirely in "
+            "lower case, where the small model misses names ('call patricia desrosiers')."
+        ),
+    )
+    prefilter_recognizers: bool = Field(
+        default=True,
+        description=(
+            "Skip pattern recognizers whose values cannot occur in a text (no digit, no '@', "
+            "no '.'): same findings, less time."
+        ),
     )
 
     @field_validator("extra_national_ids")
