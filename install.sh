@@ -6,6 +6,10 @@
 #   ./install.sh              runtime install
 #   ./install.sh --dev        plus test and lint tools
 #   ./install.sh --with-gemma plus the optional Gemma 3 270M model
+#   ./install.sh --system     as root: install to /opt/edge-router, config to
+#                             /etc/edge-router, enable the systemd unit
+#   ./install.sh --uninstall  as root: remove the unit and /opt/edge-router; keeps
+#                             /etc/edge-router and /var/lib/edge-router (add --purge)
 #
 # Environment: PYTHON (default python3, >= 3.11); CMAKE_ARGS is passed to the
 # llama.cpp build (e.g. CMAKE_ARGS="-DGGML_CUDA=on"), and each distinct value
@@ -17,17 +21,99 @@ cd "$(dirname "$0")"
 ROOT=$(pwd)
 DEV=0
 GEMMA=0
+SYSTEM=0
+UNINSTALL=0
+PURGE=0
 for arg in "$@"; do
   case "$arg" in
     --dev) DEV=1 ;;
     --with-gemma) GEMMA=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --system) SYSTEM=1 ;;
+    --uninstall) UNINSTALL=1 ;;
+    --purge) PURGE=1 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
 
 START=$(date +%s)
 step() { printf '[install %4ss] %s\n' "$(( $(date +%s) - START ))" "$*"; }
+
+# Standard locations for --system (overridable for staging and tests).
+PREFIX=${EDGE_ROUTER_PREFIX:-/opt/edge-router}
+ETC=${EDGE_ROUTER_ETC:-/etc/edge-router}
+UNIT_DIR=${EDGE_ROUTER_UNIT_DIR:-/etc/systemd/system}
+STATE=${EDGE_ROUTER_STATE:-/var/lib/edge-router}
+have_systemd() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null; }
+
+if [ "$UNINSTALL" = 1 ]; then
+  [ "$(id -u)" = 0 ] || { echo "install.sh --uninstall must run as root" >&2; exit 1; }
+  if have_systemd; then
+    systemctl disable --now edge-router.service 2>/dev/null || true
+  fi
+  rm -f "$UNIT_DIR/edge-router.service"
+  have_systemd && systemctl daemon-reload
+  rm -rf "$PREFIX"
+  step "removed $PREFIX and the unit"
+  if [ "$PURGE" = 1 ]; then
+    rm -rf "$ETC" "$STATE"
+    step "purged $ETC and $STATE (config, policies, audit trail)"
+  else
+    step "kept $ETC and $STATE (config, policies, audit trail); --purge removes them"
+  fi
+  exit 0
+fi
+
+if [ "$SYSTEM" = 1 ]; then
+  [ "$(id -u)" = 0 ] || { echo "install.sh --system must run as root" >&2; exit 1; }
+  step "copying the release to $PREFIX"
+  mkdir -p "$PREFIX"
+  # The code, policies, unit and model manifest; never a checkout's venv, state or git data.
+  tar -C "$ROOT" --exclude=.venv --exclude=.git --exclude=state --exclude='bench/.venv-*' \
+      --exclude='__pycache__' -cf - . | tar -C "$PREFIX" -xf -
+  # Reuse already-verified weights instead of fetching them again.
+  cp -n "$ROOT"/models/*.gguf "$PREFIX/models/" 2>/dev/null || true
+  FLAGS=()
+  [ "$GEMMA" = 1 ] && FLAGS+=(--with-gemma)
+  "$PREFIX/install.sh" "${FLAGS[@]}"
+  chmod -R a+rX "$PREFIX"  # the unit runs as an unprivileged DynamicUser
+  mkdir -p "$ETC"
+  if [ ! -d "$ETC/policies" ]; then
+    cp -r "$PREFIX/policies" "$ETC/policies"
+    step "installed the policy presets to $ETC/policies"
+  fi
+  if [ ! -f "$ETC/config.yaml" ]; then
+    cat > "$ETC/config.yaml" <<YAML
+# edge-router configuration (see $PREFIX/README.md for every key).
+server:
+  host: 127.0.0.1
+  port: 8088
+local:
+  models_dir: $PREFIX/models
+policy:
+  dir: $ETC/policies
+  default: default
+# audit.path defaults to \$STATE_DIRECTORY/audit.sqlite ($STATE/audit.sqlite).
+YAML
+    step "wrote $ETC/config.yaml"
+  else
+    step "kept existing $ETC/config.yaml"
+  fi
+  [ -f "$ETC/edge-router.env" ] || cp "$PREFIX/systemd/edge-router.env.example" "$ETC/edge-router.env"
+  chmod -R go-w "$ETC"
+  "$PREFIX/.venv/bin/edge-router" policy check "$ETC"/policies/*.yaml >/dev/null
+  mkdir -p "$UNIT_DIR"
+  sed -e "s#/opt/edge-router#$PREFIX#g" -e "s#/etc/edge-router#$ETC#g" \
+      "$PREFIX/systemd/edge-router.service" > "$UNIT_DIR/edge-router.service"
+  if have_systemd; then
+    systemctl daemon-reload
+    systemctl enable --now edge-router.service
+    step "edge-router.service enabled and started (journalctl -u edge-router)"
+  else
+    step "systemd is not running here: unit installed to $UNIT_DIR, not started"
+  fi
+  exit 0
+fi
 
 PY=${PYTHON:-python3}
 if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then

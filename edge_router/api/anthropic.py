@@ -25,7 +25,7 @@ from ..translate_anthropic import (
     router_error_to_anthropic,
 )
 from .common import authenticate, read_json
-from .openai import SSE_HEADERS, _audit_kw, observe, observed, refused, state_of
+from .openai import SSE_HEADERS, audit_kw, observe, observed, refused, state_of
 
 
 async def messages(request: Request) -> Response:
@@ -64,5 +64,5 @@ async def messages(request: Request) -> Response:
     completion = outcome.completion or {}
     usage = completion.get("usage")
     observe(state, outcome, "200", usage)
-    await record(state, **_audit_kw(outcome, identity, 200, usage))
+    await record(state, **audit_kw(outcome, identity, 200, usage))
     return JSONResponse(openai_response_to_anthropic(completion, model), headers=headers)

@@ -84,7 +84,7 @@ def observe(state: AppState, outcome: Outcome, status: str, usage: dict[str, Any
         m.latency.labels("ttft").observe(outcome.finish.timings["ttft_s"])
 
 
-def _audit_kw(
+def audit_kw(
     outcome: Outcome, identity: Identity | None, status: int, usage: dict[str, Any] | None
 ) -> dict[str, Any]:
     if usage is None and outcome.finish is not None:
@@ -119,7 +119,7 @@ async def observed(
         raise
     finally:
         observe(state, outcome, str(status), usage)
-        record_nowait(state, **_audit_kw(outcome, identity, status, usage))
+        record_nowait(state, **audit_kw(outcome, identity, status, usage))
 
 
 async def refused(
@@ -171,7 +171,7 @@ async def chat_completions(request: Request) -> Response:
     completion = outcome.completion or {}
     usage = completion.get("usage")
     observe(state, outcome, "200", usage)
-    await record(state, **_audit_kw(outcome, identity, 200, usage))
+    await record(state, **audit_kw(outcome, identity, 200, usage))
     return JSONResponse(completion, headers=headers)
 
 
