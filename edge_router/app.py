@@ -82,6 +82,19 @@ async def metrics(request: Request) -> Response:
     return Response(state.metrics.render(), media_type=state.metrics.content_type)
 
 
+def _warn_blind_rules(policies: PolicySet, settings: Settings) -> None:
+    """Rules matching entity types the scanner is told to ignore can never fire: say so."""
+    ignored = set(settings.privacy.ignore_types)
+    for name, policy in sorted(policies.policies.items()):
+        blind = sorted({t for r in policy.rules for t in (r.entities or ()) if t in ignored})
+        if blind:
+            log.warning(
+                "policy matches entity types the scanner ignores (privacy.ignore_types); "
+                "those conditions never match",
+                extra={"fields": {"policy": name, "types": blind}},
+            )
+
+
 def _cloud_latency(state: AppState) -> float | None:
     """The fastest recent latency among usable cloud providers (None: not measured)."""
     seen = [
@@ -142,6 +155,7 @@ def create_app(
     """
     state = AppState(settings=settings, auth=Authenticator(settings.auth))
     policies = PolicySet.load(settings.policy.directory(), settings.policy.default)
+    _warn_blind_rules(policies, settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -168,7 +182,7 @@ def create_app(
             scan,
             policies,
             ComplexityScorer(settings.policy.complexity_threshold),
-            load=lambda: sampler.snapshot().as_dict(),
+            load=lambda: sampler.decision_snapshot().as_dict(),
             cloud_available=lambda: any(
                 p.available and not p.trusted_local for p in state.providers
             ),

@@ -85,6 +85,10 @@ class AuditSettings(BaseModel):
     """Cap on stored records; the oldest go first. 0 = no cap."""
     prune_interval_s: float = Field(default=3600, gt=0)
     """How often the writer applies retention_days and max_rows (also once at startup)."""
+    synchronous: Literal["full", "normal"] = "full"
+    """``full``: every commit is fsynced, so acknowledged records survive power loss
+    (about 4 ms per non-streamed request on a typical disk). ``normal``: records survive a
+    crash or ``kill -9`` of the daemon but the last ones may be lost on power loss."""
     hash_contents: bool = True
     """Store keyed hashes of request message contents (for "was this text sent?" checks)."""
 
@@ -385,6 +389,7 @@ class AuditLog(AuditReader):
         max_rows: int = 1_000_000,
         prune_interval_s: float = 3600,
         hash_contents: bool = True,
+        synchronous: Literal["full", "normal"] = "full",
     ) -> None:
         super().__init__(path)
         self.retention_days = retention_days
@@ -407,7 +412,11 @@ class AuditLog(AuditReader):
                 raise AuditError(f"audit db {path}: cannot enable WAL mode")
             # FULL in WAL mode fsyncs the WAL at every commit: durable across power loss,
             # not just process crashes. Group commit keeps the fsync count low.
-            c.execute("PRAGMA synchronous = FULL")
+            c.execute(
+                "PRAGMA synchronous = FULL"
+                if synchronous == "full"
+                else "PRAGMA synchronous = NORMAL"
+            )
             # Pruned rows are overwritten, not left in free pages: retention means gone.
             c.execute("PRAGMA secure_delete = ON")
             _migrate(c, path)
@@ -433,6 +442,7 @@ class AuditLog(AuditReader):
             max_rows=settings.max_rows,
             prune_interval_s=settings.prune_interval_s,
             hash_contents=settings.hash_contents,
+            synchronous=settings.synchronous,
         )
 
     def submit(self, rec: AuditRecord) -> concurrent.futures.Future[int]:

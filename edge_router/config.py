@@ -42,6 +42,7 @@ class ServerSettings(_Frozen):
     drain_timeout_s: float = Field(default=30.0, ge=0)
     """On SIGTERM, how long in-flight requests may take to finish."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """JSON log lines on stdout (journald under systemd); never prompt text or detected values."""
 
 
 class LocalModel(_Frozen):
@@ -54,6 +55,7 @@ class LocalModel(_Frozen):
     n_threads: int | None = Field(default=None, ge=1)
     """CPU threads for generation; null = number of physical cores."""
     n_batch: int = Field(default=512, ge=1)
+    """Prompt-processing batch size (tokens per llama.cpp decode call)."""
     n_gpu_layers: int = 0
     """Layers to offload to a GPU when llama.cpp was built with CUDA/Metal (-1 = all)."""
     chat_template: str | None = None
@@ -74,6 +76,7 @@ class LocalSettings(_Frozen):
     models: tuple[LocalModel, ...] = (
         LocalModel(name="smollm2-135m-instruct", path="SmolLM2-135M-Instruct.Q4_1.gguf"),
     )
+    """Local GGUF models; the default is the embedded SmolLM2-135M-Instruct."""
     max_queue: int = Field(default=16, ge=0)
     """Requests allowed to wait for the local model; more get 503 with Retry-After."""
     queue_timeout_s: float = Field(default=60.0, gt=0)

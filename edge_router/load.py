@@ -46,8 +46,10 @@ from .load_control import (
     OffloadController,
     Readings,
     estimate_service_s,
+    live_level,
     local_stats_from,
     predict_local_wait_s,
+    raise_state,
 )
 from .load_gpu import GpuReading, NvmlReader
 
@@ -67,8 +69,10 @@ __all__ = [
     "OffloadController",
     "Readings",
     "estimate_service_s",
+    "live_level",
     "local_stats_from",
     "predict_local_wait_s",
+    "raise_state",
 ]
 
 log = logging.getLogger("edge_router.load")
@@ -226,11 +230,52 @@ class HostSampler:
         return 0 if self._gpu is None else self._gpu.device_count
 
     def snapshot(self) -> LoadSnapshot:
+        return self._sampled()
+
+    def _sampled(self) -> LoadSnapshot:
+        # Separate from snapshot() so a subclass may serve decision_snapshot() there.
         snap = self._latest
         taken = self._taken_at
         if taken is not None and self._clock() - taken > self.settings.stale_after_s:
             return replace(snap, state="normal", reasons=("stale",))
         return snap
+
+    def decision_snapshot(self) -> LoadSnapshot:
+        """:meth:`snapshot`, raised (never lowered) by the local queue as it is now.
+
+        For the request path when bursts matter: requests arriving together are
+        otherwise all decided on the state sampled before they came. Reads only the
+        local tier's counters (no host figures, no I/O), so it is as cheap as
+        :meth:`snapshot` plus one ``local_stats`` call; must run on the event loop,
+        like the sampler's own reads. A raise adds ``live`` to the reasons; the
+        figures are then the live ones. See :func:`~edge_router.load_control.live_level`.
+        """
+        snap = self._sampled()
+        stats = self._read_local()
+        service = stats.service_time_s
+        if service is None:
+            service = estimate_service_s(
+                stats.tokens_per_s, stats.ttft_s, self.settings.expected_completion_tokens
+            )
+        wait = predict_local_wait_s(stats.queue_depth, stats.in_flight, service)
+        level, why = live_level(
+            self.settings,
+            queue_depth=stats.queue_depth,
+            predicted_local_wait_s=wait,
+            cloud_latency_s=self._read_cloud(),
+        )
+        state = raise_state(snap.state, level)
+        if state == snap.state:
+            return snap
+        reasons = (*why, *(r for r in snap.reasons if r not in why), "live")
+        return replace(
+            snap,
+            state=state,
+            reasons=reasons,
+            queue_depth=stats.queue_depth,
+            in_flight=stats.in_flight,
+            predicted_local_wait_s=wait,
+        )
 
     async def start(self) -> None:
         """Open the readers, take a first sample, then sample every ``sample_interval_s``."""

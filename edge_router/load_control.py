@@ -243,6 +243,55 @@ class LatencyEwma:
         return self.value
 
 
+# -- the live check at decision time ------------------------------------------
+def live_level(
+    settings: LoadSettings,
+    *,
+    queue_depth: int,
+    predicted_local_wait_s: float | None,
+    cloud_latency_s: float | None,
+) -> tuple[LoadState, tuple[str, ...]]:
+    """The level the local tier asks for *right now*, from enter thresholds only.
+
+    The sampled state lags a burst by up to ``sample_interval_s + enter_after_s``:
+    requests that arrive together are all decided on the state from before they
+    arrived, so they all queue locally. This reads the queue as it is at decision
+    time and is meant to *raise* the sampled state for one decision, never to lower
+    it (leaving a level stays with the hysteresis of :class:`OffloadController`):
+
+        level = max(sampled_state, live_level(...)[0])
+
+    No enter delay is needed: a queue depth is an exact count of requests that
+    will be served before this one, not a noisy reading. Same rules, names and
+    "unknown means off" as the controller's signals.
+
+    Example::
+
+        live_level(LoadSettings(), queue_depth=3, predicted_local_wait_s=None,
+                   cloud_latency_s=None)      # ("busy", ("queue_deep",))
+    """
+    s = settings
+    why: list[str] = []
+    level = NORMAL
+    if queue_depth >= s.queue_saturated_enter:
+        why += ["queue_deep", "queue_full"]
+        level = SATURATED
+    elif queue_depth >= s.queue_busy_enter:
+        why.append("queue_deep")
+        level = BUSY
+    if predicted_local_wait_s is not None and cloud_latency_s is not None:
+        enter = cloud_latency_s * (1 + s.cloud_margin) + s.cloud_margin_s
+        if predicted_local_wait_s >= enter:
+            why.append("local_slower_than_cloud")
+            level = max(level, BUSY)
+    return _STATES[level], tuple(why)
+
+
+def raise_state(sampled: LoadState, live: LoadState) -> LoadState:
+    """The higher of two levels (the live check never lowers the sampled state)."""
+    return _STATES[max(_STATES.index(sampled), _STATES.index(live))]
+
+
 # -- the state machine --------------------------------------------------------
 @dataclass(frozen=True)
 class Readings:

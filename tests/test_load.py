@@ -26,8 +26,10 @@ from edge_router.load import (
     OffloadController,
     Readings,
     estimate_service_s,
+    live_level,
     local_stats_from,
     predict_local_wait_s,
+    raise_state,
 )
 
 
@@ -272,6 +274,76 @@ def test_local_stats_from_runners_and_latency_ewma() -> None:
     ewma.observe(2.0)
     ewma.observe(4.0)
     assert ewma() == pytest.approx(3.0)
+
+
+# -- the live check at decision time ----------------------------------------------
+@pytest.mark.parametrize(
+    ("queue", "wait", "cloud", "expected"),
+    [
+        (0, 0.0, 3.0, ("normal", ())),
+        (1, None, None, ("normal", ())),
+        (2, None, None, ("busy", ("queue_deep",))),
+        (5, None, None, ("busy", ("queue_deep",))),
+        (6, None, None, ("saturated", ("queue_deep", "queue_full"))),
+        # enter at 3 * 1.5 + 1 = 5.5 s; the exit margin plays no part here
+        (1, 5.4, 3.0, ("normal", ())),
+        (1, 5.5, 3.0, ("busy", ("local_slower_than_cloud",))),
+        (6, 9.0, 3.0, ("saturated", ("queue_deep", "queue_full", "local_slower_than_cloud"))),
+        (0, 99.0, None, ("normal", ())),  # no cloud figure: the rule is off
+    ],
+)
+def test_live_level_uses_enter_thresholds_without_delay(
+    queue: int, wait: float | None, cloud: float | None, expected: tuple[str, tuple[str, ...]]
+) -> None:
+    s = LoadSettings(cloud_margin=0.5, cloud_margin_s=1.0)
+    got = live_level(s, queue_depth=queue, predicted_local_wait_s=wait, cloud_latency_s=cloud)
+    assert got == expected
+
+
+def test_raise_state_never_lowers() -> None:
+    assert raise_state("normal", "busy") == "busy"
+    assert raise_state("saturated", "normal") == "saturated"
+    assert raise_state("busy", "busy") == "busy"
+
+
+def test_decision_snapshot_raises_the_sampled_state_for_a_burst() -> None:
+    live = [BackendStats()]
+    # Host signals as good as off: this shared test machine may be busy itself.
+    quiet = {"cpu_busy_enter_pct": 100, "mem_available_min_mb": 0, "mem_available_exit_mb": 1}
+    settings = LoadSettings(sample_interval_s=60, stale_after_s=120, min_dwell_s=60, **quiet)
+    sampler = HostSampler(settings, local_stats=lambda: live[0])
+
+    def burst() -> list[LoadSnapshot]:
+        out = [sampler.decision_snapshot()]  # idle: the sampled snapshot itself
+        live[0] = BackendStats(queue_depth=3, in_flight=1)
+        out.append(sampler.decision_snapshot())  # a burst arrived after the sample
+        live[0] = BackendStats(queue_depth=8, in_flight=1)
+        out.append(sampler.decision_snapshot())
+        out.append(sampler.snapshot())  # the sampled state is untouched
+        return out
+
+    idle, busy, saturated, sampled = sample(sampler, burst)
+    assert idle.state == "normal" and "live" not in idle.reasons
+    assert (busy.state, busy.queue_depth, busy.in_flight) == ("busy", 3, 1)
+    assert busy.reasons[0] == "queue_deep" and busy.reasons[-1] == "live"
+    assert saturated.state == "saturated"
+    assert {"queue_deep", "queue_full", "live"} <= set(saturated.reasons)
+    assert sampled.state == "normal" and sampled.queue_depth == 0
+    json.dumps(busy.as_dict())
+
+
+def test_decision_snapshot_never_lowers_a_held_state() -> None:
+    live = [BackendStats(queue_depth=9)]
+    settings = LoadSettings(sample_interval_s=60, stale_after_s=120, enter_after_s=0)
+    sampler = HostSampler(settings, local_stats=lambda: live[0])
+
+    def drained() -> LoadSnapshot:
+        live[0] = BackendStats()
+        return sampler.decision_snapshot()
+
+    snap = sample(sampler, drained)
+    # Leaving saturation is the controller's call (exit thresholds, dwell), not the live check's.
+    assert snap.state == "saturated" and "live" not in snap.reasons
 
 
 # -- the sampler on this machine ---------------------------------------------------
