@@ -15,13 +15,14 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import sdnotify
 from .api import anthropic, openai
-from .api.common import http_error_handler, router_error_handler, unexpected_error_handler
+from .api.common import CatchAll, http_error_handler, router_error_handler
 from .audit import AuditLog
 from .auth import Authenticator
 from .backends.base import CloudBackend
@@ -239,8 +240,8 @@ def create_app(
         exception_handlers={
             RouterError: router_error_handler,
             HTTPException: http_error_handler,
-            Exception: unexpected_error_handler,
         },
+        middleware=[Middleware(CatchAll)],
         lifespan=lifespan,
     )
     app.state.edge = state

@@ -39,6 +39,8 @@ class ServerSettings(_Frozen):
     """Bind port. Env override: EDGE_ROUTER_PORT."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     """Largest accepted request body; larger bodies get 413."""
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    """Longest a client may take to send its request body; slower ones get 408."""
     drain_timeout_s: float = Field(default=30.0, ge=0)
     """On SIGTERM, how long in-flight requests may take to finish."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"

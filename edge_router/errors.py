@@ -2,7 +2,8 @@
 
     RouterError                      (500, server_error)
     ├── BadRequest                   (400, invalid_request_error)
-    │   └── PayloadTooLarge          (413, invalid_request_error)
+    │   ├── PayloadTooLarge          (413, invalid_request_error)
+    │   └── RequestTimeout           (408, invalid_request_error)
     ├── AuthError                    (401, authentication_error)
     ├── ModelNotFound                (404, invalid_request_error, code model_not_found)
     ├── PolicyBlocked                (403, policy_violation)
@@ -61,6 +62,11 @@ class BadRequest(RouterError):
 class PayloadTooLarge(BadRequest):
     status = 413
     code = "request_too_large"
+
+
+class RequestTimeout(BadRequest):
+    status = 408
+    code = "request_timeout"
 
 
 class AuthError(RouterError):

@@ -85,7 +85,8 @@ def user_texts(body: Mapping[str, Any]) -> tuple[list[str], int]:
         return [body["text"]], 1
     texts: list[str] = []
     turns = 0
-    for m in body.get("messages") or []:
+    messages = body.get("messages")
+    for m in messages if isinstance(messages, list) else []:
         if not isinstance(m, dict) or m.get("role") != "user":
             continue
         turns += 1

@@ -76,13 +76,38 @@ def parse_json_body(raw: bytes) -> dict[str, Any]:
         raise BadRequest("Request body is not valid UTF-8.", code="invalid_json") from exc
     try:
         body = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers JSONDecodeError and integers past Python's digit limit.
         raise BadRequest(
             "We could not parse the JSON body of your request.", code="invalid_json"
         ) from exc
     if not isinstance(body, dict):
         raise BadRequest("Request body must be a JSON object.", code="invalid_json")
+    if _has_lone_surrogate(body):
+        # "\ud800" escapes decode to strings that are not valid Unicode and break
+        # every later encode (the model's tokenizer, error messages).
+        raise BadRequest(
+            "Request body contains an invalid Unicode escape (lone surrogate).",
+            code="invalid_json",
+        )
     return body
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def validate_chat(body: dict[str, Any]) -> ChatRequest:

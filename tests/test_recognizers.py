@@ -1,8 +1,17 @@
 from __future__ import annotations
 
 import pytest
+import spacy
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
+from spacy.lang.en.stop_words import STOP_WORDS
 
+from edge_router.privacy.gazetteer import (
+    GazetteerNameRecognizer,
+    NameLists,
+    fold,
+    load_name_lists,
+)
 from edge_router.privacy.numbers import (
     AnyCaseIbanRecognizer,
     ContextPhoneRecognizer,
@@ -15,6 +24,7 @@ from edge_router.privacy.recognizers import (
     offline_tld_extractor,
 )
 from edge_router.privacy.scanner import PrivacyScanner
+from edge_router.privacy.settings import ScannerSettings
 
 JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
@@ -202,3 +212,97 @@ def test_names_from_naming_cues_and_lowercase_text(
     persons = {text[e.start : e.end] for e in result.entities if e.type == "PERSON"}
     assert name in persons, persons
     assert result.sensitive
+
+
+# ---- names from first-name and surname lists -------------------------------------------
+
+_LISTS = NameLists(
+    first=frozenset(map(fold, ["Csanád", "Radka", "Sofia", "Ravil", "Will", "Ask", "Scott"])),
+    last=frozenset(map(fold, ["Lima", "Dvořáková", "Yefimov"])),
+)
+_ENGLISH = frozenset({"will", "sofia", "lima", "ask", "scott", "rose", "rocket", "art", "holding"})
+
+
+def _gazetteer_spans(text: str, ents: tuple[tuple[int, int, str], ...] = ()) -> list[str]:
+    """Spans the recognizer reports on a tokenized ``text`` with the given NER entities."""
+    nlp = spacy.blank("en")
+    doc = nlp.make_doc(text)
+    doc.ents = [doc.char_span(s, e, label=label) for s, e, label in ents]
+    rec = GazetteerNameRecognizer(_LISTS, _ENGLISH, frozenset(STOP_WORDS), score=0.55)
+    artifacts = NlpArtifacts([], doc, [t.idx for t in doc], [t.lower_ for t in doc], None, "en")
+    return [text[r.start : r.end] for r in rec.analyze(text, ["PERSON"], artifacts)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Accent-insensitive, also at the start of a sentence.
+        ("Why is Csanad so impulsive?", ["Csanad"]),
+        ("Csanád is very reliable.", ["Csanád"]),
+        # Initials and unknown capitalised words join the name.
+        ("Have you been to a Ravil G Yefimov concert?", ["Ravil G Yefimov"]),
+        # A first name + surname counts even when both are English words too.
+        ("Please change it to Sofia Lima", ["Sofia Lima"]),
+        # A listed first name + a word that is no English word.
+        ("I met Scott Deutekom yesterday", ["Scott Deutekom"]),
+        # A verb opening the sentence is not part of the name.
+        ("Ask Radka whether the invoice was paid.", ["Radka"]),
+        # A title before a name is no part of it.
+        ("A letter from King Radka arrived", ["Radka"]),
+        # Lower-case prose: listed names in any casing.
+        ("can radka bring the charger tomorrow?", ["radka"]),
+        # English words, stop words and a lone English first name stay clean.
+        ("Will you and Rose bring the Rocket and Art books?", []),
+        ("We asked Scott about it.", []),
+        ("Ask for help", []),
+    ],
+)
+def test_gazetteer_names(text: str, expected: list[str]) -> None:
+    assert _gazetteer_spans(text) == expected
+
+
+def test_gazetteer_respects_ner_labels() -> None:
+    text = "We drove from Sofia Lima to Radka with Csanád."
+    # A place is never a name; NER's own PERSON spans are not reported twice.
+    ents = ((14, 24, "GPE"), (39, 45, "PERSON"))
+    assert _gazetteer_spans(text, ents) == ["Radka"]
+    # A lone listed first name that NER calls an organisation is still a name.
+    assert _gazetteer_spans("Is Radka coming?", ((3, 8, "ORG"),)) == ["Radka"]
+    # Inside a longer organisation name it is not.
+    assert _gazetteer_spans("Is Radka Holdings hiring?", ((3, 17, "ORG"),)) == []
+
+
+def test_name_lists_load_from_the_installed_package() -> None:
+    lists = load_name_lists()
+    assert lists is not None
+    assert len(lists.first) > 10_000 and len(lists.last) > 10_000
+    assert load_name_lists("edge_router_no_such_package") is None
+    assert fold("Vásquez") == "vasquez" and fold("Miklós") == "miklos"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is Vesna coming to the barbecue on Sunday?",
+        "Should Radka sign the lease before Friday?",
+    ],
+)
+def test_listed_names_ner_misses_are_sensitive(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert result.sensitive, result.reasons
+    assert "entity:PERSON" in result.reasons
+
+
+def test_listed_names_follow_the_context_rules(scanner: PrivacyScanner) -> None:  # noqa: F811
+    # The same kind of name in a story stays a weak signal, as NER's names do.
+    result = scan_text(scanner, "Write a short story in which Radka finds a lost dog.")
+    assert not result.sensitive, result.reasons
+
+
+def test_name_lists_can_be_switched_off() -> None:
+    text = "Should Radka sign the lease before Friday?"
+    off = PrivacyScanner(ScannerSettings(name_lists=False))
+    assert not any(e.type == "PERSON" for e in scan_text(off, text).entities)

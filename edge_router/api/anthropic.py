@@ -35,7 +35,7 @@ async def messages(request: Request) -> Response:
     identity = None
     try:
         identity = await authenticate(request)
-        body = await read_json(request, state.settings.server.max_body_bytes)
+        body = await read_json(request, state.settings.server)
         internal = anthropic_request_to_openai(body)
         chat = validate_chat(internal)
         outcome = await dispatch_chat(

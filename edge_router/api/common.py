@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..auth import presented_key
-from ..errors import AuthError, BadRequest, PayloadTooLarge, RouterError
+from ..config import ServerSettings
+from ..errors import AuthError, BadRequest, PayloadTooLarge, RequestTimeout, RouterError
 from ..pipeline import Identity
 from ..schemas import parse_json_body
 from ..state import AppState
@@ -18,8 +21,11 @@ from ..state import AppState
 log = logging.getLogger("edge_router.api")
 
 
-async def read_json(request: Request, limit: int) -> dict[str, Any]:
-    """Read a JSON object body of at most ``limit`` bytes (413 past it)."""
+async def read_json(request: Request, server: ServerSettings) -> dict[str, Any]:
+    """Read a JSON object body of at most ``server.max_body_bytes`` (413 past it), within
+    ``server.body_timeout_s`` (408: a client that stalls mid-body must not hold a
+    handler forever)."""
+    limit = server.max_body_bytes
     ctype = request.headers.get("content-type", "application/json")
     if "json" not in ctype.split(";")[0].lower():
         raise BadRequest("Content-Type must be application/json.", code="unsupported_media_type")
@@ -28,10 +34,13 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
         raise PayloadTooLarge(f"Request body is larger than the {limit}-byte limit.")
     buf = bytearray()
     try:
-        async for chunk in request.stream():
-            buf += chunk
-            if len(buf) > limit:
-                raise PayloadTooLarge(f"Request body is larger than the {limit}-byte limit.")
+        async with asyncio.timeout(server.body_timeout_s):
+            async for chunk in request.stream():
+                buf += chunk
+                if len(buf) > limit:
+                    raise PayloadTooLarge(f"Request body is larger than the {limit}-byte limit.")
+    except TimeoutError as exc:
+        raise RequestTimeout("The request body did not arrive in time.") from exc
     except ClientDisconnect as exc:
         raise BadRequest("The client closed the connection.") from exc
     return parse_json_body(bytes(buf))
@@ -77,16 +86,41 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
-async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
-    # Never a traceback to the client, and only the type in the log: foreign
-    # exception messages may quote request content.
-    log.error("unhandled error", extra={"fields": {"exc_type": type(exc).__name__}})
-    body = {
-        "error": {
-            "message": "The router hit an internal error.",
-            "type": "server_error",
-            "param": None,
-            "code": "internal_error",
-        }
+INTERNAL_ERROR = {
+    "error": {
+        "message": "The router hit an internal error.",
+        "type": "server_error",
+        "param": None,
+        "code": "internal_error",
     }
-    return JSONResponse(body, status_code=500)
+}
+
+
+class CatchAll:
+    """Last-resort handler inside Starlette's own: an unexpected exception becomes an
+    OpenAI-shaped 500 and one log line with the exception *type* only. Starlette's
+    ServerErrorMiddleware would re-raise it to the server, which logs the full
+    traceback, message included (and messages of foreign exceptions may quote
+    request content)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.error("unhandled error", extra={"fields": {"exc_type": type(exc).__name__}})
+            if not started:
+                await JSONResponse(INTERNAL_ERROR, status_code=500)(scope, receive, send)

@@ -16,7 +16,7 @@ from ..dispatch import AUTO, Outcome, check_model, dispatch_chat
 from ..errors import BadRequest, PolicyBlocked, RouterError
 from ..pipeline import Evaluation, Identity
 from ..recorder import record, record_nowait
-from ..schemas import ChatRequest, parse_json_body, validate_chat
+from ..schemas import ChatRequest, validate_chat
 from ..state import AppState
 from ..streaming import Chunk, openai_sse
 from .common import authenticate, read_json
@@ -149,7 +149,7 @@ async def chat_completions(request: Request) -> Response:
     state = state_of(request)
     started = time.perf_counter()
     identity = await authenticate(request)
-    body = await read_json(request, state.settings.server.max_body_bytes)
+    body = await read_json(request, state.settings.server)
     chat = validate_chat(body)
     request_id = "chatcmpl-" + uuid.uuid4().hex
     try:
@@ -178,10 +178,7 @@ async def chat_completions(request: Request) -> Response:
 async def route(request: Request) -> Response:
     """The routing decision for one request body, without running it."""
     state = state_of(request)
-    raw = await request.body()
-    if len(raw) > state.settings.server.max_body_bytes:
-        raise BadRequest("Request body is too large.", code="request_too_large")
-    body = parse_json_body(raw)
+    body = await read_json(request, state.settings.server)
     model = body.get("model")
     if not isinstance(model, str):
         model = AUTO

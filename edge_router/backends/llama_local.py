@@ -222,9 +222,14 @@ class LocalModelRunner:
             sampled += 1
             return logits
 
+        limit = min(params.max_tokens, budget)
+
         def cancelled(_ids: Any, _logits: Any) -> bool:
-            # Checked after every sampled token: a vanished client stops generation here.
-            return cancel.is_set()
+            # Checked after every sampled token, before it is emitted: a vanished client
+            # stops generation here. So does a token past the limit, which llama.cpp
+            # samples when the previous one ended inside a multi-byte character:
+            # max_tokens is a hard cap, as in OpenAI's API.
+            return cancel.is_set() or sampled > limit
 
         from llama_cpp import LogitsProcessorList, StoppingCriteriaList
 
@@ -233,7 +238,7 @@ class LocalModelRunner:
         finish_reason = "stop"
         stream = llm.create_completion(
             prompt=prompt_tokens,
-            max_tokens=min(params.max_tokens, budget),
+            max_tokens=limit,
             temperature=params.temperature,
             top_p=params.top_p,
             stop=stops or None,
@@ -260,7 +265,9 @@ class LocalModelRunner:
         finally:
             stream.close()
         elapsed = time.perf_counter() - started
-        if finish_reason == "stop" and sampled:
+        if sampled > limit:
+            finish_reason, sampled = "length", limit  # the extra token was never emitted
+        elif finish_reason == "stop" and sampled:
             sampled -= 1  # the end-of-generation token is sampled but is not content
         self.last_sampled = sampled
         self._record(first, started, sampled, elapsed)

@@ -51,8 +51,8 @@ NATIONAL_ID_TYPES: frozenset[str] = frozenset(
 DEFAULT_PUBLIC_CONTEXT: tuple[str, ...] = (
     # fiction, role play and creative writing
     "imagine", "pretend", "roleplay", "role-play", "role play", "act as", "persona", "character",
-    "characters", "fictional", "fiction", "story", "poem", "novel", "play", "screenplay", "script",
-    "dialogue", "fairy tale", "joke", "in the style of", "speak like",
+    "characters", "the role of", "fictional", "fiction", "story", "poem", "novel", "play",
+    "screenplay", "script", "dialogue", "fairy tale", "joke", "in the style of", "speak like",
     # public roles and fame
     "famous", "celebrity", "president", "prime minister", "senator", "ceo of", "founder of",
     "author", "author of", "historical", "history", "biography", "actor", "actress", "singer",
@@ -140,18 +140,20 @@ class ScannerSettings(BaseModel):
         description="Per-entity-type minimum score, overriding default_threshold.",
     )
     ignore_types: frozenset[str] = Field(
-        default=frozenset({"DATE_TIME", "NRP", "UUID"}),
+        default=frozenset({"DATE_TIME", "UUID"}),
         description=(
-            "Entity types dropped entirely: a date, a nationality/religion/political group "
-            "or a UUID says nothing about a private person on its own."
+            "Entity types dropped entirely: a date or a UUID says nothing about a private "
+            "person on its own. A policy rule on an ignored type can never match (the daemon "
+            "warns at startup)."
         ),
     )
     weak_types: frozenset[str] = Field(
-        default=frozenset({"LOCATION", "URL", "ORGANIZATION", "MAC_ADDRESS"}),
+        default=frozenset({"LOCATION", "URL", "ORGANIZATION", "MAC_ADDRESS", "NRP"}),
         description=(
             "Entity types reported (and redactable) but not sensitive on their own: a country, "
-            "a public website or a company name is not private. They count only together with "
-            "a sensitive type."
+            "a public website, a company name or a nationality/religious/political group is "
+            "not private. They count only together with a sensitive type, or where a policy "
+            "rule names them (the gdpr preset keeps special categories (NRP) local)."
         ),
     )
     extra_national_ids: tuple[str, ...] = Field(
@@ -257,6 +259,24 @@ class ScannerSettings(BaseModel):
         description=(
             "Run NER a second time on a Title-cased copy of texts written almost entirely in "
             "lower case, where the small model misses names ('call patricia desrosiers')."
+        ),
+    )
+    name_lists: bool = Field(
+        default=True,
+        description=(
+            "Report as PERSON words written like names that are in the first-name and surname "
+            "lists shipped with the mimesis package and are not English words ('Why is Natasja "
+            "so impulsive?'), where the small NER model misses or mislabels them. The same "
+            "context rules apply as to any name."
+        ),
+    )
+    name_list_score: float = Field(
+        default=0.55,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Score of a name found only in the name lists: below NER's 0.85, above the default "
+            "PERSON threshold (0.5), so raising that threshold switches these names off."
         ),
     )
     prefilter_recognizers: bool = Field(

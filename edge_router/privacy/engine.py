@@ -1,0 +1,251 @@
+"""Building the scanner's engine: the trimmed spaCy pipeline and the recognizer registry.
+
+Kept apart from ``scanner.py`` (which scans, caches and decides) so each stays short.
+Nothing here downloads anything: a missing model is an error at startup.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import spacy
+from presidio_analyzer import EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import predefined_recognizers as predefined
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from edge_router.privacy.gazetteer import (
+    GazetteerNameRecognizer,
+    english_words,
+    load_name_lists,
+)
+from edge_router.privacy.names import ContextNameRecognizer, NameChecks
+from edge_router.privacy.numbers import (
+    AnyCaseIbanRecognizer,
+    ContextPhoneRecognizer,
+    LuhnCardRecognizer,
+    PostalAddressRecognizer,
+)
+from edge_router.privacy.recognizers import (
+    OfflineEmailRecognizer,
+    SecretsRecognizer,
+    StreetAddressRecognizer,
+    offline_tld_extractor,
+)
+from edge_router.privacy.settings import ScannerSettings
+
+logger = logging.getLogger(__name__)
+
+SPACY_TO_PRESIDIO = {
+    "PERSON": "PERSON",
+    "PER": "PERSON",
+    "NORP": "NRP",
+    "FAC": "LOCATION",
+    "LOC": "LOCATION",
+    "GPE": "LOCATION",
+    "ORG": "ORGANIZATION",
+    "DATE": "DATE_TIME",
+    "TIME": "DATE_TIME",
+}
+_SPACY_LABELS_NEVER_USED = [
+    "CARDINAL",
+    "EVENT",
+    "LANGUAGE",
+    "LAW",
+    "MONEY",
+    "ORDINAL",
+    "PERCENT",
+    "PRODUCT",
+    "QUANTITY",
+    "WORK_OF_ART",
+]
+
+# Generic predefined recognizers we always run (English, locale-agnostic or US/UK).
+_BASE_RECOGNIZERS = (
+    "CreditCardRecognizer",
+    "CryptoRecognizer",
+    "DateRecognizer",
+    "IbanRecognizer",
+    "IpRecognizer",
+    "MacAddressRecognizer",
+    "MedicalLicenseRecognizer",
+    "NhsRecognizer",
+    "PhoneRecognizer",
+    "UrlRecognizer",
+    "UsBankRecognizer",
+    "UsItinRecognizer",
+    "UsLicenseRecognizer",
+    "UsPassportRecognizer",
+    "UsSsnRecognizer",
+    "UuidRecognizer",
+)
+
+
+# Cheap prefilters: a recognizer runs only if its values could occur in the text at all.
+# Every pattern of these needs a digit, except the ones given their own gate.
+_DIGIT = re.compile(r"\d")
+_GATES: dict[str, re.Pattern[str]] = {
+    "OfflineEmailRecognizer": re.compile("@"),
+    # A domain: a dot with letters straight after it ("example.org", not "end. Next").
+    "UrlRecognizer": re.compile(r"[A-Za-z0-9-]\.[A-Za-z]{2}"),
+    "MacAddressRecognizer": re.compile(r"[0-9A-Fa-f]{2}[:.-][0-9A-Fa-f]{2}"),
+    "IpRecognizer": re.compile(r"\d|:[0-9A-Fa-f]{0,4}:"),
+    # phonenumbers accepts nothing shorter than 5 digits (even with separators between).
+    "PhoneRecognizer": re.compile(r"\d(?:\D{0,4}\d){4}"),
+    "ContextPhoneRecognizer": re.compile(r"\d(?:\D{0,4}\d){6}"),
+    "LuhnCardRecognizer": re.compile(r"\d(?:\D?\d){11}"),
+}
+_NEVER_GATED = frozenset(
+    {"SecretsRecognizer", "ContextNameRecognizer", "GazetteerNameRecognizer", "SpacyRecognizer"}
+)
+
+
+def _gate(recognizer: EntityRecognizer, needs: re.Pattern[str]) -> None:
+    """Make ``recognizer`` return nothing, without running, when ``needs`` is absent."""
+    inner = recognizer.analyze
+
+    def analyze(text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+        return [] if needs.search(text) is None else inner(text, entities, nlp_artifacts)
+
+    recognizer.analyze = analyze  # type: ignore[method-assign]
+
+
+class LoadedSpacyEngine(SpacyNlpEngine):
+    """Presidio's spaCy engine around a pipeline we loaded and trimmed ourselves.
+
+    Presidio's own ``load`` would download a missing model; ours never does. With the
+    lemmatizer disabled (it needs the tagger and attribute ruler, ~30% of spaCy's
+    time) lowercase forms stand in for lemmas in Presidio's context-word matching.
+    """
+
+    def __init__(self, language: str, nlp: Language, ner_config: NerModelConfiguration) -> None:
+        super().__init__(
+            models=[{"lang_code": language, "model_name": nlp.meta.get("name", "spacy")}],
+            ner_model_configuration=ner_config,
+        )
+        self.nlp = {language: nlp}  # type: ignore[assignment]
+
+    def load(self) -> None:
+        """Already loaded in ``__init__``."""
+
+    def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
+        entities, scores = self._get_updated_entities(
+            self._get_entities(doc), self._get_scores_for_entities(doc)
+        )
+        return NlpArtifacts(
+            entities=entities,
+            tokens=doc,
+            tokens_indices=[token.idx for token in doc],
+            lemmas=[token.lemma_ or token.lower_ for token in doc],
+            nlp_engine=self,
+            language=language,
+            scores=scores,
+        )
+
+
+def load_ner_pipeline(model: str) -> Language:
+    """Load an installed spaCy package with only what NER needs enabled."""
+    if not spacy.util.is_package(model):
+        # Fail fast at startup; never spacy.cli.download (the product is offline).
+        raise RuntimeError(f"spaCy model package {model!r} is not installed")
+    nlp = spacy.load(model)
+    keep = {"ner"}
+    ner_tok2vec = nlp.config["components"]["ner"]["model"].get("tok2vec", {})
+    if "Listener" in str(ner_tok2vec.get("@architectures", "")):
+        # NER shares an upstream embedding layer in this model; keep it.
+        keep.add(str(ner_tok2vec.get("upstream", "tok2vec")).replace("*", "tok2vec"))
+    nlp.select_pipes(enable=[name for name in nlp.pipe_names if name in keep])
+    return nlp
+
+
+def ner_configuration(settings: ScannerSettings) -> NerModelConfiguration:
+    """spaCy label -> Presidio type, dropping labels we never use and ignored types."""
+    ignore = set(settings.ignore_types)
+    return NerModelConfiguration(
+        model_to_presidio_entity_mapping=SPACY_TO_PRESIDIO,
+        labels_to_ignore=_SPACY_LABELS_NEVER_USED
+        + [k for k, v in SPACY_TO_PRESIDIO.items() if v in ignore]
+        + sorted(ignore),
+    )
+
+
+def build_registry(
+    settings: ScannerSettings,
+    nlp: Language,
+    nlp_engine: SpacyNlpEngine,
+    names: NameChecks,
+    extra: Sequence[EntityRecognizer] = (),
+) -> RecognizerRegistry:
+    """Every recognizer the scanner runs, prefiltered where a cheap regex allows."""
+    lang = settings.language
+    ignore = set(settings.ignore_types)
+    recognizers: list[EntityRecognizer] = [
+        getattr(predefined, name)(supported_language=lang) for name in _BASE_RECOGNIZERS
+    ]
+    national = set(settings.extra_national_ids)
+    for name in predefined.__all__:
+        cls = getattr(predefined, name)
+        if name.endswith("Recognizer") and _emits(cls, national, lang):
+            recognizers.append(cls(supported_language=lang))
+    stop = frozenset(STOP_WORDS)
+    recognizers += [
+        OfflineEmailRecognizer(offline_tld_extractor(), supported_language=lang),
+        SecretsRecognizer(supported_language=lang),
+        StreetAddressRecognizer(supported_language=lang),
+        PostalAddressRecognizer(supported_language=lang),
+        LuhnCardRecognizer(supported_language=lang),
+        ContextPhoneRecognizer(supported_language=lang),
+        AnyCaseIbanRecognizer(supported_language=lang),
+        ContextNameRecognizer(
+            names.looks_like_name, stop, lang, relationships=settings.relationship_words
+        ),
+        predefined.SpacyRecognizer(
+            supported_language=lang, supported_entities=nlp_engine.get_supported_entities()
+        ),
+    ]
+    if settings.name_lists:
+        recognizers += _gazetteer(settings, nlp, stop)
+    recognizers = [r for r in recognizers if not set(r.get_supported_entities()) <= ignore]
+    if settings.prefilter_recognizers:
+        for rec in recognizers:
+            name = str(getattr(rec, "name", ""))
+            if name not in _NEVER_GATED:
+                _gate(rec, _GATES.get(name, _DIGIT))
+    recognizers += list(extra)
+    return RecognizerRegistry(recognizers=recognizers, supported_languages=[lang])
+
+
+def _gazetteer(
+    settings: ScannerSettings, nlp: Language, stop: frozenset[str]
+) -> list[EntityRecognizer]:
+    """The name-list recognizer, or nothing (logged) if its data is not installed."""
+    lists = load_name_lists()
+    english = english_words(nlp)
+    if lists is None or not english:
+        # Recall drops to NER and context cues; nothing is sent unscanned.
+        logger.warning("name lists unavailable; gazetteer names are off")
+        return []
+    return [
+        GazetteerNameRecognizer(
+            lists,
+            english,
+            stop,
+            score=settings.name_list_score,
+            supported_language=settings.language,
+        )
+    ]
+
+
+def _emits(cls: Any, wanted: set[str], language: str) -> bool:
+    """Is ``cls`` a national-ID recognizer for one of the ``wanted`` entity types?"""
+    if not wanted or not getattr(cls, "COUNTRY_CODE", None):
+        return False
+    try:
+        return bool(set(cls(supported_language=language).supported_entities) & wanted)
+    except Exception:  # optional recognizers with extra dependencies
+        return False

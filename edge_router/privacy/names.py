@@ -1,0 +1,287 @@
+"""Person names beyond what spaCy's NER sees: context cues, re-cased text, NER noise.
+
+The small English model leans on capitals and on names it saw in training. These
+helpers find names after cues in any casing ("my name is amer", "I'm JOHN SMITH"),
+re-run NER on lower-case text with its words capitalised, and drop NER "names"
+that are code or acronyms. ``NameChecks`` binds them to the loaded pipeline.
+
+Example::
+
+    checks = NameChecks(nlp)
+    recognizer = ContextNameRecognizer(checks.looks_like_name, frozenset(STOP_WORDS))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+
+# NER labels a rare name gets by mistake; after a naming cue they count as a name.
+NAME_LIKE_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"}
+)
+# spaCy labels that Presidio reports as PERSON.
+_PERSON_LABELS = frozenset({"PERSON", "PER"})
+
+# is_name(window, start, end, ner_only): the spans of window[start:end] that read as a
+# person's name (by NER, or unless ner_only by part-of-speech tags).
+NameCheck = Callable[[str, int, int, bool], list[tuple[int, int]]]
+
+# Common addressees after a greeting that a tagger may still call proper nouns.
+_NOT_NAMES = frozenset({"world", "there", "everyone", "all", "team", "guys", "folks", "again"})
+
+
+_WORD = r"[^\W\d_][\w'’-]*"
+_CANDIDATE = rf"({_WORD}(?:[ \t]+{_WORD}){{0,2}})"
+
+# Phrases after which the next words are a name whatever their casing.
+_STRONG = re.compile(
+    r"\b(?:my\s+name\s+is|my\s+name's|my\s+full\s+name\s+is|(?:full\s+)?name\s*:|"
+    r"i\s+am\s+called|i'm\s+called|signed|yours\s+truly)[ \t]*,?[ \t]*" + _CANDIDATE,
+    re.IGNORECASE,
+)
+# Self-introductions at the start of a message, line or after a greeting:
+# "this is maria from HR", "I'm JOHN SMITH." The next words may be an adjective
+# ("I'm tired."), so these are confirmed by NER on a re-cased copy.
+_WEAK = re.compile(
+    r"(?:^|\n|[.!?][ \t]+|\b(?:hi|hello|hey|greetings)\b[,!]?[ \t]*)"
+    r"(?:i'm|i’m|i\s+am|im|this\s+is|it's|it\s+is)[ \t]+" + _CANDIDATE + r"(?=[ \t]*(?:[,.!?;\n]|$|"
+    r"(?:from|here|speaking|and|with|at|of)\b))",
+    re.IGNORECASE,
+)
+# "Hi bob," / "Dear Ms. smith," / "thanks anna!"
+_GREETING = re.compile(
+    r"(?:^|\n)[ \t]*(?:hi|hello|hey|dear|thanks|thank\s+you)[ \t]+"
+    r"(?:(?:mr|mrs|ms|dr|prof)\.?[ \t]+)?" + _CANDIDATE + r"[ \t]*[,!:\n]",
+    re.IGNORECASE,
+)
+# A sign-off line followed by a short line that is just a name: "Regards,\nbob"
+_SIGNATURE = re.compile(
+    r"\b(?:regards|best|cheers|thanks|thank\s+you|sincerely|yours|best\s+wishes|love|"
+    r"respectfully|warmly)[ \t]*[,!.]?[ \t]*\n+[ \t]*(?:-+[ \t]*)?"
+    + _CANDIDATE
+    + r"[ \t]*(?=\n|$)",
+    re.IGNORECASE,
+)
+# A name in a form, a dialogue or after "named": "last name? boyle", "she named him sean",
+# "sometimes people call me owen", "maiden name is nyberg". Confirmed by NER once re-cased.
+_NAMING = re.compile(
+    r"\b(?:(?:first|last|middle|maiden|full|family|given|sur)\s*name(?:\s+(?:is|was))?\s*[:?]?|"
+    r"name\s+on\s+the\s+(?:account|card)(?:\s+is)?\s*[:?]?|named|nicknamed|call\s+me|"
+    r"(?:is|was)\s+called|known\s+as|goes\s+by)"
+    r"(?:[ \t]+(?:him|her|them|it|is|was|user:|\w+:))?[ \t]*[:,?]?[ \t]*" + _CANDIDATE,
+    re.IGNORECASE,
+)
+# A title before a name: "Dr. patel", "mrs okafor".
+_TITLED = re.compile(r"\b(?:mr|mrs|ms|mx|miss|dr|prof)\.?[ \t]+" + _CANDIDATE, re.IGNORECASE)
+
+
+def relationship_regex(relationships: tuple[str, ...]) -> re.Pattern[str] | None:
+    """'my kid lukas', "our client's name is ana": a relation noun after my/our, then a name."""
+    if not relationships:
+        return None
+    nouns = "|".join(sorted((re.escape(r) for r in relationships), key=len, reverse=True))
+    return re.compile(
+        r"\b(?:my|our)[ \t]+(?:[\w-]+[ \t]+)?(?:" + nouns + r")(?:'s|’s)?"
+        r"(?:[ \t]+name[ \t]+is|[ \t]+(?:named|called|is))?[ \t]*,?[ \t]*" + _CANDIDATE,
+        re.IGNORECASE,
+    )
+
+
+# Two or more words in capitals: spaCy's NER rarely sees names written that way.
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z'’-]+(?:[ \t]+[A-Z][A-Z'’-]+)+\b")
+
+
+class ContextNameRecognizer(EntityRecognizer):
+    """Person names found from context, in any casing.
+
+    spaCy's small model finds "John Smith" but not "my name is amer", "I'm JOHN
+    SMITH" or a lowercase signature. Strong cues ("my name is") are trusted;
+    weak ones ("this is X.") and capitalised runs are confirmed by ``is_name``
+    (NER / part-of-speech tags) on a copy where only the candidate is re-cased to
+    Title case, so "I'm tired." stays clean.
+
+    Example::
+
+        ContextNameRecognizer(is_name, stop_words).analyze("hi, this is maria from HR", ...)
+    """
+
+    def __init__(
+        self,
+        is_name: NameCheck,
+        stop_words: frozenset[str],
+        supported_language: str = "en",
+        *,
+        relationships: tuple[str, ...] = (),
+    ) -> None:
+        self._is_name = is_name
+        self._stop = stop_words
+        self._cues: list[tuple[re.Pattern[str], float, bool]] = [
+            (_STRONG, 0.8, False),
+            (_SIGNATURE, 0.7, False),
+            (_WEAK, 0.7, True),
+            (_GREETING, 0.6, True),
+            (_NAMING, 0.7, True),
+            (_TITLED, 0.6, True),
+        ]
+        relation = relationship_regex(relationships)
+        if relation is not None:
+            self._cues.append((relation, 0.7, True))
+        super().__init__(
+            supported_entities=["PERSON"],
+            name="ContextNameRecognizer",
+            supported_language=supported_language,
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the NER callable is injected."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if entities and "PERSON" not in entities:
+            return []
+        meta = {
+            RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+        }
+        spans: dict[tuple[int, int], float] = {}
+        for regex, score, confirm in self._cues:
+            for match in regex.finditer(text):
+                span = self._trim(text, match.start(1), match.end(1))
+                if span is None:
+                    continue
+                for found in self._confirmed(text, *span, ner_only=False) if confirm else [span]:
+                    spans[found] = max(score, spans.get(found, 0.0))
+        for match in _CAPS_RUN.finditer(text):
+            # A run of capitals may hold more than a name ("CALL JOHN SMITH NOW"):
+            # keep only what NER marks as a person once re-cased.
+            for found in self._confirmed(text, match.start(), match.end(), ner_only=True):
+                spans.setdefault(found, 0.6)
+        return [
+            RecognizerResult("PERSON", start, end, score, recognition_metadata=meta)
+            for (start, end), score in spans.items()
+        ]
+
+    def _trim(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """Keep the leading words that are not stop words ("amer and I" -> "amer")."""
+        kept_end = start
+        for word in re.finditer(r"\S+", text[start:end]):
+            if word.group(0).lower().strip("'’") in self._stop:
+                break
+            kept_end = start + word.end()
+        return (start, kept_end) if kept_end > start else None
+
+    def _confirmed(
+        self, text: str, start: int, end: int, *, ner_only: bool
+    ) -> list[tuple[int, int]]:
+        """The name spans inside text[start:end] once it is written like a name (Title case)."""
+        candidate = text[start:end]
+        if candidate.lower() in _NOT_NAMES:
+            return []
+        left = max(0, start - 80)
+        right = min(len(text), end + 80)
+        recased = candidate.title()
+        if len(recased) != len(candidate):  # some Unicode changes length when re-cased
+            recased = candidate
+        window = text[left:start] + recased + text[end:right]
+        found = self._is_name(window, start - left, end - left, ner_only)
+        return [(s + left, e + left) for s, e in found]
+
+
+class NameChecks:
+    """Name checks that need the spaCy pipeline; called under the scanner's lock."""
+
+    def __init__(self, nlp: Language) -> None:
+        self._nlp = nlp
+        components = dict(nlp.components)  # disabled ones too: the tagger is off by default
+        # NER has its own embedding layer in the small model; the tagger needs tok2vec.
+        self._ner_steps = [components[n] for n in ("ner",) if n in components]
+        self._tag_steps = [components[n] for n in ("tok2vec", "tagger", "ner") if n in components]
+
+    def looks_like_name(
+        self, window: str, start: int, end: int, ner_only: bool
+    ) -> list[tuple[int, int]]:
+        """ContextNameRecognizer's check: PERSON spans by NER, else all tokens tagged NNP.
+
+        Runs the (otherwise disabled) tagger only on this short window, and only
+        when a self-introduction or naming cue matched.
+        """
+        doc = self._nlp.make_doc(window)
+        for step in self._ner_steps if ner_only else self._tag_steps:
+            doc = step(doc)
+        inside_ents = [e for e in doc.ents if e.start_char < end and e.end_char > start]
+        persons = [
+            (max(e.start_char, start), min(e.end_char, end))
+            for e in inside_ents
+            if e.label_ in _PERSON_LABELS
+        ]
+        if persons or ner_only:
+            return persons
+        # The cue says a name follows; the small model often finds the span but calls a
+        # rare name an ORG, GPE or PRODUCT ("call me Natalija"). Trust the span.
+        named = [
+            (max(e.start_char, start), min(e.end_char, end))
+            for e in inside_ents
+            if e.label_ in NAME_LIKE_LABELS
+        ]
+        if named:
+            return named
+        inside = [t for t in doc if t.idx >= start and t.idx + len(t) <= end]
+        if inside and all(t.tag_ in ("NNP", "NNPS") for t in inside):
+            return [(start, end)]
+        return []
+
+
+_LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def is_lowercase_prose(chunk: str) -> bool:
+    """Is ``chunk`` written (almost) without capitals, so NER cannot lean on them?"""
+    words = _PLAIN_WORD.findall(chunk)
+    if len(words) < 2 or not chunk.lstrip()[:1].islower():
+        return False
+    # Normal prose has capitals at least at sentence starts; "I" says nothing.
+    caps = sum(1 for w in _LETTERS.findall(chunk) if w[0].isupper() and w not in _I)
+    return caps <= len(words) // 20
+
+
+def recase(chunk: str) -> str | None:
+    """Chunk with plain non-stop words capitalised, if it is written without capitals.
+
+    Only whole words between spaces and punctuation are touched: "a.b@example.com" or
+    "snake_case" stay as they are, so NER does not see names in addresses or code.
+    """
+    if not is_lowercase_prose(chunk):
+        return None
+    out = list(chunk)
+    for match in _PLAIN_WORD.finditer(chunk):
+        # A sentence's first word is more often a verb ("email me ...") than a name.
+        if chunk[: match.start(1)].rstrip()[-1:] in ("", ".", "!", "?", "\n"):
+            continue
+        word = match.group(1)
+        head = word[0].upper()
+        if len(word) > 1 and len(head) == 1 and word.lower() not in STOP_WORDS:
+            out[match.start(1)] = head
+    return "".join(out)
+
+
+_I = frozenset({"I", "I'm", "I’m", "I'd", "I'll", "I've"})
+# A word standing alone: spaces or sentence punctuation (not "." "@" "_" "/") either side.
+_PLAIN_WORD = re.compile(
+    r"(?:^|(?<=[\s\"'(\[,;:!?]))([^\W\d_]+(?:['’-][^\W\d_]+)*)(?=$|[\s\"'),\];:!?]|\.(?:\s|$))"
+)
+_CODE_CHARS = re.compile(r"[=()\[\]{}<>_\d@#$%^*|\\/]")
+
+
+def not_a_name(span: str) -> bool:
+    """NER noise on code and acronyms: "len(X", "str2", "JSON", "X" are not people."""
+    words = span.split()
+    if _CODE_CHARS.search(span) or not words:
+        return True
+    return len(words) == 1 and (len(span) <= 2 or (span.isupper() and len(span) <= 5))
