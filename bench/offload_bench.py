@@ -26,12 +26,12 @@ it, or a span the scanner detected in it) appears in any body the fake provider
 received, or if the local-only daemon sent it anything at all; 0 otherwise
 (latency targets are reported, not asserted: they depend on the machine).
 
-``--what-if-live-queue`` adds a third burst whose daemon decides on the sampled
-load state raised by the local queue as it is at decision time
-(``HostSampler.decision_snapshot``); a bench-only launcher swaps it in, since the
-daemon itself still decides on the sampled state alone.
+The daemon decides on the sampled load state raised by the local queue as it is
+at decision time (``HostSampler.decision_snapshot``), so a burst is offloaded from
+its first requests; such a raise then holds through the usual exit thresholds and
+minimum dwell.
 
-    .venv/bin/python bench/offload_bench.py --what-if-live-queue   # 4-5 min on a quiet 2-core box
+    .venv/bin/python bench/offload_bench.py      # about 3 min on a quiet 2-core box
     .venv/bin/python bench/offload_bench.py --requests 24 --steady-s 30
     .venv/bin/python bench/offload_bench.py --skip-steady --spread-s 6 --load enter_after_s=1
 
@@ -149,28 +149,6 @@ def _edge_router_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "edge_router.cli"]
 
 
-LIVE_QUEUE_LAUNCHER = """
-import sys
-
-import edge_router.app as app
-from edge_router.load import HostSampler
-
-
-class LiveQueueSampler(HostSampler):
-    # What-if, bench only: the request path reads the sampled state raised by the
-    # local queue as it is at decision time (HostSampler.decision_snapshot), which
-    # is the change proposed for app.py.
-    def snapshot(self):
-        return self.decision_snapshot()
-
-
-app.HostSampler = LiveQueueSampler
-from edge_router.cli import main
-
-sys.exit(main(sys.argv[1:]))
-"""
-
-
 @contextmanager
 def daemon(
     tmp: Path,
@@ -180,7 +158,6 @@ def daemon(
     offline: bool,
     load: dict[str, Any],
     local: dict[str, Any],
-    live_queue: bool = False,
 ) -> Iterator[Daemon]:
     """``edge-router serve`` with a config in ``tmp``; stopped (SIGTERM) on exit."""
     port = free_port()
@@ -208,11 +185,7 @@ def daemon(
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
-                *(
-                    [sys.executable, "-c", LIVE_QUEUE_LAUNCHER]
-                    if live_queue
-                    else _edge_router_cmd()
-                ),
+                *_edge_router_cmd(),
                 "serve",
                 "--config",
                 str(path),
@@ -529,10 +502,6 @@ def parse_args() -> argparse.Namespace:
         "--load", action="append", default=[], metavar="KEY=VALUE",
         help="load: setting for every daemon (repeatable), e.g. --load enter_after_s=1",
     )  # fmt: skip
-    ap.add_argument(
-        "--what-if-live-queue", action="store_true",
-        help="add a burst with the proposed decision-time queue check (bench-only launcher)",
-    )  # fmt: skip
     ap.add_argument("--steady-s", type=float, default=45.0, help="steady run length (default 45)")
     ap.add_argument(
         "--steady-rate", type=float, default=None,
@@ -585,17 +554,12 @@ def main() -> int:
                 verdicts = asyncio.run(classify(d.url, prompts))
             if control.request_count:
                 failures.append(f"offline daemon sent {control.request_count} requests upstream")
-            runs = [("offload", False)]
-            if args.what_if_live_queue:
-                runs.append(("offload + live queue (what-if)", True))
-            for label, live in runs:
-                fresh_cloud()
-                name = "offload-live" if live else "offload"
-                with daemon(tmp, name, cloud_url, offline=False, live_queue=live, **common) as d:
-                    modes[label] = asyncio.run(
-                        burst(d.url, prompts, args.max_tokens, args.spread_s)
-                    )
-                failures += leaks(prompts, verdicts, json.dumps(control.received))
+            fresh_cloud()
+            with daemon(tmp, "offload", cloud_url, offline=False, **common) as d:
+                modes["offload"] = asyncio.run(
+                    burst(d.url, prompts, args.max_tokens, args.spread_s)
+                )
+            failures += leaks(prompts, verdicts, json.dumps(control.received))
             rate = args.steady_rate or steady_rate(modes["local-only"])
             if not args.skip_steady:
                 configs = [("hysteresis (configured)", load)]

@@ -264,7 +264,12 @@ class HostSampler:
             predicted_local_wait_s=wait,
             cloud_latency_s=self._read_cloud(),
         )
-        state = raise_state(snap.state, level)
+        # A live raise sticks: it enters the controller, so the state falls back only
+        # through the exit thresholds and the minimum dwell (no per-request flapping).
+        base = raise_state(snap.state, self.controller.state)
+        state = raise_state(base, level)
+        if state != base:
+            self.controller.raise_now(state)
         if state == snap.state:
             return snap
         reasons = (*why, *(r for r in snap.reasons if r not in why), "live")

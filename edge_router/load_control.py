@@ -388,6 +388,18 @@ class OffloadController:
                 out.append((name, level))
         return out
 
+    def raise_now(self, state: LoadState) -> bool:
+        """Enter ``state`` at once if it is above the current one (live evidence such as a
+        burst filling the queue between samples). Leaving it again goes through the usual
+        exit thresholds and minimum dwell, so a live raise cannot make routes flap."""
+        if _STATES.index(state) <= _STATES.index(self.state):
+            return False
+        self.state = state
+        self._since = self.clock()
+        self._pending_since = None
+        self.transitions += 1
+        return True
+
     def update(self, readings: Readings) -> Assessment:
         """Feed one sample; returns the (possibly unchanged) state and why."""
         s = self.settings
