@@ -41,3 +41,19 @@ def serve(app: Any, *, port: int | None = None, ready_timeout: float = 120.0) ->
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def wait_ready(url: str, timeout: float = 120.0) -> None:
+    """Poll ``url``/readyz until the daemon answers 200, or fail after ``timeout`` s."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url + "/readyz", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"daemon at {url} did not become ready")
+        time.sleep(0.1)

@@ -6,11 +6,10 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
-from serving import free_port
+from serving import free_port, wait_ready
 
 
 def test_sigterm_drains_in_flight_stream(tmp_path: Path) -> None:
@@ -26,15 +25,7 @@ def test_sigterm_drains_in_flight_stream(tmp_path: Path) -> None:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(url + "/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_ready(url)
         body = {
             "model": "auto",
             "messages": [{"role": "user", "content": "Write a long poem about the sea."}],

@@ -7,7 +7,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import openai
 import pytest
 from privacy_fixtures import shared_scanner
 from prometheus_client.parser import text_string_to_metric_families
-from serving import free_port, serve
+from serving import free_port, serve, wait_ready
 
 from edge_router.app import create_app
 from edge_router.auth import ApiKey, AuthSettings, hash_key
@@ -147,15 +146,7 @@ def test_no_personal_data_in_logs_or_audit(tmp_path: Path) -> None:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(url + "/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "daemon did not become ready"
-                time.sleep(0.1)
+            wait_ready(url)
             with httpx.Client(base_url=url, timeout=60) as client:
                 for i, text in enumerate(texts):
                     body = {"model": "auto", "messages": [{"role": "user", "content": text}]}

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
-from serving import free_port
+from serving import free_port, wait_ready
 
 HEAD = "name: live\ndefault: local\nrules:\n"
 V1 = HEAD + "  - {name: first, when: {terms: [zebra]}, action: local}\n"
@@ -55,7 +55,7 @@ def test_sighup_reload_keeps_last_good(tmp_path: Path) -> None:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: httpx.get(url + "/readyz").status_code == 200)
+        wait_ready(url)
         assert _rule(url) == "first"
         (pdir / "live.yaml").write_text(V2)
         os.kill(proc.pid, signal.SIGHUP)
