@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import sdnotify
-from .api import anthropic, openai
+from .api import admin, anthropic, openai
 from .api.common import CatchAll, http_error_handler, router_error_handler
 from .audit import AuditLog
 from .auth import Authenticator
@@ -233,6 +233,8 @@ def create_app(
             Route("/v1/models", openai.list_models, methods=["GET"]),
             Route("/v1/route", openai.route, methods=["POST"]),
             Route("/v1/messages", anthropic.messages, methods=["POST"]),
+            Route("/admin/reload", admin.reload, methods=["POST"]),
+            Route("/admin/audit", admin.audit, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

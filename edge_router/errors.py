@@ -5,6 +5,7 @@
     │   ├── PayloadTooLarge          (413, invalid_request_error)
     │   └── RequestTimeout           (408, invalid_request_error)
     ├── AuthError                    (401, authentication_error)
+    ├── Forbidden                    (403, permission_error)
     ├── ModelNotFound                (404, invalid_request_error, code model_not_found)
     ├── PolicyBlocked                (403, policy_violation)
     ├── Saturated                    (503, server_busy; carries Retry-After)
@@ -73,6 +74,11 @@ class AuthError(RouterError):
     status = 401
     type = "authentication_error"
     code = "invalid_api_key"
+
+
+class Forbidden(RouterError):
+    status = 403
+    type = "permission_error"
 
 
 class ModelNotFound(RouterError):

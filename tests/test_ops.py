@@ -19,7 +19,7 @@ from serving import free_port, serve, wait_ready
 
 from edge_router.app import create_app
 from edge_router.auth import ApiKey, AuthSettings, hash_key
-from edge_router.config import REPO_ROOT, Settings
+from edge_router.config import REPO_ROOT, PolicySettings, Settings
 
 DATA = REPO_ROOT.parent / "shared" / "data" / "presidio_synth_dataset_v2.json"
 ALICE, BOB = "er-alice-0123456789abcdef", "er-bob-0123456789abcdef"
@@ -84,6 +84,41 @@ def test_audit_records_decisions_without_values(secured: tuple[str, Path]) -> No
     assert json.loads(hashes)
     for path in db.parent.glob(db.name + "*"):
         assert b"zelda" not in path.read_bytes()
+
+
+ADMIN = "er-admin-0123456789abcdef"
+
+
+def test_admin_endpoints_need_the_admin_token(settings: Settings, tmp_path: Path) -> None:
+    pdir = tmp_path / "policies"
+    pdir.mkdir()
+    (pdir / "p.yaml").write_text("name: p\ndefault: local\n")
+    s = settings.model_copy(
+        update={
+            "auth": AuthSettings(admin_token_hash=hash_key(ADMIN)),
+            "policy": PolicySettings(dir=str(pdir), default="p"),
+        }
+    )
+    with serve(create_app(s, scanner=shared_scanner())) as url:
+        assert httpx.post(url + "/admin/reload").status_code == 401
+        wrong = {"authorization": "Bearer er-nope"}
+        assert httpx.post(url + "/admin/reload", headers=wrong).status_code == 401
+        admin = {"authorization": f"Bearer {ADMIN}"}
+        r = httpx.post(url + "/admin/reload", headers=admin)
+        assert r.status_code == 200 and r.json() == {"reloaded": True, "policies": ["p"]}
+        (pdir / "p.yaml").write_text("name: p\ndefault: nowhere\n")
+        r = httpx.post(url + "/admin/reload", headers=admin)
+        assert r.status_code == 422 and r.json()["reloaded"] is False
+        _chat(url, None, "hello")
+        rows = httpx.get(url + "/admin/audit", params={"route": "local"}, headers=admin).json()
+        assert rows["data"] and rows["data"][0]["route"] == "local"
+        assert "hello" not in json.dumps(rows)
+
+
+def test_admin_endpoints_are_off_without_a_token(secured: tuple[str, Path]) -> None:
+    url, _ = secured
+    r = httpx.post(url + "/admin/reload", headers={"authorization": f"Bearer {ALICE}"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "admin_disabled"
 
 
 def test_metrics_parse_with_prometheus_parser(secured: tuple[str, Path]) -> None:
