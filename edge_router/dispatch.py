@@ -21,6 +21,7 @@ from typing import Any
 from .backends.base import CloudBackend, Event, Finish
 from .backends.llama_local import LocalModelRunner
 from .errors import BackendError, ModelNotFound, PolicyBlocked, RouterError
+from .local_request import gen_params, local_messages
 from .pipeline import Evaluation, Identity
 from .privacy.redaction import RedactionError, Vault
 from .restore import restore_chunks, restore_completion
@@ -250,8 +251,6 @@ def _pick_trusted(state: AppState, runner: LocalModelRunner) -> CloudBackend | N
 async def _local(
     state: AppState, chat: ChatRequest, ev: Evaluation, body: dict[str, Any], completion_id: str
 ) -> Outcome:
-    from .api.openai import gen_params, local_messages  # request shaping lives with the API
-
     runner = _pick_runner(state, chat.model)
     trusted = None if chat.model in state.runners else _pick_trusted(state, runner)
     if trusted is not None:
