@@ -141,13 +141,17 @@ if [ -z "$WHEEL" ]; then
   mkdir -p "$WHEELHOUSE"
   step "building llama-cpp-python $LLAMA_VERSION from source (CMAKE_ARGS='${CMAKE_ARGS:-}'); this takes 5-25 minutes"
   LOG=$WHEELHOUSE/build.log
+  # -v: pip passes CMake's "[ 42%] Building ..." lines through, our progress source.
   ( CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
-      "$VPY" -m pip wheel --no-deps --disable-pip-version-check \
+      "$VPY" -m pip wheel -v --no-deps --disable-pip-version-check \
       "llama-cpp-python==$LLAMA_VERSION" -w "$WHEELHOUSE" >"$LOG" 2>&1 ) &
   BUILD=$!
   while kill -0 "$BUILD" 2>/dev/null; do
     sleep 30
-    kill -0 "$BUILD" 2>/dev/null && step "  still building llama-cpp-python ($(tail -c 200 "$LOG" | tr -d '\n' | tail -c 80))"
+    if kill -0 "$BUILD" 2>/dev/null; then
+      PCT=$(grep -o '\[ *[0-9]*%\]' "$LOG" | tail -n1 | tr -d '[] ' || true)
+      step "  still building llama-cpp-python: ${PCT:-configuring} (log: $LOG)"
+    fi
   done
   if ! wait "$BUILD"; then
     echo "install.sh: llama-cpp-python build failed; last lines of $LOG:" >&2
