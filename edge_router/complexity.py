@@ -53,6 +53,14 @@ this scorer                0.626   32.4%
 Over 10 different subject partitions: APGR 0.623 mean (0.615-0.632). Per fold it ranges
 0.520-0.648 (length 0.453-0.569). With the broken subject kept: 0.599 vs 0.585 for length.
 
+Sentence embeddings were tried and not adopted (``bench/complexity_eval.py --embed``):
+all-MiniLM-L6-v2 (int8 ONNX, 384-d, mean-pooled) into the same logistic regression, with
+the embedding penalty picked by inner leave-subjects-out CV, scores held-out subjects at
+APGR 0.553 alone and 0.608 next to these features (0.540 / 0.571 with the broken subject
+kept), below this scorer in both settings, at ~20-90 ms of CPU per prompt. On a random
+prompt split, where every subject is seen in training, the combination does reach 0.630
+(0.647): embeddings mostly learn which subject a prompt is from, which does not transfer.
+
 Threshold: the default 0.5 marks ~30% of held-out MMLU prompts ``complex`` and sending
 exactly those to the strong model recovered 47% of the quality gap (vs 30% for random).
 Raise it to send less; on chat traffic the share differs (only 10 of MT-Bench's 80 first
