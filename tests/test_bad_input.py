@@ -121,3 +121,12 @@ def test_unexpected_error_is_openai_shaped_500_and_logs_only_its_type(
     logged = "\n".join(f"{rec.getMessage()} {getattr(rec, 'fields', '')}" for rec in ours)
     assert "RuntimeError" in logged and secret not in logged
     assert not any(rec.exc_info for rec in caplog.records if rec.name.startswith("uvicorn"))
+
+
+def test_wrong_method_on_messages_is_anthropic_shaped(base_url: str) -> None:
+    r = httpx.get(base_url + "/v1/messages")
+    assert r.status_code == 405
+    body = r.json()
+    assert body["type"] == "error" and body["error"]["type"]
+    r = httpx.get(base_url + "/v1/chat/completions")
+    assert r.status_code == 405 and set(r.json()["error"]) == {"message", "type", "param", "code"}

@@ -80,7 +80,14 @@ async def router_error_handler(request: Request, exc: Exception) -> Response:
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+    """Routing errors (unknown path 404, wrong method 405), shaped for the door asked."""
+    if not isinstance(exc, HTTPException):  # registered for HTTPException only
+        raise exc
+    if request.url.path.startswith("/v1/messages"):
+        from ..translate_anthropic import anthropic_error
+
+        body = anthropic_error(exc.status_code, None, str(exc.detail))
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
     kind = "not_found" if exc.status_code == 404 else "invalid_request_error"
     body = {"error": {"message": str(exc.detail), "type": kind, "param": None, "code": None}}
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
