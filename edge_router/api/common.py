@@ -17,6 +17,7 @@ from ..errors import AuthError, BadRequest, PayloadTooLarge, RequestTimeout, Rou
 from ..pipeline import Identity
 from ..schemas import parse_json_body
 from ..state import AppState
+from ..translate_anthropic import anthropic_error
 
 log = logging.getLogger("edge_router.api")
 
@@ -84,8 +85,6 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, HTTPException):  # registered for HTTPException only
         raise exc
     if request.url.path.startswith("/v1/messages"):
-        from ..translate_anthropic import anthropic_error
-
         body = anthropic_error(exc.status_code, None, str(exc.detail))
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
     kind = "not_found" if exc.status_code == 404 else "invalid_request_error"
