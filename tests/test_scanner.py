@@ -197,6 +197,35 @@ def test_person_alone_setting() -> None:
     assert result.reasons == ("weak:PERSON(no_personal_context)",)
 
 
+@pytest.mark.parametrize(
+    ("text", "sensitive"),
+    [
+        # a public figure WordNet knows: the framing keeps the name weak
+        ("Have you read the latest novel by Charles Dickens?", False),
+        ("Which film did Albert Einstein appear in?", False),
+        # a name no public figure bears: "film"/"novel" no longer vouch for it
+        ("Have you read the latest novel by Branimira Zdravkovic?", True),
+        ("Which film did Branimira Zdravkovic appear in?", True),
+        # invented people (role play, exercises) stay weak whatever their name
+        ("Play the character of Branimira Zdravkovic in our chat.", False),
+    ],
+)
+def test_public_framing_needs_a_known_name(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    sensitive: bool,
+) -> None:
+    result = scan_text(scanner, text)
+    assert "PERSON" in result.entity_types
+    assert result.sensitive is sensitive, result.reasons
+
+
+def test_public_framing_known_name_setting() -> None:
+    text = "Which film did Branimira Zdravkovic appear in?"
+    lenient = PrivacyScanner(ScannerSettings(public_context_needs_known_name=False))
+    assert scan_text(lenient, text).reasons == ("weak:PERSON(public_context)",)
+
+
 def test_context_words_inside_a_name_are_no_cue(scanner: PrivacyScanner) -> None:  # noqa: F811
     # "King" is a public-context word, but here it is part of the name itself.
     result = scan_text(scanner, "The name in the account is wrong, change it to Ivan King")

@@ -8,6 +8,13 @@ kid Lukas", a self-introduction, a health/money/legal fact); under public or
 task framing ("pretend to be Elon Musk", "summarize this article") with no
 such tie it is only a weak signal; otherwise ``person_alone_sensitive`` decides.
 
+Public framing only vouches for a name that could belong to a public figure: when
+``known_names`` is given (the WordNet lemmas of the spaCy model, which list
+Einstein, Beethoven, Gates, Musk, Tolstoy, ...), a name none of whose words is
+there ("the film directed by Radka Novak") is not weakened by "film" or "novel".
+Framings whose people are made up (``invented_context_words``: role play, fiction,
+exercises) weaken any name.
+
 Reasons are machine-readable and never quote the text: ``entity:PERSON``,
 ``weak:PERSON(public_context)``, ``weak:PERSON(task_framing)``,
 ``weak:PERSON(no_personal_context)``.
@@ -47,14 +54,22 @@ _SELF_ID = re.compile(
     re.IGNORECASE,
 )
 
+# Words of a name to look up: letters (any script), apostrophes and "'s" left out.
+_NAME_WORD = re.compile(r"[^\W\d_]{3,}")
+
 
 class SensitivityRules:
     """Compiled from ``ScannerSettings``; ``decide`` is pure and cheap (a few regex scans)."""
 
-    def __init__(self, settings: ScannerSettings) -> None:
+    def __init__(
+        self, settings: ScannerSettings, known_names: frozenset[str] = frozenset()
+    ) -> None:
+        """``known_names``: lower-case words a public figure's name may contain (empty: any)."""
+        self._known = known_names
         self._weak = settings.weak_types
         self._person_alone = settings.person_alone_sensitive
         self._public = phrase_regex(settings.public_context_words)
+        self._invented = phrase_regex(settings.invented_context_words)
         self._personal = phrase_regex(settings.personal_context_words)
         relations = phrase_regex(settings.relationship_words)
         self._relation = (
@@ -81,25 +96,58 @@ class SensitivityRules:
             for regex in (self._personal, self._relation, _SELF_ID)
         )
 
-    def framing(self, texts: Sequence[str], masked: Sequence[str] | None = None) -> str | None:
+    def publicly_known(self, names: Sequence[str] | None) -> bool:
+        """Could every one of ``names`` (PERSON spans) be a public figure's name?
+
+        True without ``known_names`` or spans to check; otherwise each name with a
+        word of 3+ letters needs one in ``known_names`` (initials alone say nothing).
+        """
+        if not self._known or not names:
+            return True
+        for name in names:
+            words = [w.lower() for w in _NAME_WORD.findall(name)]
+            if words and not any(w in self._known for w in words):
+                return False
+        return True
+
+    def framing(
+        self,
+        texts: Sequence[str],
+        masked: Sequence[str] | None = None,
+        names: Sequence[str] | None = None,
+    ) -> str | None:
         """'public_context' or 'task_framing' when the request frames people as not private.
 
         ``masked`` are the texts with findings blanked, so that a cue word inside a
         name ("Ivan King") does not count; the opening verb is read from ``texts``
         (NER sometimes swallows it into a name: "Summarize Shakespeare's").
+        ``names`` are the PERSON spans; public framing other than an invented one
+        (role play, fiction, exercise) needs them ``publicly_known``.
         """
-        if self._public is not None and any(self._public.search(t) for t in masked or texts):
+        cues = masked or texts
+        if self._invented is not None and any(self._invented.search(t) for t in cues):
+            return "public_context"
+        if (
+            self._public is not None
+            and any(self._public.search(t) for t in cues)
+            and self.publicly_known(names)
+        ):
             return "public_context"
         if self._task is not None and any(self._task.search(t) for t in texts):
             return "task_framing"
         return None
 
     def decide(
-        self, texts: Sequence[str], types: Iterable[str], masked: Sequence[str] | None = None
+        self,
+        texts: Sequence[str],
+        types: Iterable[str],
+        masked: Sequence[str] | None = None,
+        names: Sequence[str] | None = None,
     ) -> tuple[bool, list[str]]:
         """(sensitive, reasons) for a request whose fields are ``texts`` with findings ``types``.
 
-        ``masked``: the same texts with every finding blanked out (see ``framing``).
+        ``masked``: the same texts with every finding blanked out (see ``framing``);
+        ``names``: the PERSON spans' text (see ``publicly_known``).
         """
         found = set(types)
         strong = sorted(t for t in found if t not in self._weak and t != PERSON)
@@ -108,7 +156,7 @@ class SensitivityRules:
             if strong or self.personal_cue(masked or texts):
                 # A name next to personal data, a relationship or a private fact.
                 reasons.append(f"entity:{PERSON}")
-            elif (why := self.framing(texts, masked)) is not None:
+            elif (why := self.framing(texts, masked, names)) is not None:
                 reasons.append(f"weak:{PERSON}({why})")
             elif self._person_alone:
                 reasons.append(f"entity:{PERSON}")

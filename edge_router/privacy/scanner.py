@@ -29,6 +29,7 @@ from edge_router.privacy.engine import (
     load_ner_pipeline,
     ner_configuration,
 )
+from edge_router.privacy.gazetteer import english_words
 from edge_router.privacy.names import NameChecks, not_a_name, recase
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import Entity, ScanResult, TextField
@@ -58,7 +59,9 @@ class PrivacyScanner:
         self._names = NameChecks(nlp)
         ignore = set(settings.ignore_types)
         self._nlp_engine = LoadedSpacyEngine(settings.language, nlp, ner_configuration(settings))
-        self._rules = SensitivityRules(settings)
+        # WordNet lemmas list many public figures (Einstein, Gates); see context.py.
+        known = english_words(nlp) if settings.public_context_needs_known_name else frozenset()
+        self._rules = SensitivityRules(settings, known)
         self._analyzer = AnalyzerEngine(
             registry=build_registry(
                 settings, nlp, self._nlp_engine, self._names, extra_recognizers
@@ -149,7 +152,13 @@ class PrivacyScanner:
         if found:
             # Context words inside a finding ("Ivan King", "King Alexander St") are no cue.
             masked = [_mask(f.text, d) for f, d in zip(fields, detections, strict=True)]
-            _, reasons = self._rules.decide([f.text for f in fields], found, masked)
+            names = [
+                f.text[s:e]
+                for f, d in zip(fields, detections, strict=True)
+                for t, s, e, _ in d
+                if t == "PERSON"
+            ]
+            _, reasons = self._rules.decide([f.text for f in fields], found, masked, names)
         non_text = tuple(non_text_parts)
         if non_text and self._settings.non_text_sensitive:
             reasons.append("non_text_part")

@@ -64,6 +64,15 @@ DEFAULT_PUBLIC_CONTEXT: tuple[str, ...] = (
     "sample", "placeholder",
 )
 
+# Framings whose people the writer makes up (role play, fiction, exercises): any name
+# under them is weak, known or not (see public_context_needs_known_name).
+DEFAULT_INVENTED_CONTEXT: tuple[str, ...] = (
+    "imagine", "pretend", "roleplay", "role-play", "role play", "act as", "persona", "character",
+    "characters", "the role of", "fictional", "fiction", "story", "poem", "dialogue",
+    "fairy tale", "joke", "how many", "how much", "puzzle", "riddle", "word problem",
+    "for example", "e.g.", "example", "sample", "placeholder",
+)
+
 DEFAULT_TASK_VERBS: tuple[str, ...] = (
     "write", "generate", "compose", "create", "draft", "summarize", "summarise", "extract",
     "identify", "list", "classify", "categorize", "translate", "rewrite", "paraphrase", "edit",
@@ -228,6 +237,25 @@ class ScannerSettings(BaseModel):
             "mentions as public, fictional or part of an exercise ('imagine', 'character', "
             "'president', 'novel', 'how many'). With one present and no personal context, "
             "PERSON is reported as weak:PERSON(public_context), not sensitive."
+        ),
+    )
+    public_context_needs_known_name: bool = Field(
+        default=True,
+        description=(
+            "Let public framing weaken a PERSON only when each name has a word in the spaCy "
+            "model's WordNet lemma index, which lists many public figures ('Einstein', "
+            "'Gates'); a made-up private name ('the film directed by Radka Novak') stays "
+            "sensitive. Off: any name under public framing is weak. Names under "
+            "invented_context_words are weak either way."
+        ),
+    )
+    invented_context_words: tuple[str, ...] = Field(
+        default=DEFAULT_INVENTED_CONTEXT,
+        description=(
+            "Words and phrases (as public_context_words) that frame the people a request "
+            "mentions as made up: role play, fiction, exercises ('pretend', 'character', "
+            "'word problem'). Under them a PERSON is weak:PERSON(public_context) whether or "
+            "not its name is a known public figure's."
         ),
     )
     task_verbs: tuple[str, ...] = Field(
