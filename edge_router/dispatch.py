@@ -252,7 +252,13 @@ async def _local(
     state: AppState, chat: ChatRequest, ev: Evaluation, body: dict[str, Any], completion_id: str
 ) -> Outcome:
     runner = _pick_runner(state, chat.model)
-    trusted = None if chat.model in state.runners else _pick_trusted(state, runner)
+    # A model an on-prem server lists by name goes to that server; otherwise (auto, or
+    # a cloud model kept local) the least loaded member of the local tier answers.
+    named = next(
+        (p for p in state.providers if p.trusted_local and p.available and chat.model in p.models),
+        None,
+    )
+    trusted = named or (None if chat.model in state.runners else _pick_trusted(state, runner))
     if trusted is not None:
         try:
             return await _remote(state, body, chat, ev, trusted, completion_id, "local", 0)

@@ -251,3 +251,34 @@ def test_anthropic_sdk_on_messages_endpoint(
             client.messages.create(
                 model="no-such-model", max_tokens=4, messages=[{"role": "user", "content": "hi"}]
             )
+
+
+def test_trusted_on_prem_server_is_local_tier_and_listed(
+    settings: Settings, policies: Path, fake: tuple[str, FakeControl, int]
+) -> None:
+    furl, control, _ = fake
+    onprem = ProviderSettings(
+        name="gpu-box",
+        kind="openai_compatible",
+        base_url=furl + "/v1",
+        models=("onprem-llm",),
+        trusted_local=True,
+    )
+    cloud_app, cloud = make_fake_provider()
+    with serve(cloud_app) as curl:
+        app = _router(settings, policies, "default", [provider("p1", curl), onprem])
+        with serve(app) as url:
+            ids = {m["id"] for m in httpx.get(url + "/v1/models").json()["data"]}
+            assert {"gpt-fake", "onprem-llm", "auto"} <= ids
+            text = "my card is 4111 1111 1111 1111, summarise my statement"
+            r = httpx.post(
+                url + "/v1/chat/completions",
+                json={"model": "onprem-llm", "messages": [{"role": "user", "content": text}]},
+                timeout=60,
+            )
+            assert r.status_code == 200
+            # Sensitive, so the local tier, served by the named on-prem server.
+            assert r.headers["x-edge-router-route"] == "local"
+            assert r.headers["x-edge-router-provider"] == "gpu-box"
+            assert control.request_count == 1
+            assert cloud.request_count == 0  # never the cloud

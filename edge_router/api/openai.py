@@ -167,7 +167,6 @@ async def list_models(request: Request) -> Response:
     ]
     for p in state.providers:
         data += [
-            {"id": m, "object": "model", "created": created, "owned_by": p.name}
-            for m in getattr(p, "models", ())
+            {"id": m, "object": "model", "created": created, "owned_by": p.name} for m in p.models
         ]
     return JSONResponse({"object": "list", "data": data})

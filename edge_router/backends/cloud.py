@@ -174,6 +174,11 @@ class CloudProvider:
         await self.aclose()
 
     # -- request preparation ---------------------------------------------------------
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Client-facing model names this provider lists (empty: passes any name through)."""
+        return tuple(self.settings.models)
+
     def serves(self, model: str) -> bool:
         """Whether this provider takes requests for ``model`` (``auto``: has a default)."""
         s = self.settings
