@@ -25,7 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from serving import free_port  # noqa: E402
+from serving import free_port, wait_ready  # noqa: E402
 
 from edge_router.backends.llama_local import _physical_cores  # noqa: E402
 from edge_router.config import load_settings  # noqa: E402
@@ -111,13 +111,7 @@ def main() -> int:
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            for _ in range(600):
-                try:
-                    if httpx.get(url + "/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
+            wait_ready(url, 120, proc)
             direct = direct_runner(path, spec.n_ctx, threads)
             # Warm-up both sides once; then alternate.
             # A keep-alive client, as the SDKs use.

@@ -66,7 +66,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from fake_provider import make_fake_provider  # noqa: E402
-from serving import free_port, serve  # noqa: E402
+from serving import free_port, serve, wait_ready  # noqa: E402
 
 from edge_router.load_control import LoadSettings  # noqa: E402
 
@@ -197,18 +197,10 @@ def daemon(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"daemon {name} exited ({proc.returncode}):\n{_tail(log)}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"daemon {name} not ready in 240 s:\n{_tail(log)}")
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+        try:
+            wait_ready(url, 240, proc)
+        except RuntimeError as exc:
+            raise RuntimeError(f"daemon {name}: {exc}:\n{_tail(log)}") from exc
         yield Daemon(url, proc, log)
     finally:
         proc.terminate()

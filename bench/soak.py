@@ -37,7 +37,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from serving import free_port  # type: ignore[import-not-found]  # noqa: E402
+from serving import free_port, wait_ready  # type: ignore[import-not-found]  # noqa: E402
 
 MB = 2**20
 PROMPTS = (
@@ -231,20 +231,6 @@ def slope_mb_per_min(samples: list[tuple[float, int]]) -> float:
     return fit.slope * 60
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"soak: the daemon exited during startup (rc {proc.returncode})")
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("soak: the daemon did not become ready in time")
-
-
 def report(
     tally: Tally,
     samples: list[tuple[float, int]],
@@ -326,7 +312,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             try:
                 url = f"http://127.0.0.1:{port}"
-                wait_ready(url, daemon, args.ready_timeout)
+                try:
+                    wait_ready(url, args.ready_timeout, daemon)
+                except RuntimeError as exc:
+                    raise SystemExit(f"soak: {exc}") from exc
                 tally, samples, elapsed = asyncio.run(
                     drive(url, psutil.Process(daemon.pid), args, limit)
                 )

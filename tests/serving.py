@@ -43,17 +43,20 @@ def serve(app: Any, *, port: int | None = None, ready_timeout: float = 120.0) ->
         thread.join(timeout=30)
 
 
-def wait_ready(url: str, timeout: float = 120.0) -> None:
-    """Poll ``url``/readyz until the daemon answers 200, or fail after ``timeout`` s."""
+def wait_ready(url: str, timeout: float = 120.0, proc: Any = None) -> None:
+    """Poll ``url``/readyz until the daemon answers 200. Raises RuntimeError after
+    ``timeout`` s, or at once if ``proc`` (its subprocess.Popen) has exited."""
     import httpx
 
     deadline = time.monotonic() + timeout
     while True:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"daemon at {url} exited during startup (rc {proc.returncode})")
         try:
             if httpx.get(url + "/readyz", timeout=5).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            raise RuntimeError(f"daemon at {url} did not become ready")
+            raise RuntimeError(f"daemon at {url} did not become ready in {timeout:.0f} s")
         time.sleep(0.1)
