@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_provider import FakeControl, make_fake_provider
 from privacy_fixtures import shared_scanner
 from serving import serve
 
@@ -44,3 +45,19 @@ def base_url(live_app: tuple[str, object]) -> str:
 @pytest.fixture()
 def tmp_config(tmp_path: Path) -> Path:
     return tmp_path / "config.yaml"
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[tuple[str, FakeControl]]:
+    """A fake upstream provider on loopback, one per test module (modules may override)."""
+    app, control = make_fake_provider()
+    with serve(app) as url:
+        yield url, control
+
+
+@pytest.fixture()
+def control(fake: tuple[str, FakeControl]) -> Iterator[FakeControl]:
+    """The module's fake provider, with its faults and records reset around each test."""
+    fake[1].reset()
+    yield fake[1]
+    fake[1].reset()

@@ -7,16 +7,15 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import openai
 import pytest
-from fake_provider import FakeControl, make_fake_provider
+from fake_provider import FakeControl
 from pydantic import ValidationError
-from serving import free_port, serve
+from serving import free_port
 
 from edge_router.backends.cloud import CloudProvider, ProviderError, ProviderUnavailable
 from edge_router.backends.cloud_errors import request_texts, safe_message
@@ -29,23 +28,9 @@ KEY = "sk-test-0123456789abcdef"
 USER = {"role": "user", "content": "hello there world"}
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[tuple[str, FakeControl]]:
-    app, control = make_fake_provider()
-    with serve(app) as url:
-        yield url, control
-
-
 @pytest.fixture()
 def url(fake: tuple[str, FakeControl]) -> str:
     return fake[0]
-
-
-@pytest.fixture()
-def control(fake: tuple[str, FakeControl]) -> Iterator[FakeControl]:
-    fake[1].reset()
-    yield fake[1]
-    fake[1].reset()
 
 
 def make_settings(url: str, **overrides: Any) -> ProviderSettings:

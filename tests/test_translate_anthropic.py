@@ -11,7 +11,7 @@ from typing import Any
 import anthropic
 import openai
 import pytest
-from fake_provider import FakeControl, make_fake_provider
+from fake_provider import FakeControl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from serving import serve
@@ -828,20 +828,6 @@ def test_message_round_trip(stop_reason: str) -> None:
 
 
 # --- the Anthropic provider against the fake -------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[tuple[str, FakeControl]]:
-    app, control = make_fake_provider()
-    with serve(app) as url:
-        yield url, control
-
-
-@pytest.fixture()
-def control(fake: tuple[str, FakeControl]) -> Iterator[FakeControl]:
-    fake[1].reset()
-    yield fake[1]
-    fake[1].reset()
 
 
 def anthropic_settings(url: str, **overrides: Any) -> ProviderSettings:
