@@ -82,13 +82,12 @@ def _is_local_model(state: AppState, model: str) -> bool:
     return model in state.runners
 
 
-def _cloud_candidates(state: AppState, model: str) -> list[CloudBackend]:
-    """Providers to try, in order: those serving the requested model, else (auto)
-    every provider with a default model."""
-    providers = [p for p in state.providers if not p.trusted_local]
-    if model == AUTO:
-        return [p for p in providers if p.serves(AUTO)]
-    return [p for p in providers if p.serves(model)]
+def usable_cloud(state: AppState, model: str) -> list[CloudBackend]:
+    """Cloud providers to try for ``model``, in config order: available ones that serve it
+    (for ``auto``: those with a default model). None for a local model's name."""
+    if _is_local_model(state, model):
+        return []
+    return [p for p in state.providers if not p.trusted_local and p.available and p.serves(model)]
 
 
 def check_model(state: AppState, model: str) -> None:
@@ -121,8 +120,7 @@ async def dispatch_chat(
     in ``exc.evaluation`` so that refusals are audited too."""
     check_model(state, chat.model)
     router = state.router
-    candidates = [] if _is_local_model(state, chat.model) else _cloud_candidates(state, chat.model)
-    available = [p for p in candidates if p.available]
+    available = usable_cloud(state, chat.model)
     ev = await router.evaluate(
         body, model=chat.model, identity=identity, headers=headers, cloud_available=bool(available)
     )

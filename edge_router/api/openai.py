@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from ..dispatch import AUTO, Outcome, check_model, dispatch_chat
+from ..dispatch import AUTO, Outcome, check_model, dispatch_chat, usable_cloud
 from ..errors import PolicyBlocked, RouterError
 from ..pipeline import Evaluation, Identity
 from ..recorder import record, record_nowait
@@ -140,10 +140,7 @@ async def route(request: Request) -> Response:
     if not isinstance(model, str):
         model = AUTO
     check_model(state, model)
-    local = model in state.runners
-    available = not local and any(
-        p.available and not p.trusted_local and p.serves(model) for p in state.providers
-    )
+    available = bool(usable_cloud(state, model))
     identity = await authenticate(request)
     ev = await state.router.evaluate(
         body,
