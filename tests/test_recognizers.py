@@ -6,12 +6,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from edge_router.privacy.gazetteer import (
-    GazetteerNameRecognizer,
-    NameLists,
-    fold,
-    load_name_lists,
-)
+from edge_router.privacy.gazetteer import GazetteerNameRecognizer
+from edge_router.privacy.namelists import NameLists, fold, load_name_lists
 from edge_router.privacy.numbers import (
     AnyCaseIbanRecognizer,
     ContextPhoneRecognizer,
@@ -159,6 +155,55 @@ def test_local_phone_numbers_need_a_cue_and_a_shape(text: str) -> None:
     assert ContextPhoneRecognizer().analyze(text, []) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # Informal cues, no area code, 2-4 groups of uneven length.
+        ("please stop sending messages to 612 448 903", "612 448 903"),
+        ("nobody is answering at 41 772913", "41 772913"),
+        ("I never got a text on my registered 771 2290, can you check?", "771 2290"),
+        ("whatsapp me at 0687 12 34 56", "0687 12 34 56"),
+        ("you can ring me on 0161 4960 773", "0161 4960 773"),
+        ("dial 06-81234567 after six", "06-81234567"),
+        ("What's your number? 0493 21 87 65", "0493 21 87 65"),
+        # One unbroken run after a strong cue.
+        ("my cell is 5551234", "5551234"),
+        ("Fax: 0207946012", "0207946012"),
+        # The label after the number is the cue.
+        ("0612 345 678 mobile", "0612 345 678"),
+        ("(44) 931-227-Office", "(44) 931-227"),
+        ("+33 (0)6 12 34 56 78 fax", "+33 (0)6 12 34 56 78"),
+    ],
+)
+def test_informal_phone_cues_and_shapes(text: str, value: str) -> None:
+    found = {text[r.start : r.end] for r in ContextPhoneRecognizer().analyze(text, [])}
+    assert value in found, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The message reached 1 234 567 people.",  # thousands grouping
+        "We texted 12 500 000 customers.",
+        "Our call center took 150 320 410 calls last year.",  # a count before a unit
+        "Please text me the report by 2023-11-05.",  # a date
+        "Call the function with 3.14159 26535",  # decimals
+        "the number 12345.6789",
+        "Phone models from 1998 2005 2010",  # years
+        "Find the missing number: 12 24 36 48",  # a progression
+        "Call stack sizes of 1024 2048 4096",
+        "Find the largest number: 12 45 67 89 23 11",  # a list, not a phone
+        "I can't reach 192.168.100.200 from here.",  # an IP address
+        "order number 58213307 shipped",  # plain digits need a phone cue, not "number"
+        "They reached 2500000 users.",
+        "Call Anna. The budget is 450 0840 euros.",  # cue in another sentence, and a unit
+        "The ring has 144 1728 elements.",  # "ring" only as "ring me"
+    ],
+)
+def test_informal_phone_cues_leave_numbers_alone(text: str) -> None:
+    assert ContextPhoneRecognizer().analyze(text, []) == []
+
+
 def test_iban_any_case_checked_by_mod97() -> None:
     rec = AnyCaseIbanRecognizer()
     text = "my iban is gb82west12345698765432 and not gb82west12345698765433"
@@ -195,6 +240,54 @@ def test_no_postal_address_in_prose(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # "Name(s) number" a few words after a cue, in the same sentence.
+        ("She lives on the east end of Ramón Castillo 1420.", "Ramón Castillo 1420"),
+        ("The bakery is on Na Příkopě 2210", "Na Příkopě 2210"),
+        ("what's the address? it is the corner of Torvet 18 and Sjøgata", "Torvet 18"),
+        ("The address of Blue Fern Ltd is Saga and Øvrebyen 12", "Saga and Øvrebyen 12"),
+        ("My address is Via Lunga 7", "Via Lunga 7"),
+        ("can you send a new card to Rúa do Pombal 31?", "Rúa do Pombal 31"),
+        ("i live at kongsveien 4", "kongsveien 4"),  # lower case straight after the cue
+        # "number Name(s) number", any script, also past a business name or a question.
+        ("Let's meet Friday at Kafe Lilla, 72 Havnegata 14, Tromsø", "72 Havnegata 14"),
+        ("The parcel arrived at 9 Οδός Ερμού 42 yesterday.", "9 Οδός Ερμού 42"),
+        ("What's the address? Is it far? It's at 14 Rua Augusta 88", "14 Rua Augusta 88"),
+    ],
+)
+def test_cued_streets(text: str, value: str) -> None:
+    found = {text[r.start : r.end] for r in PostalAddressRecognizer().analyze(text, [])}
+    assert value in found, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We'll meet at 5 pm.",
+        "Let's meet at 10:30 on Monday 5",
+        "Read Chapter 12 and meet us at Room 101.",
+        "It runs on Python 3 and the office is on Windows 11.",
+        "The new store is on iPhone 14 launch day.",
+        "Our house is on Route 66.",
+        "My office is at Level 3 of Building 5.",
+        "The shop is on Black Friday 2023 and the event is on May 5.",
+        "The address field in Form 8 must be filled.",
+        "The IP address is wrong. Use Ubuntu 22 instead.",  # another sentence
+        "The address bus is 16 bits wide in the Intel 8086.",  # "address" is no "address is"
+        "They moved to Berlin in 2015.",
+        "Our headquarters is in Paris 2024 Olympic village.",  # a year
+        "The gene is located on chromosome 7.",
+        "The answer is based on Theorem 2.",
+        "The address is in Appendix B 3.",
+        "It will take the machine to fill 500 bottles.",
+    ],
+)
+def test_cued_streets_need_a_street_shape(text: str) -> None:
+    assert PostalAddressRecognizer().analyze(text, []) == []
+
+
+@pytest.mark.parametrize(
     ("text", "name"),
     [
         ("I would like to remove my kid Lukas from the will.", "Lukas"),
@@ -219,6 +312,7 @@ def test_names_from_naming_cues_and_lowercase_text(
 _LISTS = NameLists(
     first=frozenset(map(fold, ["Csanád", "Radka", "Sofia", "Ravil", "Will", "Ask", "Scott"])),
     last=frozenset(map(fold, ["Lima", "Dvořáková", "Yefimov"])),
+    places=frozenset({"sofia", "lima"}),
 )
 _ENGLISH = frozenset({"will", "sofia", "lima", "ask", "scott", "rose", "rocket", "art", "holding"})
 
@@ -263,7 +357,8 @@ def test_gazetteer_names(text: str, expected: list[str]) -> None:
 
 def test_gazetteer_respects_ner_labels() -> None:
     text = "We drove from Sofia Lima to Radka with Csanád."
-    # A place is never a name; NER's own PERSON spans are not reported twice.
+    # A known place that NER calls a place is never a name; NER's own PERSON spans are
+    # not reported twice.
     ents = ((14, 24, "GPE"), (39, 45, "PERSON"))
     assert _gazetteer_spans(text, ents) == ["Radka"]
     # A lone listed first name that NER calls an organisation is still a name.

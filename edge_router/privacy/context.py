@@ -10,7 +10,7 @@ such tie it is only a weak signal; otherwise ``person_alone_sensitive`` decides.
 
 Public framing only vouches for a name that could belong to a public figure: when
 ``known_names`` is given (the WordNet lemmas of the spaCy model, which list
-Einstein, Beethoven, Gates, Musk, Tolstoy, ...), a name none of whose words is
+Einstein, Beethoven, Gates, Musk, Tolstoy, ...), a name whose family name is not
 there ("the film directed by Radka Novak") is not weakened by "film" or "novel".
 Framings whose people are made up (``invented_context_words``: role play, fiction,
 exercises) weaken any name.
@@ -99,14 +99,16 @@ class SensitivityRules:
     def publicly_known(self, names: Sequence[str] | None) -> bool:
         """Could every one of ``names`` (PERSON spans) be a public figure's name?
 
-        True without ``known_names`` or spans to check; otherwise each name with a
-        word of 3+ letters needs one in ``known_names`` (initials alone say nothing).
+        True without ``known_names`` or spans to check; otherwise the last word of 3+
+        letters of each name (initials alone say nothing) must be in ``known_names``.
         """
         if not self._known or not names:
             return True
         for name in names:
             words = [w.lower() for w in _NAME_WORD.findall(name)]
-            if words and not any(w in self._known for w in words):
+            # The family name decides: WordNet lists "James" and "Daniel" for famous
+            # bearers, so a common first name would vouch for anyone.
+            if words and words[-1] not in self._known:
                 return False
         return True
 

@@ -19,12 +19,10 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from edge_router.privacy.gazetteer import (
-    GazetteerNameRecognizer,
-    english_words,
-    load_name_lists,
-)
+from edge_router.privacy.gazetteer import GazetteerNameRecognizer
+from edge_router.privacy.namelists import english_words, load_name_lists
 from edge_router.privacy.names import ContextNameRecognizer, NameChecks
+from edge_router.privacy.nameshape import NameShape
 from edge_router.privacy.numbers import (
     AnyCaseIbanRecognizer,
     ContextPhoneRecognizer,
@@ -133,6 +131,10 @@ class LoadedSpacyEngine(SpacyNlpEngine):
     def load(self) -> None:
         """Already loaded in ``__init__``."""
 
+    def doc_artifacts(self, doc: Doc, language: str) -> NlpArtifacts:
+        """Presidio's artifacts for a ``Doc`` that NER has already annotated."""
+        return self._doc_to_nlp_artifact(doc, language)
+
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         entities, scores = self._get_updated_entities(
             self._get_entities(doc), self._get_scores_for_entities(doc)
@@ -230,12 +232,17 @@ def _gazetteer(
         # Recall drops to NER and context cues; nothing is sent unscanned.
         logger.warning("name lists unavailable; gazetteer names are off")
         return []
+    shape = None
+    if settings.name_shape:
+        shape = NameShape.train(lists.first | lists.last, english)
     return [
         GazetteerNameRecognizer(
             lists,
             english,
             stop,
             score=settings.name_list_score,
+            shape=shape,
+            shape_threshold=settings.name_shape_threshold,
             supported_language=settings.language,
         )
     ]

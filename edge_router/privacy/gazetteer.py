@@ -7,9 +7,10 @@ English word is a name candidate. It is reported with a modest score and goes
 through the same context rules as any PERSON, so a name under public or task
 framing stays a weak signal.
 
-The lists are the per-locale person data shipped with the MIT-licensed
-``mimesis`` package (read as JSON; its code is never imported). English words
-come from the WordNet lemma index bundled with the spaCy model's lemmatizer.
+A word in no list that NER labelled as a thing or nothing counts too when it is
+spelled like a name (nameshape.py), and so does a one-word name in a slot only
+people fill ("Lucas, can you ...", '... says Yudina.'). The lists are in
+namelists.py.
 
 Example::
 
@@ -19,21 +20,18 @@ Example::
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import logging
-import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.names import is_lowercase_prose, not_a_name
+
+if TYPE_CHECKING:
+    from edge_router.privacy.nameshape import NameShape
 
 logger = logging.getLogger(__name__)
 
@@ -56,72 +54,6 @@ _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _THING_LABELS = frozenset({"ORG", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LANGUAGE", "LAW"})
 
 
-@dataclass(frozen=True)
-class NameLists:
-    """First names and surnames (any locale), lower-cased and folded by ``fold``."""
-
-    first: frozenset[str]
-    last: frozenset[str]
-
-    def __contains__(self, word: object) -> bool:
-        return word in self.first or word in self.last
-
-
-def load_name_lists(package: str = "mimesis") -> NameLists | None:
-    """First names and surnames from ``package``'s per-locale person data, or None.
-
-    Only the data files are read (``<package>/datasets/*/person.json``), so the
-    package's code and its import cost stay out of the router.
-    """
-    spec = importlib.util.find_spec(package)
-    roots = list(spec.submodule_search_locations or []) if spec else []
-    first: set[str] = set()
-    last: set[str] = set()
-    for root in roots:
-        for path in sorted(Path(root, "datasets").glob("*/person.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            first.update(_words(data.get("names")))
-            last.update(_words(data.get("surnames")))
-    if not first or not last:
-        return None
-    return NameLists(frozenset(first), frozenset(last))
-
-
-def fold(word: str) -> str:
-    """Lower case without accents, so "Vasquez" finds "Vásquez" and "Miklos" "Miklós"."""
-    if word.isascii():
-        return word.lower()
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _words(value: Any) -> Iterable[str]:
-    """Every string in nested lists/dicts (lists per gender or per locale), folded."""
-    if isinstance(value, str):
-        if value.strip():
-            yield fold(value.strip())
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _words(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _words(item)
-
-
-def english_words(nlp: Language) -> frozenset[str]:
-    """Lower-case English words (WordNet lemmas) from the pipeline's lemmatizer tables.
-
-    Empty when the model has no such table; the recognizer then stays off.
-    """
-    components = dict(nlp.components)
-    lemmatizer = components.get("lemmatizer")
-    lookups = getattr(lemmatizer, "lookups", None)
-    if lookups is None or not lookups.has_table("lemma_index"):
-        return frozenset()
-    index = lookups.get_table("lemma_index")
-    return frozenset(word for pos in index.values() for word in pos)
-
-
 class GazetteerNameRecognizer(EntityRecognizer):
     """PERSON spans for listed names NER did not mark as people.
 
@@ -139,9 +71,14 @@ class GazetteerNameRecognizer(EntityRecognizer):
         stop_words: frozenset[str],
         *,
         score: float,
+        shape: NameShape | None = None,
+        shape_threshold: float = 0.0,
         supported_language: str = "en",
     ) -> None:
+        """``shape``: if given, unlisted words spelled like names (see nameshape.py) count."""
         self._names = names
+        self._shape = shape
+        self._shape_threshold = shape_threshold
         self._english = english
         self._stop = stop_words
         self._score = score
@@ -177,6 +114,10 @@ class GazetteerNameRecognizer(EntityRecognizer):
         out: list[tuple[int, int]] = []
         i = 0
         while i < len(doc):
+            if self._addressed(doc, i, kind[i], any_case):
+                out.append((doc[i].idx, doc[i].idx + len(doc[i])))
+                i += 1
+                continue
             if not self._starts_name(doc[i], kind[i], any_case):
                 i += 1
                 continue
@@ -188,6 +129,31 @@ class GazetteerNameRecognizer(EntityRecognizer):
                     out.append(span)
             i = j
         return out
+
+    def _addressed(self, doc: Doc, i: int, kind: int, any_case: bool) -> bool:
+        """A one-word name in a slot only people fill: spoken to at the start of a sentence
+        ("Lucas, can you ...") or quoted after a speech verb ('..." says Yudina.').
+
+        There a listed first name or surname counts even when it is also an English word,
+        and so does a word that is no English word at all.
+        """
+        token = doc[i]
+        low = token.lower_
+        if kind == _PERSON or low in self._stop or len(low) < 3 or not token.text.isalpha():
+            return False
+        if not self._name_shaped(token, any_case):
+            return False
+        after = doc[i + 1].text if i + 1 < len(doc) else ""
+        vocative = (
+            _sentence_initial(token)
+            and after == ","
+            and i + 2 < len(doc)
+            and doc[i + 2].lower_ in _ADDRESSING
+        )
+        quoted = i > 0 and doc[i - 1].lower_ in _SPEECH_VERBS and after in ("", ".", ",", "!", "?")
+        if not (vocative or quoted):
+            return False
+        return fold(low) in self._names or not self._is_english(low)
 
     def _starts_name(self, token: Token, kind: int, any_case: bool) -> bool:
         low = token.lower_
@@ -262,35 +228,97 @@ class GazetteerNameRecognizer(EntityRecognizer):
         kinds = {kind[t.i] for t in words}
         if not words or _PERSON in kinds:
             return False
-        first, last = fold(words[0].text), fold(words[-1].text)
-        # "Sofia Lima", "Logan Bykova": a first name then a surname, or then a word that
-        # is no English word, is a name whatever else the first word means.
-        if (
+        if not kinds & _PLACES and self._first_then_surname(words):
+            return True
+        if kinds & _PLACES and all(fold(t.text) in self._names.places for t in words):
+            # NER's place is made of known places ("Sofia Lima"): trust NER.
+            return False
+        if kinds & (_PLACES | _THINGS):
+            return self._mislabelled(run, words)
+        # Otherwise a listed word that is no English word; this holds at a sentence
+        # start too, where every word is capitalised ("Csanád is very reliable").
+        return (
+            any(self._listed(t.lower_) for t in words)
+            or self._unknown(words)
+            or self._listed_and_unknown(words)
+        )
+
+    def _listed_and_unknown(self, words: list[Token]) -> bool:
+        """Two or more words, each a listed name or spelled like one, not all English:
+        "Shelly Mitchell" where only the surname is in the lists."""
+        return (
             len(words) > 1
-            and not kinds & _PLACES
+            and all(fold(t.lower_) in self._names or self._unknown([t]) for t in words)
+            and not all(self._is_english(t.lower_) for t in words)
+        )
+
+    def _unknown(self, words: list[Token]) -> bool:
+        """Capitalised words in no list and no dictionary, each spelled like a name
+        ("Shovda is very reliable", "the Ruoho novel"); not a known place."""
+        if self._shape is None or fold(" ".join(t.text for t in words)) in self._names.places:
+            return False
+        return all(
+            len(t.text) >= 3
+            and t.text.isalpha()
+            and t.text.istitle()
+            and t.lower_ not in self._stop
+            and not self._is_english(t.lower_)
+            and self._shape.score(t.text) > self._shape_threshold
+            for t in words
+        )
+
+    def _mislabelled(self, run: Span, words: list[Token]) -> bool:
+        """NER called the run (part of) a place or a thing; is it still a person's name?
+
+        Yes for a first name then a surname, or when every word is a listed name and
+        no English word ("Is Vesna coming?", "the Sokolov novel", "ex-Zombie Kastner")
+        or is spelled like one (``_unknown``), unless the run is a known place: the
+        small model labels names it never saw as whatever the sentence suggests.
+        """
+        if fold(" ".join(t.text for t in words)) in self._names.places:
+            return False
+        after = run.doc[run.end] if run.end < len(run.doc) else None
+        if after is not None and after.ent_iob_ == "I" and after.lower_ not in _NAME_TAILS:
+            # The entity goes on after the words: "Radka Holdings" is a company, while
+            # in "ex-Zombie Kastner" or "Usamov and Bowers" the name ends it.
+            return False
+        if self._first_then_surname(words):
+            return True
+        return (
+            all(self._listed(t.lower_) for t in words)
+            or self._unknown(words)
+            or self._listed_and_unknown(words)
+        )
+
+    def _first_then_surname(self, words: list[Token]) -> bool:
+        """ "Sofia Lima", "Logan Bykova": a first name, then a surname or a word that is no
+        English word, is a name whatever else the first word means."""
+        first, last = fold(words[0].text), fold(words[-1].text)
+        return (
+            len(words) > 1
             and first in self._names.first
             and first not in self._stop
             and last not in self._stop
             and (last in self._names.last or not self._is_english(words[-1].lower_))
-        ):
-            return True
-        if kinds & (_PLACES | _THINGS):
-            # NER called it a place or thing. A lone word that is a listed first name and
-            # no English word ("Is Vesna coming?") is still more likely a person.
-            return (
-                len(words) == 1
-                and kind[words[0].i] in (_PLACE_ONE, _THING_ONE)
-                and self._listed(words[0].lower_)
-                and first in self._names.first
-            )
-        # Otherwise a listed word that is no English word; this holds at a sentence
-        # start too, where every word is capitalised ("Csanád is very reliable").
-        return any(self._listed(t.lower_) for t in words)
+        )
 
 
 # What NER made of a token: part of a person, a place or a thing (or of a one-token one).
 _PERSON, _PLACE, _THING, _PLACE_ONE, _THING_ONE = 1, 2, 3, 4, 5
 _PLACES, _THINGS = frozenset({_PLACE, _PLACE_ONE}), frozenset({_THING, _THING_ONE})
+# Tokens that may follow a name inside an entity NER mislabelled: a possessive, a
+# degree or suffix, another person.
+_NAME_TAILS = frozenset({"'s", "’s", "'", "md", "phd", "jr", "jr.", "sr", "sr.", "and"})
+# After "Name," at the start of a sentence: a request or question put to that person.
+_ADDRESSING = frozenset(
+    {"can", "could", "would", "will", "please", "do", "did", "are", "have", "i", "you", "we",
+     "thanks", "thank", "let", "let's", "what", "when", "where", "how", "why", "is"}
+)  # fmt: skip
+# Reported speech names the speaker right after the verb: '"...," says Lugo.'
+_SPEECH_VERBS = frozenset(
+    {"says", "said", "asks", "asked", "replies", "replied", "explains", "explained", "adds",
+     "added", "writes", "wrote", "notes", "noted", "recalls", "recalled", "told", "tells"}
+)  # fmt: skip
 # Tokens before a word that make it the first of a sentence, a line or a quote.
 _OPENERS = frozenset({".", "!", "?", ":", ";", '"', "“", "'", "(", "-", "*", "#", ">", "…"})
 
@@ -327,7 +355,12 @@ def _sentence_initial(token: Token) -> bool:
 # Regular English endings back to the lemma the WordNet index lists.
 _INFLECTIONS = (
     ("ies", "y"),
-    ("es", ""),
+    ("ses", "s"),
+    ("xes", "x"),
+    ("zes", "z"),
+    ("ches", "ch"),
+    ("shes", "sh"),
+    ("oes", "o"),
     ("s", ""),
     ("ed", ""),
     ("ed", "e"),

@@ -69,10 +69,12 @@ _SIGNATURE = re.compile(
     re.IGNORECASE,
 )
 # A name in a form, a dialogue or after "named": "last name? boyle", "she named him sean",
+# "what's your name? mark pinto",
 # "sometimes people call me owen", "maiden name is nyberg". Confirmed by NER once re-cased.
 _NAMING = re.compile(
     r"\b(?:(?:first|last|middle|maiden|full|family|given|sur)\s*name(?:\s+(?:is|was))?\s*[:?]?|"
     r"name\s+on\s+the\s+(?:account|card)(?:\s+is)?\s*[:?]?|named|nicknamed|call\s+me|"
+    r"what(?:'s|’s|\s+is)\s+your\s+(?:full\s+|first\s+|last\s+)?name\s*\??|"
     r"(?:is|was)\s+called|known\s+as|goes\s+by)"
     r"(?:[ \t]+(?:him|her|them|it|is|was|user:|\w+:))?[ \t]*[:,?]?[ \t]*" + _CANDIDATE,
     re.IGNORECASE,
@@ -280,8 +282,9 @@ _CODE_CHARS = re.compile(r"[=()\[\]{}<>_\d@#$%^*|\\/]")
 
 
 def not_a_name(span: str) -> bool:
-    """NER noise on code and acronyms: "len(X", "str2", "JSON", "X" are not people."""
+    """NER noise on code, acronyms and lists: "len(X", "str2", "JSON", "X" are not people,
+    nor is a span across lines ("A. Buffers\nB. Decoders"): a name sits on one line."""
     words = span.split()
-    if _CODE_CHARS.search(span) or not words:
+    if _CODE_CHARS.search(span) or not words or "\n" in span.strip():
         return True
     return len(words) == 1 and (len(span) <= 2 or (span.isupper() and len(span) <= 5))

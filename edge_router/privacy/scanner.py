@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -29,8 +30,9 @@ from edge_router.privacy.engine import (
     load_ner_pipeline,
     ner_configuration,
 )
-from edge_router.privacy.gazetteer import english_words
+from edge_router.privacy.namelists import english_words, load_name_lists
 from edge_router.privacy.names import NameChecks, not_a_name, recase
+from edge_router.privacy.nergate import NerGate
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import Entity, ScanResult, TextField
 
@@ -60,7 +62,19 @@ class PrivacyScanner:
         ignore = set(settings.ignore_types)
         self._nlp_engine = LoadedSpacyEngine(settings.language, nlp, ner_configuration(settings))
         # WordNet lemmas list many public figures (Einstein, Gates); see context.py.
-        known = english_words(nlp) if settings.public_context_needs_known_name else frozenset()
+        self._english = english_words(nlp)
+        self._gate = (
+            NerGate(
+                nlp,
+                self._english,
+                load_name_lists() or frozenset(),
+                margin=settings.ner_window_tokens,
+                dates="DATE_TIME" not in ignore,
+            )
+            if settings.ner_window_tokens
+            else None
+        )
+        known = self._english if settings.public_context_needs_known_name else frozenset()
         self._rules = SensitivityRules(settings, known)
         self._analyzer = AnalyzerEngine(
             registry=build_registry(
@@ -211,13 +225,10 @@ class PrivacyScanner:
         # desrosiers") as a re-cased copy of the same length, so offsets hold.
         recased = [recase(c) if self._settings.recase_lowercase_text else None for c in chunks]
         with self._lock:
-            artifacts = self._nlp_engine.process_batch(
-                [rc or chunk for rc, chunk in zip(recased, chunks, strict=True)],
-                self._settings.language,
-                batch_size=self._settings.batch_size,
-            )
+            inputs = [rc or chunk for rc, chunk in zip(recased, chunks, strict=True)]
+            artifacts = self._artifacts(inputs)
             for (text, offset, chunk), rc, item in zip(pieces, recased, artifacts, strict=True):
-                for r in self._recognize(chunk, item[-1]):
+                for r in self._recognize(chunk, item):
                     score = float(r.score)
                     if rc is not None and _by_ner(r):
                         # On a re-cased copy NER sees every word as a name: keep only
@@ -227,10 +238,36 @@ class PrivacyScanner:
                         score = min(score, _RECASED_SCORE)
                     if score < self._settings.threshold_for(r.entity_type):
                         continue
-                    if r.entity_type == "PERSON" and not_a_name(chunk[r.start : r.end]):
-                        continue
-                    raw[text].append((r.entity_type, r.start + offset, r.end + offset, score))
+                    start = r.start
+                    if r.entity_type == "PERSON":
+                        start = self._after_option_marker(chunk, start, r.end)
+                        if start < 0 or not_a_name(chunk[start : r.end]):
+                            continue
+                    raw[text].append((r.entity_type, start + offset, r.end + offset, score))
         return {text: _dedupe(found) for text, found in raw.items()}
+
+    def _artifacts(self, texts: list[str]) -> list[NlpArtifacts]:
+        """Tokens and NER entities per text, NER run only near capitals (nergate.py)."""
+        language, batch = self._settings.language, self._settings.batch_size
+        if self._gate is None:
+            return [item[-1] for item in self._nlp_engine.process_batch(texts, language, batch)]
+        docs = self._gate.docs(texts, batch_size=batch)
+        return [self._nlp_engine.doc_artifacts(doc, language) for doc in docs]
+
+    def _after_option_marker(self, chunk: str, start: int, end: int) -> int:
+        """Where a PERSON span really starts when it opens with a list marker, or -1.
+
+        NER reads a multiple-choice option ("A. Leukemia") as an initial and a
+        surname. At the start of a line the marker is dropped from the span; what is
+        left is no name if it is one English word ("Leukemia", "Weight").
+        """
+        marker = _OPTION_MARKER.match(chunk, start, end)
+        if marker is None or (start > 0 and chunk[start - 1] != "\n"):
+            return start
+        rest = chunk[marker.end() : end]
+        if " " not in rest.strip() and rest.strip().lower() in self._english:
+            return -1
+        return marker.end()
 
     def _recognize(self, chunk: str, nlp_artifacts: NlpArtifacts) -> list[RecognizerResult]:
         """What Presidio's ``analyze`` does, minus its per-call recognizer selection and the
@@ -285,6 +322,9 @@ class PrivacyScanner:
             start = space + 1 if space != -1 else nxt
         return chunks
 
+
+# "A. ", "b) ": a list or multiple-choice marker opening a line.
+_OPTION_MARKER = re.compile(r"[A-Za-z][.)][ \t]+")
 
 # Below spaCy's flat 0.85: a name found only after re-casing is less certain.
 _RECASED_SCORE = 0.6

@@ -60,8 +60,8 @@ DEFAULT_PUBLIC_CONTEXT: tuple[str, ...] = (
     "pope", "philosopher", "scientist", "physicist", "nobel", "award", "prize", "olympic",
     "athlete", "politician", "wikipedia", "news article",
     # exercises and examples
-    "how many", "how much", "puzzle", "riddle", "word problem", "for example", "e.g.", "example",
-    "sample", "placeholder",
+    "how many", "how much", "puzzle", "riddle", "word problem", "for example", "e.g.",
+    "for instance", "placeholder",
 )
 
 # Framings whose people the writer makes up (role play, fiction, exercises): any name
@@ -70,7 +70,7 @@ DEFAULT_INVENTED_CONTEXT: tuple[str, ...] = (
     "imagine", "pretend", "roleplay", "role-play", "role play", "act as", "persona", "character",
     "characters", "the role of", "fictional", "fiction", "story", "poem", "dialogue",
     "fairy tale", "joke", "how many", "how much", "puzzle", "riddle", "word problem",
-    "for example", "e.g.", "example", "sample", "placeholder",
+    "for example", "e.g.", "for instance", "placeholder",
 )
 
 DEFAULT_TASK_VERBS: tuple[str, ...] = (
@@ -215,6 +215,19 @@ class ScannerSettings(BaseModel):
             "Treat requests with images, audio or files (which cannot be scanned) as sensitive."
         ),
     )
+    ner_window_tokens: int = Field(
+        default=4,
+        ge=0,
+        le=64,
+        description=(
+            "Run spaCy's NER only on windows of this many tokens around capitalised words "
+            "(and digits and date words when DATE_TIME is scanned), not on whole texts: "
+            "names, places and organisations are capitalised in mixed-case text, and NER "
+            "is most of a scan's time. The model reads 4 tokens either side of a word, so 4 "
+            "gives each marked word the context it has in the whole text. Text written "
+            "without capitals is re-cased and scanned whole. 0 runs NER on everything."
+        ),
+    )
     batch_size: int = Field(
         default=64,
         ge=1,
@@ -296,6 +309,24 @@ class ScannerSettings(BaseModel):
             "lists shipped with the mimesis package and are not English words ('Why is Natasja "
             "so impulsive?'), where the small NER model misses or mislabels them. The same "
             "context rules apply as to any name."
+        ),
+    )
+    name_shape: bool = Field(
+        default=True,
+        description=(
+            "Also report as PERSON a capitalised word that is in no name list and no English "
+            "word when it is spelled like a name (a letter n-gram model trained at startup on "
+            "the name lists against English words): 'Shovda is very reliable', 'the Ruoho "
+            "novel'. Needs name_lists. Catches names no list has, at the cost of some rare "
+            "words and foreign terms; the same context rules apply as to any name."
+        ),
+    )
+    name_shape_threshold: float = Field(
+        default=0.0,
+        description=(
+            "How name-like (mean log-likelihood ratio of its letter n-grams, names vs English "
+            "words) an unlisted word must be for name_shape. 0 keeps 84% of held-out names and "
+            "passes 16% of held-out English words; raise it for fewer false alarms."
         ),
     )
     name_list_score: float = Field(

@@ -1,0 +1,131 @@
+"""Run spaCy's NER only on the stretches of text where it can find something we use.
+
+NER is two thirds of a scan, and most of a long prompt has no word it could call
+a person, place or organisation: in mixed-case English those are capitalised.
+So the text is tokenized once, every token that could start or be part of such a
+name is marked (a capitalised word, unless it only opens a sentence and is a
+plain English word), and NER runs on windows of ``margin`` tokens around the
+marks, batched in one call. Its entities are mapped back onto the full ``Doc``,
+which the recognizers then read as if NER had seen everything.
+
+The window is wider than what the model looks at (its token encoder sees four
+tokens either side), so inside a window NER decides as it would on the whole
+text. What it no longer sees are lower-case entities far from any capital: dates
+("next tuesday") and the odd lower-case word it would take for a name. When the
+scanner wants DATE_TIME, digits and date words are marked too. Text written
+without capitals reaches NER re-cased, so all of it is marked; text with no
+capital at all that was not re-cased (code, odd quoting) is given to NER whole.
+
+Example::
+
+    gate = NerGate(nlp, english, names, margin=4, dates=False)
+    docs = gate.docs(["Compose a poem about autumn. Ask Radka."])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc, Span
+
+from edge_router.privacy.namelists import fold
+
+# Tokens before a word that make it the first of a sentence, a line or a quote.
+_OPENERS = frozenset({".", "!", "?", ":", ";", '"', "“", "'", "(", "-", "*", "#", ">", "…"})
+_DATE_WORDS = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
+     "tomorrow", "yesterday", "tonight", "week", "weeks", "month", "months", "year", "years",
+     "day", "days", "morning", "evening", "night", "noon", "midnight", "january", "february",
+     "march", "april", "may", "june", "july", "august", "september", "october", "november",
+     "december", "ago", "last", "next"}
+)  # fmt: skip
+
+
+class NerGate:
+    """Tokenize texts and run NER only around the tokens that can be in a name."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        english: Container[str],
+        names: Container[str],
+        *,
+        margin: int,
+        dates: bool,
+        whole_fraction: float = 0.6,
+    ) -> None:
+        """``english``: lower-case English words; ``names``: folded listed names (a
+        sentence's first word in them is still marked: "Scott is away"); ``dates``: mark
+        digits and date words too; ``whole_fraction``: above this share of marked
+        tokens NER simply runs on the whole text (windows would save nothing)."""
+        self._nlp = nlp
+        self._ner: TrainablePipe = nlp.get_pipe("ner")
+        self._english = english
+        self._names = names
+        self._margin = margin
+        self._dates = dates
+        self._whole = whole_fraction
+
+    def docs(self, texts: Sequence[str], batch_size: int = 32) -> list[Doc]:
+        """One ``Doc`` per text with NER's entities set, as ``nlp.pipe`` would give."""
+        docs = [self._nlp.make_doc(text) for text in texts]
+        jobs: list[Doc] = []  # what NER runs on: whole docs or windows of them
+        plan: list[list[tuple[int, int]]] = []
+        for doc in docs:
+            # Written without any capital (and not re-cased: code, quoting): NER's
+            # guesses on lower-case words are all there is, so it sees everything.
+            lower = not any(c.isupper() for c in doc.text)
+            windows = [(0, len(doc))] if lower and len(doc) else self._windows(doc)
+            if not windows:
+                plan.append([])
+            elif sum(b - a for a, b in windows) >= self._whole * len(doc):
+                plan.append([(0, len(doc))])
+                jobs.append(doc)
+            else:
+                plan.append(windows)
+                jobs += [doc[a:b].as_doc() for a, b in windows]
+        done = iter(list(self._ner.pipe(jobs, batch_size=batch_size)))
+        for doc, windows in zip(docs, plan, strict=True):
+            if windows == [(0, len(doc))]:
+                next(done)  # NER annotated ``doc`` itself
+                continue
+            ents: list[Span] = []
+            for a, _ in windows:
+                part = next(done)
+                ents += [Span(doc, a + e.start, a + e.end, label=e.label) for e in part.ents]
+            doc.set_ents(ents, default="outside")
+        return docs
+
+    def _windows(self, doc: Doc) -> list[tuple[int, int]]:
+        """Merged token ranges within ``margin`` of a marked token."""
+        out: list[tuple[int, int]] = []
+        margin = self._margin
+        for i in range(len(doc)):
+            if not self._marked(doc, i):
+                continue
+            a, b = max(0, i - margin), min(len(doc), i + margin + 1)
+            if out and a <= out[-1][1]:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
+        return out
+
+    def _marked(self, doc: Doc, i: int) -> bool:
+        text = doc[i].text
+        if self._dates and (any(c.isdigit() for c in text) or text.lower() in _DATE_WORDS):
+            return True
+        if not any(c.isupper() for c in text) or text == "I" or len(text) == 1:
+            return False
+        low = text.lower()
+        # "Compose a poem", "Answer:": capitalised only because it comes first.
+        plain = low in self._english and fold(low) not in self._names
+        return not (plain and _opens_sentence(doc, i))
+
+
+def _opens_sentence(doc: Doc, i: int) -> bool:
+    if i == 0:
+        return True
+    before = doc[i - 1]
+    return before.text in _OPENERS or "\n" in before.whitespace_ or before.is_space

@@ -1,0 +1,64 @@
+"""NER on windows around capitalised words gives the entities NER finds on the whole text."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from edge_router.privacy.engine import load_ner_pipeline
+from edge_router.privacy.namelists import english_words, load_name_lists
+from edge_router.privacy.nergate import NerGate
+from edge_router.privacy.settings import ScannerSettings
+
+_FILLER = (
+    "please read the following notes carefully and then write a short summary of the "
+    "main points in plain language for a general audience. "
+)
+_TEXTS = [
+    _FILLER * 3 + "The meeting with Radka Novakova moved to Brno. " + _FILLER * 2,
+    "Compose a poem about autumn. " + _FILLER + "Ask Tomasz Wierzbicki at Acme Corp.",
+    "Scott is away this week. " + _FILLER * 4,
+    _FILLER * 5,
+]
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_ner_pipeline(ScannerSettings().spacy_model)
+
+
+def _gate(nlp: Language, *, dates: bool = False) -> NerGate:
+    return NerGate(nlp, english_words(nlp), load_name_lists() or frozenset(), margin=4, dates=dates)
+
+
+@pytest.mark.parametrize("text", _TEXTS)
+def test_windows_find_what_whole_text_ner_finds(nlp: Language, text: str) -> None:
+    (doc,) = _gate(nlp).docs([text])
+    whole = nlp(text)
+    wanted = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}
+    found = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in wanted]
+    assert found == [(e.start_char, e.end_char, e.label_) for e in whole.ents if e.label_ in wanted]
+    assert found or text == _TEXTS[-1]
+
+
+def test_windows_skip_text_without_capitals_in_mixed_case(nlp: Language) -> None:
+    gate = _gate(nlp)
+    doc = nlp.make_doc(_TEXTS[0])
+    windows = gate._windows(doc)
+    covered = sum(b - a for a, b in windows)
+    # Only the sentence with the names is read, not the filler around it.
+    assert 0 < covered < len(doc) / 3
+    assert gate._windows(nlp.make_doc(_FILLER.capitalize() * 2)) == []
+
+
+def test_text_without_any_capital_is_read_whole(nlp: Language) -> None:
+    text = 'she said "call maria garcia" and left; x = f(y)'
+    (doc,) = _gate(nlp).docs([text])
+    assert [e.text for e in doc.ents] == [e.text for e in nlp(text).ents]
+
+
+def test_dates_are_marked_when_wanted(nlp: Language) -> None:
+    text = _FILLER * 2 + "the invoice is due next tuesday. " + _FILLER
+    doc = nlp.make_doc(text)
+    assert _gate(nlp)._windows(doc) == []
+    assert _gate(nlp, dates=True)._windows(doc) != []
