@@ -54,7 +54,7 @@ class NerGate:
         *,
         margin: int,
         dates: bool,
-        whole_fraction: float = 0.6,
+        whole_fraction: float = 0.9,
     ) -> None:
         """``english``: lower-case English words; ``names``: folded listed names (a
         sentence's first word in them is still marked: "Scott is away"); ``dates``: mark
@@ -100,32 +100,46 @@ class NerGate:
 
     def _windows(self, doc: Doc) -> list[tuple[int, int]]:
         """Merged token ranges within ``margin`` of a marked token."""
+        # Token attributes as arrays: no Python Token object per word.
+        columns = doc.to_array(["ORTH", "IDX", "IS_SPACE"]).tolist()
+        strings = doc.vocab.strings
+        words = [strings[orth] for orth, _, _ in columns]
         out: list[tuple[int, int]] = []
         margin = self._margin
-        for i in range(len(doc)):
-            if not self._marked(doc, i):
+        for i, word in enumerate(words):
+            if not self._marked(word) or (
+                self._plain(word) and self._opens(doc, columns, words, i)
+            ):
                 continue
-            a, b = max(0, i - margin), min(len(doc), i + margin + 1)
+            a, b = max(0, i - margin), min(len(words), i + margin + 1)
             if out and a <= out[-1][1]:
                 out[-1] = (out[-1][0], b)
             else:
                 out.append((a, b))
         return out
 
-    def _marked(self, doc: Doc, i: int) -> bool:
-        text = doc[i].text
-        if self._dates and (any(c.isdigit() for c in text) or text.lower() in _DATE_WORDS):
+    def _marked(self, word: str) -> bool:
+        """Could NER find something we use in this word (ignoring where it stands)?"""
+        if self._dates and (any(c.isdigit() for c in word) or word.lower() in _DATE_WORDS):
             return True
-        if not any(c.isupper() for c in text) or text == "I" or len(text) == 1:
-            return False
-        low = text.lower()
-        # "Compose a poem", "Answer:": capitalised only because it comes first.
-        plain = low in self._english and fold(low) not in self._names
-        return not (plain and _opens_sentence(doc, i))
+        return len(word) > 1 and word != "I" and any(c.isupper() for c in word)
 
+    def _plain(self, word: str) -> bool:
+        """An English word in no name list: capitalised only where a sentence opens."""
+        low = word.lower()
+        return (
+            low in self._english
+            and fold(low) not in self._names
+            and not (self._dates and (any(c.isdigit() for c in word) or low in _DATE_WORDS))
+        )
 
-def _opens_sentence(doc: Doc, i: int) -> bool:
-    if i == 0:
-        return True
-    before = doc[i - 1]
-    return before.text in _OPENERS or "\n" in before.whitespace_ or before.is_space
+    @staticmethod
+    def _opens(doc: Doc, columns: list[list[int]], words: list[str], i: int) -> bool:
+        """Does token ``i`` open a sentence, a line or a quote ("Compose a poem", "Answer:")?"""
+        if i == 0:
+            return True
+        before = words[i - 1]
+        if before in _OPENERS or columns[i - 1][2]:
+            return True
+        gap = doc.text[columns[i - 1][1] + len(before) : columns[i][1]]
+        return "\n" in gap
