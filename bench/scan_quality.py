@@ -1,10 +1,14 @@
 """How often our scanner and stock Presidio flag PII-bearing vs clean prompts.
 
     .venv/bin/python bench/scan_quality.py [--data ../shared/data] [--limit N] [--show N]
-        [--split] [--no-stock]
+        [--split] [--no-stock] [--unseen N]
 
 ``--split`` also reports the even-indexed half of each set (the half rules were tuned
 on) and the odd-indexed half (held out) separately, so overfitting shows as a gap.
+The halves share the sets' sentence templates, so they cannot show overfitting to
+those; ``--unseen N`` adds N MMLU questions (never looked at while tuning, no PII
+labels: exam questions about hypothetical and historical people) as a rough proxy for
+how noisy the rules are on real prompts.
 
 "PII-bearing" means a Presidio-research sample with at least one span of a type that
 identifies a private person or their data (PRIVATE_SPAN_TYPES). Samples whose only spans
@@ -18,6 +22,7 @@ the same spaCy model, threshold 0.35, any entity => sensitive.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
@@ -71,6 +76,16 @@ def load_clean(data: Path) -> list[str]:
     return out
 
 
+def load_unseen(data: Path, n: int) -> list[str]:
+    """``n`` MMLU questions spread evenly over the subject files (never tuned on)."""
+    rows: list[str] = []
+    for path in sorted((data / "routellm" / "mmlu").glob("mmlu_*.csv")):
+        with path.open(newline="") as fh:
+            rows += [row["prompt"] for row in csv.DictReader(fh)]
+    step = max(1, len(rows) // n) if n else 1
+    return rows[::step][:n]
+
+
 def stock_engine(model: str) -> Any:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
@@ -117,6 +132,12 @@ def main() -> None:
         "--split", action="store_true", help="also report even (tuned) / odd (held-out) halves"
     )
     parser.add_argument("--no-stock", action="store_true", help="skip stock Presidio (faster)")
+    parser.add_argument(
+        "--unseen",
+        type=int,
+        default=0,
+        help="also report the share of N unseen MMLU questions flagged (no PII labels)",
+    )
     args = parser.parse_args()
 
     from edge_router.privacy.scanner import PrivacyScanner
@@ -160,6 +181,13 @@ def main() -> None:
             ]
     for label, idx, o, s in rows:
         print(f"| {label} | {len(idx)} | {pct(o, idx)} | {pct(s, idx)} |")
+    if args.unseen:
+        unseen = load_unseen(args.data, args.unseen)
+        ours_u = ours_flags(scanner, unseen)
+        stock_u = [(False, set())] * len(unseen) if args.no_stock else stock_flags(stock, unseen)
+        every_u = list(range(len(unseen)))
+        label = "unseen MMLU questions (real-world noise proxy)"
+        print(f"| {label} | {len(unseen)} | {pct(ours_u, every_u)} | {pct(stock_u, every_u)} |")
     print(f"\nwall time incl. engine build: ours {t_ours:.1f}s, stock {t_stock:.1f}s")
 
     missed = Counter(
