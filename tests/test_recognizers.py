@@ -6,13 +6,13 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from edge_router.privacy.addresses import PostalAddressRecognizer
 from edge_router.privacy.gazetteer import GazetteerNameRecognizer
 from edge_router.privacy.namelists import NameLists, fold, load_name_lists
 from edge_router.privacy.numbers import (
     AnyCaseIbanRecognizer,
     ContextPhoneRecognizer,
     LuhnCardRecognizer,
-    PostalAddressRecognizer,
 )
 from edge_router.privacy.recognizers import (
     OfflineEmailRecognizer,

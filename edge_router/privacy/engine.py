@@ -19,6 +19,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from edge_router.privacy.addresses import PostalAddressRecognizer
 from edge_router.privacy.gazetteer import GazetteerNameRecognizer
 from edge_router.privacy.namelists import english_words, load_name_lists
 from edge_router.privacy.names import ContextNameRecognizer, NameChecks
@@ -27,7 +28,6 @@ from edge_router.privacy.numbers import (
     AnyCaseIbanRecognizer,
     ContextPhoneRecognizer,
     LuhnCardRecognizer,
-    PostalAddressRecognizer,
 )
 from edge_router.privacy.recognizers import (
     OfflineEmailRecognizer,

@@ -1,4 +1,4 @@
-"""Recognizers for numbers and addresses that Presidio's stock ones miss.
+"""Recognizers for numbers that Presidio's stock ones miss.
 
 Each one validates what it can (Luhn, IBAN mod-97) and otherwise asks for a
 context cue next to the value, so that a bare number in a maths question or a
@@ -13,11 +13,8 @@ log line stays clean:
   sentence) or a label after them ("0612 345 678 mobile"), and not when the
   digit groups read as a quantity, year, date, decimal, IP or progression.
 * ``AnyCaseIbanRecognizer``: IBANs typed in lower case, checked with mod-97.
-* ``PostalAddressRecognizer``: military (PSC/APO/FPO) addresses, "City, ST
-  12345" lines, postal codes after "zip code", and, a few words after an
-  address cue ("I live at", "send it to", "my address is", "the bakery is on",
-  "meet ... at"), "Street Name 12" or "34 Street Name 12" in any script, where
-  the word before the number is no label ("Room 101", "Python 3", "May 5").
+
+Postal addresses are in addresses.py; ``RegexRecognizer`` is the shared plumbing.
 
 Example::
 
@@ -33,10 +30,9 @@ from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from spacy.lang.en.stop_words import STOP_WORDS
 
 
-class _RegexRecognizer(EntityRecognizer):
+class RegexRecognizer(EntityRecognizer):
     """Shared plumbing: subclasses yield (start, end, score) from ``_find``."""
 
     ENTITY = ""
@@ -109,7 +105,7 @@ _CARD_CUE = re.compile(
 _IIN = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|5|4[4-9]|2)|35)")
 
 
-class LuhnCardRecognizer(_RegexRecognizer):
+class LuhnCardRecognizer(RegexRecognizer):
     """Luhn-valid card numbers of 12-19 digits, grouped by spaces or dashes or not at all."""
 
     ENTITY = "CREDIT_CARD"
@@ -178,7 +174,8 @@ _QUANTITY_AFTER = re.compile(
     r"months|days|hours|minutes|seconds|ms|words|characters|pages|steps)\b)",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"(?:19|20)\d\d")
+# A year (1900-2099); addresses.py uses it too: a year is no house number.
+YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _not_a_phone(groups: list[str], separators: set[str], prefixed: bool) -> bool:
@@ -187,11 +184,11 @@ def _not_a_phone(groups: list[str], separators: set[str], prefixed: bool) -> boo
         return False
     if "." in separators and (len(groups) == 2 or separators != {"."}):
         return True  # a decimal: "12345.6789", "3.14159 26535"
-    if all(len(g) == 4 and _YEAR.fullmatch(g) for g in groups):  # "1998 2005": years
+    if all(len(g) == 4 and YEAR.fullmatch(g) for g in groups):  # "1998 2005": years
         return True
     lengths = [len(g) for g in groups]
-    if (lengths == [4, 2, 2] and _YEAR.fullmatch(groups[0])) or (
-        lengths == [2, 2, 4] and _YEAR.fullmatch(groups[2])
+    if (lengths == [4, 2, 2] and YEAR.fullmatch(groups[0])) or (
+        lengths == [2, 2, 4] and YEAR.fullmatch(groups[2])
     ):
         return True  # a date: "2023-10-12", "12.10.2023"
     if separators == {"."} and len(groups) == 4 and all(int(g) <= 255 for g in groups):
@@ -206,14 +203,14 @@ def _not_a_phone(groups: list[str], separators: set[str], prefixed: bool) -> boo
             return True
     if len(groups) == 1:  # "20231012" as a date, "2500000" as a round count
         digits = groups[0]
-        return digits.endswith("000") or (len(digits) == 8 and bool(_YEAR.match(digits)))
+        return digits.endswith("000") or (len(digits) == 8 and bool(YEAR.match(digits)))
     # Thousands grouping ("1 234 567", "12 500 000", "1.234.567"): a quantity when it
     # starts with a single digit or ends in 000; "699 956 915" stays a phone.
     thousands = len(separators) == 1 and 1 <= lengths[0] <= 3 and set(lengths[1:]) == {3}
     return thousands and (lengths[0] == 1 or groups[-1] == "000")
 
 
-class ContextPhoneRecognizer(_RegexRecognizer):
+class ContextPhoneRecognizer(RegexRecognizer):
     """Phone numbers in local formats, next to a phone cue ("call me on ...", "... fax")."""
 
     ENTITY = "PHONE_NUMBER"
@@ -252,7 +249,7 @@ def iban_valid(value: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
-class AnyCaseIbanRecognizer(_RegexRecognizer):
+class AnyCaseIbanRecognizer(RegexRecognizer):
     """IBANs in any letter case (Presidio's regex wants capitals), checked with mod-97."""
 
     ENTITY = "IBAN_CODE"
@@ -265,205 +262,3 @@ class AnyCaseIbanRecognizer(_RegexRecognizer):
                 value = value.rsplit(" ", 1)[0]
             if iban_valid(value):
                 yield match.start(), match.start() + len(value), 0.9
-
-
-_MILITARY = re.compile(
-    r"\b(?:(?:PSC|CMR|Unit)\s+\d{1,5},?\s+Box\s+\d{1,5}|(?:USNS|USS|USCGC)\s+[^\W\d_][\w'’.-]*"
-    r"(?:[ \t]+[^\W\d_][\w'’.-]*){0,2})\s*,?\s*(?:(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5})?"
-    r"|\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b",
-    re.IGNORECASE,
-)
-# "Springfield, IL 62704" / "Boston, MA 02101-1234": a city, a state code, a ZIP.
-_CITY_STATE_ZIP = re.compile(
-    r"\b[^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*){0,3},[ \t]*[A-Z]{2}[ \t]+\d{5}(?:-\d{4})?\b"
-)
-# "my zip code is 72664", "postcode: SW1A 1AA", "postal code H2X 1Y4".
-_POSTAL = re.compile(
-    r"\b(?:zip(?:\s*code)?|post(?:al)?\s*code|postcode)\s*(?:is|was|:|=|-)?\s*"
-    r"(\d{5}(?:-\d{4})?|\d{4,6}|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b",
-    re.IGNORECASE,
-)
-# ---- streets after an address cue ---------------------------------------------------
-# A cue that an address follows somewhere in the next few words: "I live at", "my
-# address is", "send it to", "located at", "meet (Tuesday) at", "the corner of",
-# "arrived at", "the bakery is on". The street itself is found by its shape after it.
-_STREET_CUE = re.compile(
-    r"\b(?:address(?:es)?|addr\.?|"
-    r"liv(?:e[sd]?|ing)\s+(?:at|on|in)|resid(?:e[sd]?|ing)\s+(?:at|on|in)|staying\s+at|"
-    r"(?:located|situated)\s+(?:at|on|in)|based\s+(?:at|in)|"
-    # "send a new one to": a few words between, but only after verbs that move things,
-    # not "take" or "come" ("take the machine to fill 500 bottles").
-    r"(?:send|sent|ship|shipped|deliver|delivered|mail|mailed|post|forward)(?:\s+[\w']+){0,3}?"
-    r"\s+to|(?:return|move|moved|moving|taxi|come|drive|bring|take)\s+(?:it\s+|them\s+|me\s+|"
-    r"us\s+)?to|"
-    r"meet(?:ing|s)?(?:\s+[\w']+){0,2}?\s+at|arrived\s+at|(?:pick|drop)\s+(?:me|us|it)\s+"
-    r"(?:up|off)\s+at|visit\s+us\s+at|(?:corner|intersection|junction)\s+of|"
-    # A place as the subject: "the bus station is on ...", "our office is at ...".
-    r"(?:office|house|home|flat|apartment|shop|store|restaurant|caf[eé]|bar|pub|hotel|"
-    r"hostel|station|school|clinic|hospital|bank|branch|headquarters|hq|warehouse|venue|"
-    r"studio|gym|salon|bakery|pharmacy|church|museum|factory|garage|depot)s?\s+"
-    r"(?:is|are|was|were|sits|lies)\s+(?:(?:located|situated)\s+)?(?:at|on|in))\b",
-    re.IGNORECASE,
-)
-# How far after a cue a street may start, and the words a street name may have.
-_STREET_REACH = 90
-_STREET_WORDS = 5
-# The house number that ends a street ("Havnegata 14", "Pod Floriánem 1677", "Torvet 18b"),
-# not a time, a decimal, a fraction, a percentage or a quantity.
-_STREET_NUMBER = re.compile(
-    r"(?<![\w.,:/-])\d{1,4}[A-Za-z]?(?![\w%]|[.,:/]\d|\s*(?:am|pm|a\.m|p\.m|o'clock|h|hours?|"
-    r"hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|times?|km|kms|m|cm|mm|"
-    r"kg|g|lbs?|ft|feet|miles?|people|persons|percent|points?|items?|euros?|dollars?|"
-    r"usd|eur)\b)",
-    re.IGNORECASE,
-)
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
-_HOUSE = re.compile(r"\d{1,5}[A-Za-z]?,?")
-# A sentence end between the cue and a street.
-_SENTENCE_END = re.compile(r"[.?!](?:\s|$)")
-# Only little words between the cue and the street: "address is", "lives at", "to".
-_ADJACENT_GAP = re.compile(
-    r"[\s:,-]*(?:(?:is|are|was|at|on|in|to|it's|it’s|it\s+is)\s+)*", re.IGNORECASE
-)
-# The end of "the address (of X) is", "address:", "address to".
-_ADDRESS_IS = re.compile(r"(?:\b(?:is|are|was|were|to|at|on|with)|[:=-])\s*$", re.IGNORECASE)
-# English words that fill a street name ("Avenue of the Americas", "Jan and Archkogl").
-# Also particles of other languages that are English stop words ("Rúa do Paseo").
-_STREET_JOINERS = frozenset({"and", "&", "of", "the", "do"})
-# English stop words that, capitalised, begin street names ("Via Roma 131").
-_STREET_STOP_WORDS = frozenset({"Via", "Upper", "Side", "Front", "Back", "Down"})
-# Words before a number that make it a label, not a house number: "Room 101", "Chapter
-# 12", "Windows 11", "Route 66", "May 5". Months and weekdays too.
-_LABEL_TEXT = """
-    room rm suite ste apt apartment unit floor fl level lvl storey gate terminal platform
-    track bay dock pier berth stall booth desk table seat row aisle section sec sector zone
-    area lot plot ward building bldg hall wing tower page pp chapter ch chap verse article
-    art clause paragraph para part volume vol issue no nr num number version ver v release
-    build update patch step stage phase round line col column figure fig exhibit appendix
-    annex item question q problem exercise ex example lesson module week day year month
-    hour minute grade class period episode ep season series act scene psalm route rte
-    highway hwy interstate exit mile km kilometre kilometer channel window windows python
-    java iphone ipad ios android macos ubuntu debian fedora excel xbox playstation ps gpt
-    llama model type mark mk gen generation edition ed player team group batch case test
-    trial cohort patient participant subject sample specimen experiment study lab bed cell
-    slot port pin node server host core thread process task job ticket bug pr commit sprint
-    quarter semester term world war game match race heat leg lap inning half set pool
-    division league tier rank top covid bus tram train flight apollo boeing airbus option
-    choice answer score vs versus block folder file list tab box form field register offset
-    address sheet width height length size depth risk position pos index gallery mall
-    warehouse hangar door entrance stop stand counter arena court pitch base camp instagram
-    facebook twitter youtube tiktok linkedin fortune formula catch industry web chromosome
-    chr theorem lemma equation eq definition rule method approach criterion scenario
-    hypothesis assumption proposition corollary axiom law principle amendment title
-    schedule protocol category layer band mode state region slide frame note footnote
-    reference ref source entry record user speaker person agent customer client student
-    employee member reviewer witness defendant plaintiff party firm company country city
-    january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
-    friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
-"""
-_LABEL_WORDS = frozenset(_LABEL_TEXT.split())
-
-
-def _proper(word: str) -> bool:
-    """Capitalised, or in a script without case (a street name, not a common word)."""
-    first = word[0]
-    return first.isupper() or (first.isalpha() and not first.islower())
-
-
-def _street_before(text: str, lo: int, number: re.Match[str]) -> tuple[int, bool, bool] | None:
-    """The street name ending at ``number``: walk back over words from the number.
-
-    Returns (start, has a house number before the name, has a capitalised word), or
-    None when the word before the number is no street word ("at 5", "Room 101").
-    """
-    line_start = text.rfind("\n", lo, number.start()) + 1
-    tokens = list(re.finditer(r"\S+", text[max(lo, line_start) : number.start()]))
-    offset = max(lo, line_start)
-    name: list[re.Match[str]] = []
-    house: re.Match[str] | None = None
-    for token in reversed(tokens):
-        value = token.group(0)
-        if name and _HOUSE.fullmatch(value):
-            house = token
-            break
-        if not _WORD.fullmatch(value) or len(name) >= _STREET_WORDS:
-            break
-        # A comma or a sentence end closes the name ("Locavore, 641 Dašická 688");
-        # a short word with a dot is an abbreviation ("St.", "u.").
-        if value.endswith(",") or (value.endswith(".") and len(value) > 4):
-            break
-        low = value.lower().rstrip(".")
-        if low in _STREET_JOINERS:
-            if not name:
-                break
-        elif (low in STOP_WORDS and value not in _STREET_STOP_WORDS) or low in _LABEL_WORDS:
-            break
-        name.append(token)
-    name.reverse()
-    proper = any(_proper(t.group(0)) for t in name)
-    # Without a house number, leading joiners and lower-case words are the sentence,
-    # not the street: "the north side of Joaquin Suarez 2906".
-    if house is None or (name and name[0].group(0).lower() in _STREET_JOINERS):
-        house = None
-        while name and (
-            name[0].group(0).lower() in _STREET_JOINERS
-            or (proper and not _proper(name[0].group(0)))
-        ):
-            name.pop(0)
-    # Initials alone ("Appendix B 3") are no street name.
-    if not name or all(len(t.group(0).rstrip(".")) <= 1 for t in name):
-        return None
-    start = offset + (house or name[0]).start()
-    return start, house is not None, proper
-
-
-class PostalAddressRecognizer(_RegexRecognizer):
-    """Addresses in formats the street-suffix patterns miss; see module docstring."""
-
-    ENTITY = "STREET_ADDRESS"
-
-    def _find(self, text: str) -> Iterator[tuple[int, int, float]]:
-        for match in _MILITARY.finditer(text):
-            yield match.start(), match.end(), 0.7
-        for match in _CITY_STATE_ZIP.finditer(text):
-            yield match.start(), match.end(), 0.5
-        for match in _POSTAL.finditer(text):
-            yield match.start(1), match.end(1), 0.6
-        yield from _cued_streets(text)
-
-
-def _cued_streets(text: str) -> Iterator[tuple[int, int, float]]:
-    """Street names with a house number within reach after an address cue."""
-    seen: set[int] = set()  # two cues before one street ("address ... located at") report it once
-    for cue in _STREET_CUE.finditer(text):
-        lo = cue.end()
-        hi = min(len(text), lo + _STREET_REACH)
-        paragraph = text.find("\n\n", lo, hi)
-        hi = hi if paragraph == -1 else paragraph
-        # Scan a little past ``hi`` so a number starting before it is read whole, with
-        # the unit after it; never to the end of a long text without numbers.
-        for number in _STREET_NUMBER.finditer(text, lo, hi + 16):
-            if number.start() >= hi:
-                break
-            found = _street_before(text, lo, number)
-            if found is None:
-                continue
-            start, house, proper = found
-            gap = text[lo:start]
-            adjacent = _ADJACENT_GAP.fullmatch(gap) is not None
-            # "Name 12" must be in the cue's sentence and no year ("Paris 2024");
-            # "12 Name 34" is a street shape on its own and may follow in a later one
-            # ("What's the address? ... It's in 18 Zona Estação 75").
-            if not house and (_SENTENCE_END.search(gap) or _YEAR.fullmatch(number.group(0))):
-                continue
-            # After the bare noun, "Name 12" must be what the address is: "the address
-            # of X is Name 12", "address: Name 12", not "the address bus of the Intel 8086".
-            if not house and cue.group(0)[:4].lower() == "addr" and not _ADDRESS_IS.search(gap):
-                continue
-            # Lower-case names only straight after the cue ("i live at beiteveien 2").
-            if proper or adjacent:
-                if start not in seen:
-                    seen.add(start)
-                    yield start, number.end(), 0.5
-                break
