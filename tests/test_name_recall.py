@@ -83,6 +83,9 @@ def _spans(text: str, ents: tuple[tuple[int, int, str], ...] = ()) -> list[str]:
         # Spoken to: a listed name that is also an English word counts there only.
         ("Lucas, can you send me the file?", (), ["Lucas"]),
         ("Lucas arrived late.", (), []),
+        # Without capitals: a listed first name, even an English word, then a surname.
+        ("can you add lucas morozov to the list", (), ["lucas morozov"]),
+        ("can you add lucas to the song list", (), []),
         # Named after a speech verb, even when a listed name is also a place's.
         ('"We are ready," says Morozov.', (), ["Morozov"]),
         ('"We are ready," says Lugo.', (), ["Lugo"]),

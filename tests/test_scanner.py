@@ -246,3 +246,14 @@ def test_prefilter_changes_no_findings(scanner: PrivacyScanner) -> None:  # noqa
     unfiltered = PrivacyScanner(ScannerSettings(prefilter_recognizers=False))
     for text in PREFILTER_TEXTS:
         assert scan_text(scanner, text) == scan_text(unfiltered, text), text
+
+
+def test_scanning_does_not_grow_the_vocabulary(scanner: PrivacyScanner) -> None:  # noqa: F811
+    # New words must not pile up in spaCy's string store for the daemon's life.
+    words = [f"Zqx{i}vorn" for i in range(300)]
+    before = len(scanner._nlp.vocab.strings)
+    for start in range(0, len(words), 30):
+        scan_text(scanner, "Ask " + " and ".join(words[start : start + 30]) + " about it.")
+    assert len(scanner._nlp.vocab.strings) <= before + 5
+    # The scanner still works after the zone was left.
+    assert scan_text(scanner, "mail me at jane@example.org").sensitive

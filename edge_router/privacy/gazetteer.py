@@ -118,6 +118,10 @@ class GazetteerNameRecognizer(EntityRecognizer):
                 out.append((doc[i].idx, doc[i].idx + len(doc[i])))
                 i += 1
                 continue
+            if any_case and self._lowercase_full_name(doc, i, kind):
+                out.append((doc[i].idx, doc[i + 1].idx + len(doc[i + 1])))
+                i += 2
+                continue
             if not self._starts_name(doc[i], kind[i], any_case):
                 i += 1
                 continue
@@ -154,6 +158,27 @@ class GazetteerNameRecognizer(EntityRecognizer):
         if not (vocative or quoted):
             return False
         return fold(low) in self._names or not self._is_english(low)
+
+    def _lowercase_full_name(self, doc: Doc, i: int, kind: list[int]) -> bool:
+        """In text written without capitals, a listed first name followed by a listed
+        surname or a non-word spelled like a name: "add tammy gyarmathy", "david lange".
+        Either word may be English on its own; together they read as a full name."""
+        if i + 1 >= len(doc) or _PERSON in (kind[i], kind[i + 1]):
+            return False
+        first, last = doc[i], doc[i + 1]
+        if not (first.text.isalpha() and last.text.isalpha() and len(last.text) > 2):
+            return False
+        if first.lower_ in self._stop or last.lower_ in self._stop:
+            return False
+        if fold(first.lower_) not in self._names.first:
+            return False
+        if fold(last.lower_) in self._names.last:
+            return True
+        return (
+            self._shape is not None
+            and not self._is_english(last.lower_)
+            and self._shape.score(last.text) > self._shape_threshold
+        )
 
     def _starts_name(self, token: Token, kind: int, any_case: bool) -> bool:
         low = token.lower_

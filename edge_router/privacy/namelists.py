@@ -59,7 +59,8 @@ def load_name_lists(package: str = "mimesis") -> NameLists | None:
     for root in roots:
         for path in sorted(Path(root, "datasets").glob("*/address.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
-            places.update(_words([data.get(k) for k in ("city", "state", "country", "continent")]))
+            keys = ("city", "state", "country", "continent")
+            places.update(_words([data.get(k) for k in keys], spell=False))
         for path in sorted(Path(root, "datasets").glob("*/person.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
             first.update(_words(data.get("names")))
@@ -78,19 +79,23 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _words(value: Any) -> Iterable[str]:
-    """Every string in nested lists/dicts (lists per gender or per locale), folded."""
+def _words(value: Any, *, spell: bool = True) -> Iterable[str]:
+    """Every string in nested lists/dicts (lists per gender or per locale), folded.
+
+    ``spell``: also the Latin spellings of Cyrillic and Greek names (translit.py).
+    """
     if isinstance(value, str):
-        if value.strip():
-            yield fold(value.strip())
-            # Cyrillic and Greek lists also in the Latin spellings used in English text.
-            yield from latin_variants(value.strip())
+        word = value.strip()
+        if word:
+            yield fold(word)
+            if spell and not word.isascii():
+                yield from latin_variants(word)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _words(item)
+            yield from _words(item, spell=spell)
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _words(item)
+            yield from _words(item, spell=spell)
 
 
 def english_words(nlp: Language) -> frozenset[str]:

@@ -224,7 +224,10 @@ class PrivacyScanner:
         # The small model leans on capitals: NER reads lower-case prose ("call patricia
         # desrosiers") as a re-cased copy of the same length, so offsets hold.
         recased = [recase(c) if self._settings.recase_lowercase_text else None for c in chunks]
-        with self._lock:
+        # spaCy adds every new word it sees to the shared vocabulary, which would grow
+        # for the daemon's life (and keep request words in memory); a memory zone drops
+        # them again once the docs are gone. Only offsets and types leave the block.
+        with self._lock, self._nlp.memory_zone():
             inputs = [rc or chunk for rc, chunk in zip(recased, chunks, strict=True)]
             artifacts = self._artifacts(inputs)
             for (text, offset, chunk), rc, item in zip(pieces, recased, artifacts, strict=True):
