@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
@@ -62,6 +63,7 @@ class PrivacyScanner:
         ignore = set(settings.ignore_types)
         self._nlp_engine = LoadedSpacyEngine(settings.language, nlp, ner_configuration(settings))
         # WordNet lemmas list many public figures (Einstein, Gates); see context.py.
+        self._vocab_base = len(nlp.vocab.strings)
         self._english = english_words(nlp)
         self._gate = (
             NerGate(
@@ -224,10 +226,7 @@ class PrivacyScanner:
         # The small model leans on capitals: NER reads lower-case prose ("call patricia
         # desrosiers") as a re-cased copy of the same length, so offsets hold.
         recased = [recase(c) if self._settings.recase_lowercase_text else None for c in chunks]
-        # spaCy adds every new word it sees to the shared vocabulary, which would grow
-        # for the daemon's life (and keep request words in memory); a memory zone drops
-        # them again once the docs are gone. Only offsets and types leave the block.
-        with self._lock, self._nlp.memory_zone():
+        with self._lock, self._vocab_zone():
             inputs = [rc or chunk for rc, chunk in zip(recased, chunks, strict=True)]
             artifacts = self._artifacts(inputs)
             for (text, offset, chunk), rc, item in zip(pieces, recased, artifacts, strict=True):
@@ -248,6 +247,19 @@ class PrivacyScanner:
                             continue
                     raw[text].append((r.entity_type, start + offset, r.end + offset, score))
         return {text: _dedupe(found) for text, found in raw.items()}
+
+    def _vocab_zone(self) -> contextlib.AbstractContextManager[object]:
+        """A spaCy memory zone once the vocabulary has grown by ``vocab_growth_limit``.
+
+        spaCy adds every new word it sees to the shared vocabulary, which would grow for
+        the daemon's life. Words are kept (and re-tokenizing them saved) until the limit;
+        after it, what a scan adds is dropped again when its docs are gone. Only offsets
+        and types leave the block.
+        """
+        grown = len(self._nlp.vocab.strings) - self._vocab_base
+        if grown >= self._settings.vocab_growth_limit:
+            return self._nlp.memory_zone()
+        return contextlib.nullcontext()
 
     def _artifacts(self, texts: list[str]) -> list[NlpArtifacts]:
         """Tokens and NER entities per text, NER run only near capitals (nergate.py)."""

@@ -187,6 +187,17 @@ class ScannerSettings(BaseModel):
         gt=0.0,
         description="Wall-clock limit for one async scan; past it the request fails closed.",
     )
+    vocab_growth_limit: int = Field(
+        default=50_000,
+        ge=0,
+        description=(
+            "How many new words spaCy may add to its vocabulary (a few MB per 10,000) "
+            "before every later scan runs in a spaCy memory zone that forgets the words it "
+            "added. Until then the words a deployment sees often are learnt once and scans "
+            "stay fast; after it memory stops growing. 0 forgets from the first scan "
+            "(about 0.7 ms slower per prompt here)."
+        ),
+    )
     cache_size: int = Field(
         default=4096,
         ge=0,
