@@ -56,7 +56,7 @@ _LISTS = NameLists(
     last=frozenset(map(fold, ["Yefimov", "Mitchell", "Lugo"])),
     places=frozenset({"lugo"}),
 )
-_ENGLISH = frozenset({"lucas", "mitchell", "novel", "holding", "zombie", "song", "lugo"})
+_ENGLISH = frozenset({"lucas", "mitchell", "novel", "holding", "zombie", "song", "lugo", "note"})
 
 
 def _spans(text: str, ents: tuple[tuple[int, int, str], ...] = ()) -> list[str]:
@@ -90,6 +90,13 @@ def _spans(text: str, ents: tuple[tuple[int, int, str], ...] = ()) -> list[str]:
         ('"We are ready," says Morozov.', (), ["Morozov"]),
         ('"We are ready," says Lugo.', (), ["Lugo"]),
         ('"We are ready," says the team.', (), []),
+        # No capital anywhere (not prose: quoting): a lower-case name in the same slots.
+        ('\\"we are ready,\\" says morozov.', (), ["morozov"]),
+        # A line of dialogue labelled with a listed name, even an English word.
+        ("Lucas: who is it?\nRadka: me.", (), ["Lucas", "Radka"]),
+        ("Note: who is it?", (), []),
+        # Surnames with a capital inside.
+        ("A song by ex-Zombie McMorozov.", ((10, 29, "ORG"),), ["McMorozov"]),
     ],
 )
 def test_gazetteer_finds_names_ner_mislabels(

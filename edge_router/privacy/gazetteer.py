@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -105,7 +106,10 @@ class GazetteerNameRecognizer(EntityRecognizer):
         }
         return [
             RecognizerResult("PERSON", start, end, self._score, recognition_metadata=meta)
-            for start, end in self.spans(doc, any_case=is_lowercase_prose(text))
+            # Text with no capital at all (prose or not) can only hold lower-case names.
+            for start, end in self.spans(
+                doc, any_case=is_lowercase_prose(text) or text.lower() == text
+            )
         ]
 
     def spans(self, doc: Doc, *, any_case: bool) -> list[tuple[int, int]]:
@@ -136,7 +140,8 @@ class GazetteerNameRecognizer(EntityRecognizer):
 
     def _addressed(self, doc: Doc, i: int, kind: int, any_case: bool) -> bool:
         """A one-word name in a slot only people fill: spoken to at the start of a sentence
-        ("Lucas, can you ...") or quoted after a speech verb ('..." says Yudina.').
+        ("Lucas, can you ..."), quoted after a speech verb ('..." says Yudina.') or
+        labelling a line of dialogue ("Troy: Who are you?").
 
         There a listed first name or surname counts even when it is also an English word,
         and so does a word that is no English word at all.
@@ -155,7 +160,8 @@ class GazetteerNameRecognizer(EntityRecognizer):
             and doc[i + 2].lower_ in _ADDRESSING
         )
         quoted = i > 0 and doc[i - 1].lower_ in _SPEECH_VERBS and after in ("", ".", ",", "!", "?")
-        if not (vocative or quoted):
+        speaker = after == ":" and _line_initial(token)
+        if not (vocative or quoted or speaker):
             return False
         return fold(low) in self._names or not self._is_english(low)
 
@@ -197,7 +203,7 @@ class GazetteerNameRecognizer(EntityRecognizer):
             return False
         if any_case:
             return text.isalpha() and (text.islower() or text.istitle())
-        return text.istitle()
+        return text.istitle() or _PREFIXED_NAME.fullmatch(text) is not None
 
     def _run_end(self, doc: Doc, i: int, any_case: bool) -> int:
         """Extend a name run over the next name-shaped words, initials and particles."""
@@ -284,8 +290,10 @@ class GazetteerNameRecognizer(EntityRecognizer):
             return False
         return all(
             len(t.text) >= 3
-            and t.text.isalpha()
-            and t.text.istitle()
+            and (
+                (t.text.isalpha() and t.text.istitle())
+                or _PREFIXED_NAME.fullmatch(t.text) is not None
+            )
             and t.lower_ not in self._stop
             and not self._is_english(t.lower_)
             and self._shape.score(t.text) > self._shape_threshold
@@ -331,6 +339,8 @@ class GazetteerNameRecognizer(EntityRecognizer):
 # What NER made of a token: part of a person, a place or a thing (or of a one-token one).
 _PERSON, _PLACE, _THING, _PLACE_ONE, _THING_ONE = 1, 2, 3, 4, 5
 _PLACES, _THINGS = frozenset({_PLACE, _PLACE_ONE}), frozenset({_THING, _THING_ONE})
+# Surnames written with a capital inside: "McKenzie", "MacLeod", "DeRose", "O'Brien".
+_PREFIXED_NAME = re.compile(r"(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Fitz|O['’])[A-Z][a-z]{2,}")
 # Tokens that may follow a name inside an entity NER mislabelled: a possessive, a
 # degree or suffix, another person.
 _NAME_TAILS = frozenset({"'s", "’s", "'", "md", "phd", "jr", "jr.", "sr", "sr.", "and"})
@@ -368,6 +378,14 @@ def _entity_kinds(doc: Doc, any_case: bool) -> list[int]:
         for i in range(ent.start, ent.end):
             kind[i] = flag
     return kind
+
+
+def _line_initial(token: Token) -> bool:
+    """First on its line (after indentation)."""
+    if token.i == 0:
+        return True
+    before = token.doc[token.i - 1]
+    return "\n" in before.whitespace_ or "\n" in before.text or before.is_space
 
 
 def _sentence_initial(token: Token) -> bool:
