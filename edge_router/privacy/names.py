@@ -14,12 +14,13 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
+from spacy.tokens import Doc, Span
 
 # NER labels a rare name gets by mistake; after a naming cue they count as a name.
 NAME_LIKE_LABELS = frozenset(
@@ -153,12 +154,15 @@ class ContextNameRecognizer(EntityRecognizer):
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
         spans: dict[tuple[int, int], float] = {}
+        doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
+        ents = doc.ents if isinstance(doc, Doc) and doc.text == text else None
         for regex, score, confirm in self._cues:
             for match in regex.finditer(text):
                 span = self._trim(text, match.start(1), match.end(1))
                 if span is None:
                     continue
-                for found in self._confirmed(text, *span, ner_only=False) if confirm else [span]:
+                found_spans = self._confirmed(text, *span, ner_only=False, ents=ents)
+                for found in found_spans if confirm else [span]:
                     spans[found] = max(score, spans.get(found, 0.0))
         for match in _CAPS_RUN.finditer(text):
             # A run of capitals may hold more than a name ("CALL JOHN SMITH NOW"):
@@ -180,9 +184,20 @@ class ContextNameRecognizer(EntityRecognizer):
         return (start, kept_end) if kept_end > start else None
 
     def _confirmed(
-        self, text: str, start: int, end: int, *, ner_only: bool
+        self,
+        text: str,
+        start: int,
+        end: int,
+        *,
+        ner_only: bool,
+        ents: Sequence[Span] | None = None,
     ) -> list[tuple[int, int]]:
-        """The name spans inside text[start:end] once it is written like a name (Title case)."""
+        """The name spans inside text[start:end] once it is written like a name (Title case).
+
+        ``ents``: NER's entities on ``text`` itself. A candidate already written in Title
+        case would read the same in the window, so what NER made of it there decides
+        without running the pipeline again, unless it found nothing at all.
+        """
         candidate = text[start:end]
         if candidate.lower() in _NOT_NAMES:
             return []
@@ -191,9 +206,34 @@ class ContextNameRecognizer(EntityRecognizer):
         recased = candidate.title()
         if len(recased) != len(candidate):  # some Unicode changes length when re-cased
             recased = candidate
+        if ents is not None and recased == candidate:
+            known = _spans_in(ents, start, end, ner_only)
+            if known is not None:
+                return known
         window = text[left:start] + recased + text[end:right]
         found = self._is_name(window, start - left, end - left, ner_only)
         return [(s + left, e + left) for s, e in found]
+
+
+def _spans_in(
+    ents: Sequence[Span], start: int, end: int, ner_only: bool
+) -> list[tuple[int, int]] | None:
+    """What ``NameChecks.looks_like_name`` would return from NER's entities alone, or None
+    when that needs the tagger (NER found nothing there and a name may still follow)."""
+    inside = [e for e in ents if e.start_char < end and e.end_char > start]
+    persons = [
+        (max(e.start_char, start), min(e.end_char, end))
+        for e in inside
+        if e.label_ in _PERSON_LABELS
+    ]
+    if persons or ner_only:
+        return persons
+    named = [
+        (max(e.start_char, start), min(e.end_char, end))
+        for e in inside
+        if e.label_ in NAME_LIKE_LABELS
+    ]
+    return named or None
 
 
 class NameChecks:
