@@ -150,3 +150,17 @@ def test_scanner_flags_names_ner_misses(scanner: PrivacyScanner, text: str) -> N
 )
 def test_scanner_keeps_terms_clean(scanner: PrivacyScanner, text: str) -> None:  # noqa: F811
     assert not scan_text(scanner, text).sensitive
+
+
+def test_context_names_reuse_the_scans_entities() -> None:
+    from edge_router.privacy.names import _spans_in
+
+    doc = spacy.blank("en").make_doc("Hi, this is Radka Novak from Acme.")
+    doc.ents = [doc.char_span(12, 23, label="PERSON"), doc.char_span(29, 33, label="ORG")]
+    # NER's person inside the candidate decides; so does a name-like label after a cue.
+    assert _spans_in(doc.ents, 12, 23, ner_only=False) == [(12, 23)]
+    assert _spans_in(doc.ents, 29, 33, ner_only=False) == [(29, 33)]
+    assert _spans_in(doc.ents, 29, 33, ner_only=True) == []
+    # Nothing there: the tagger must look (None), unless only NER may confirm.
+    assert _spans_in(doc.ents, 0, 2, ner_only=False) is None
+    assert _spans_in(doc.ents, 0, 2, ner_only=True) == []
