@@ -164,3 +164,42 @@ def test_context_names_reuse_the_scans_entities() -> None:
     # Nothing there: the tagger must look (None), unless only NER may confirm.
     assert _spans_in(doc.ents, 0, 2, ner_only=False) is None
     assert _spans_in(doc.ents, 0, 2, ner_only=True) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def merge(arr, lo, mid, hi):\n    tmp = arr[lo:mid]\n    return arr",
+        "select name, email from users where id = 42 and status = 'active';",
+        "kubectl get pods -n kube-system | grep coredns",
+        'fn main() { let ali = vec![1,2,3]; println!("{:?}", ali); }',
+        # Lower-case words NER calls people in text that otherwise uses capitals.
+        "Which word does not belong with the others?\ntyre, steering wheel, car, engine",
+    ],
+)
+def test_code_and_lowercase_words_are_no_names(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert not result.sensitive, result.reasons
+
+
+def test_lowercase_prose_still_finds_names(scanner: PrivacyScanner) -> None:  # noqa: F811
+    result = scan_text(scanner, "can you ask maria gonzalez to call me back about the lease")
+    assert "entity:PERSON" in result.reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("my name is amer (call me at 555)", False),
+        ("hi, this is maria from hr; call me back", False),
+        ("x = [a for a in b]", True),
+        ("docker run -it --rm -v $(pwd):/app node:18", True),
+    ],
+)
+def test_looks_like_code(text: str, code: bool) -> None:
+    from edge_router.privacy.names import looks_like_code
+
+    assert looks_like_code(text) is code

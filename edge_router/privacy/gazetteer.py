@@ -29,7 +29,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc, Span, Token
 
 from edge_router.privacy.namelists import NameLists, fold
-from edge_router.privacy.names import is_lowercase_prose, not_a_name
+from edge_router.privacy.names import is_lowercase_prose, looks_like_code, not_a_name
 
 if TYPE_CHECKING:
     from edge_router.privacy.nameshape import NameShape
@@ -106,9 +106,11 @@ class GazetteerNameRecognizer(EntityRecognizer):
         }
         return [
             RecognizerResult("PERSON", start, end, self._score, recognition_metadata=meta)
-            # Text with no capital at all (prose or not) can only hold lower-case names.
+            # Text with no capital at all can only hold lower-case names, unless it is code.
             for start, end in self.spans(
-                doc, any_case=is_lowercase_prose(text) or text.lower() == text
+                doc,
+                any_case=is_lowercase_prose(text)
+                or (text.lower() == text and not looks_like_code(text)),
             )
         ]
 

@@ -286,7 +286,8 @@ _LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 def is_lowercase_prose(chunk: str) -> bool:
     """Is ``chunk`` written (almost) without capitals, so NER cannot lean on them?"""
     words = _PLAIN_WORD.findall(chunk)
-    if len(words) < 2 or not chunk.lstrip()[:1].islower():
+    if len(words) < 2 or not chunk.lstrip()[:1].islower() or looks_like_code(chunk):
+        # Lower-case code is no prose: re-cased, its identifiers would read as names.
         return False
     # Normal prose has capitals at least at sentence starts; "I" says nothing.
     caps = sum(1 for w in _LETTERS.findall(chunk) if w[0].isupper() and w not in _I)
@@ -319,6 +320,18 @@ _PLAIN_WORD = re.compile(
     r"(?:^|(?<=[\s\"'(\[,;:!?]))([^\W\d_]+(?:['’-][^\W\d_]+)*)(?=$|[\s\"'),\];:!?]|\.(?:\s|$))"
 )
 _CODE_CHARS = re.compile(r"[=()\[\]{}<>_\d@#$%^*|\\/]")
+
+
+# Marks of code and shell lines that prose rarely has: brackets, "=", ";", pipes, "$",
+# underscores and command-line flags. Parentheses, quotes and backslashes are left out:
+# prose has asides, and chat logs escape their quotes.
+_CODE_SYNTAX = re.compile(r"[{}\[\]=;<>|$_]|(?<=\s)--?[a-z]")
+
+
+def looks_like_code(text: str) -> bool:
+    """Does ``text`` carry code syntax: two or more marks, 2%+ of its characters?"""
+    marks = len(_CODE_SYNTAX.findall(text))
+    return marks >= 2 and marks * 50 >= len(text)
 
 
 def not_a_name(span: str) -> bool:

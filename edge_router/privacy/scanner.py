@@ -32,7 +32,7 @@ from edge_router.privacy.engine import (
     ner_configuration,
 )
 from edge_router.privacy.namelists import english_words, load_name_lists
-from edge_router.privacy.names import NameChecks, not_a_name, recase
+from edge_router.privacy.names import NameChecks, looks_like_code, not_a_name, recase
 from edge_router.privacy.nergate import NerGate
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import Entity, ScanResult, TextField
@@ -238,6 +238,10 @@ class PrivacyScanner:
                         if r.entity_type != "PERSON":
                             continue
                         score = min(score, _RECASED_SCORE)
+                    elif _by_ner(r) and _lowercase_noise(chunk, r.start, r.end):
+                        # NER learnt names from capitals; a lower-case "name" in text
+                        # that uses capitals, or in code, is a word ("tyre", "return arr").
+                        continue
                     if score < self._settings.threshold_for(r.entity_type):
                         continue
                     start = r.start
@@ -348,6 +352,12 @@ _RECASED_SCORE = 0.6
 def _by_ner(result: RecognizerResult) -> bool:
     meta = result.recognition_metadata or {}
     return meta.get(RecognizerResult.RECOGNIZER_NAME_KEY) == "SpacyRecognizer"
+
+
+def _lowercase_noise(chunk: str, start: int, end: int) -> bool:
+    """Is chunk[start:end] all lower case in a chunk with capitals elsewhere or in code?"""
+    span = chunk[start:end]
+    return span == span.lower() and (chunk != chunk.lower() or looks_like_code(chunk))
 
 
 def _mask(text: str, found: Sequence[Detection]) -> str:
