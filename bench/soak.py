@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -294,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--request-timeout", type=float, default=120.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ready-timeout", type=float, default=300.0)
+    ap.add_argument("--save-log", type=Path, help="copy the daemon's log here afterwards")
     args = ap.parse_args(argv)
     limit = 1_048_576  # server.max_body_bytes (the default; not overridden here)
 
@@ -327,11 +329,19 @@ def main(argv: list[str] | None = None) -> int:
                     daemon.kill()
                     daemon.wait()
         crashed = daemon.returncode not in (0, -15)
-        tracebacks = (tmp / "daemon.log").read_text(errors="replace").count("Traceback")
+        daemon_log = (tmp / "daemon.log").read_text(errors="replace")
+        tracebacks = daemon_log.count("Traceback")
+        # The first one, for whoever has to find out why (the log stays on this machine).
+        first = daemon_log.find("Traceback")
+        excerpt = daemon_log[max(0, daemon_log.rfind("\n", 0, first)) : first + 3000]
+        if args.save_log:
+            shutil.copyfile(tmp / "daemon.log", args.save_log)
 
     slope = slope_mb_per_min(samples)
     lines = report(tally, samples, elapsed, args, slope)
     lines.append(f"\ndaemon exit code {daemon.returncode}; tracebacks in its log: {tracebacks}")
+    if tracebacks:
+        lines.append("first traceback in the daemon log:\n" + excerpt)
     print("\n".join(lines))
     failed = [
         msg
