@@ -177,7 +177,7 @@ class LoadedSpacyEngine(SpacyNlpEngine):
         artifacts.keywords = [
             part
             for lemma, (_, _, stop, punct) in zip(lemmas, columns, strict=True)
-            if not stop and not punct and lemma not in ("-pron-", "be")
+            if not stop and not punct and lemma not in ("-PRON-", "be")
             for part in lemma.split(":")
         ]
         artifacts.nlp_engine = self

@@ -218,8 +218,13 @@ class ContextNameRecognizer(EntityRecognizer):
 def _spans_in(
     ents: Sequence[Span], start: int, end: int, ner_only: bool
 ) -> list[tuple[int, int]] | None:
-    """What ``NameChecks.looks_like_name`` would return from NER's entities alone, or None
-    when that needs the tagger (NER found nothing there and a name may still follow)."""
+    """The name spans NER's entities give inside [start, end), or None when the tagger
+    must decide (NER found nothing there and a name may still follow).
+
+    People first; with ``ner_only`` nothing else. Otherwise the cue says a name follows,
+    and the small model often finds the span but calls a rare name an ORG, GPE or
+    PRODUCT ("call me Natalija"): the span is trusted.
+    """
     inside = [e for e in ents if e.start_char < end and e.end_char > start]
     persons = [
         (max(e.start_char, start), min(e.end_char, end))
@@ -257,23 +262,9 @@ class NameChecks:
         doc = self._nlp.make_doc(window)
         for step in self._ner_steps if ner_only else self._tag_steps:
             doc = step(doc)
-        inside_ents = [e for e in doc.ents if e.start_char < end and e.end_char > start]
-        persons = [
-            (max(e.start_char, start), min(e.end_char, end))
-            for e in inside_ents
-            if e.label_ in _PERSON_LABELS
-        ]
-        if persons or ner_only:
-            return persons
-        # The cue says a name follows; the small model often finds the span but calls a
-        # rare name an ORG, GPE or PRODUCT ("call me Natalija"). Trust the span.
-        named = [
-            (max(e.start_char, start), min(e.end_char, end))
-            for e in inside_ents
-            if e.label_ in NAME_LIKE_LABELS
-        ]
-        if named:
-            return named
+        known = _spans_in(doc.ents, start, end, ner_only)
+        if known is not None:
+            return known
         inside = [t for t in doc if t.idx >= start and t.idx + len(t) <= end]
         if inside and all(t.tag_ in ("NNP", "NNPS") for t in inside):
             return [(start, end)]

@@ -62,7 +62,6 @@ class PrivacyScanner:
         self._names = NameChecks(nlp)
         ignore = set(settings.ignore_types)
         self._nlp_engine = LoadedSpacyEngine(settings.language, nlp, ner_configuration(settings))
-        # WordNet lemmas list many public figures (Einstein, Gates); see context.py.
         self._vocab_base = len(nlp.vocab.strings)
         self._english = english_words(nlp)
         self._gate = (
@@ -76,6 +75,7 @@ class PrivacyScanner:
             if settings.ner_window_tokens
             else None
         )
+        # WordNet lemmas list many public figures (Einstein, Gates); see context.py.
         known = self._english if settings.public_context_needs_known_name else frozenset()
         self._rules = SensitivityRules(settings, known)
         self._analyzer = AnalyzerEngine(
@@ -238,7 +238,11 @@ class PrivacyScanner:
                         if r.entity_type != "PERSON":
                             continue
                         score = min(score, _RECASED_SCORE)
-                    elif _by_ner(r) and _lowercase_noise(chunk, r.start, r.end):
+                    elif (
+                        r.entity_type == "PERSON"
+                        and _by_ner(r)
+                        and _lowercase_noise(chunk, r.start, r.end)
+                    ):
                         # NER learnt names from capitals; a lower-case "name" in text
                         # that uses capitals, or in code, is a word ("tyre", "return arr").
                         continue
