@@ -149,7 +149,8 @@ if [ -z "$WHEEL" ]; then
   while kill -0 "$BUILD" 2>/dev/null; do
     sleep 30
     if kill -0 "$BUILD" 2>/dev/null; then
-      PCT=$(grep -o '\[ *[0-9]*%\]' "$LOG" | tail -n1 | tr -d '[] ' || true)
+      # CMake's Makefiles print "[ 42%]", its Ninja generator "[81/193]".
+      PCT=$(grep -oE '\[ *[0-9]+%\]|^ *\[[0-9]+/[0-9]+\]' "$LOG" | tail -n1 | tr -d '[] ' || true)
       step "  still building llama-cpp-python: ${PCT:-configuring} (log: $LOG)"
     fi
   done
@@ -182,6 +183,6 @@ fi
 MODELS=(smollm2-135m-instruct)
 [ "$GEMMA" = 1 ] && MODELS+=(gemma3-270m)
 step "checking models: ${MODELS[*]}"
-"$VPY" -m edge_router.modelfetch "${MODELS[@]}"
+"$VPY" -m edge_router.backends.modelfetch "${MODELS[@]}"
 
 step "done. Start the daemon with: .venv/bin/edge-router serve"

@@ -59,7 +59,7 @@ from numpy.typing import NDArray
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from edge_router.complexity import (  # noqa: E402
+from edge_router.routing.complexity import (  # noqa: E402
     FITTED_FEATURES,
     ComplexityScorer,
     text_features,

@@ -68,7 +68,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fake_provider import make_fake_provider  # noqa: E402
 from serving import free_port, serve, wait_ready  # noqa: E402
 
-from edge_router.load_control import LoadSettings  # noqa: E402
+from edge_router.load.control import LoadSettings  # noqa: E402
 
 # -- prompts ------------------------------------------------------------------------------
 FIRST = ["Maria", "Henrik", "Aisha", "Tobias", "Leonie", "Dmitri", "Priya", "Oskar", "Ingrid"]

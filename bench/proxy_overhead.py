@@ -403,8 +403,11 @@ async def run_level(
 def scan_times(er_cfg: Path, prompts: list[str]) -> list[float]:
     """Per-request scan time in this process, cache off, the daemon's scanner settings."""
     from edge_router.config import load_settings
-    from edge_router.privacy.fields import extract_fields
     from edge_router.privacy.scanner import PrivacyScanner
+    from edge_router.wire.openai_chat import outbound_fields, project
+
+    def extract_fields(b: dict[str, Any]) -> tuple[list[Any], list[str]]:
+        return outbound_fields(project(b))
 
     settings = load_settings(er_cfg).privacy.model_copy(update={"cache_size": 0})
     scanner = PrivacyScanner(settings)

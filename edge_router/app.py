@@ -20,22 +20,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import sdnotify
-from .api import admin, anthropic, openai
-from .api.common import CatchAll, http_error_handler, router_error_handler
-from .audit import AuditLog
-from .auth import Authenticator
-from .backends.base import CloudBackend
-from .backends.cloud import CloudProvider
-from .backends.llama_local import LocalModelRunner
-from .complexity import ComplexityScorer
-from .config import Settings
-from .errors import RouterError
-from .load import HostSampler, local_stats_from
-from .pipeline import PolicySet, Router
-from .policy import PolicyError
-from .privacy.scanner import PrivacyScanner
-from .state import AppState
+from edge_router.api import admin, anthropic, openai
+from edge_router.api.auth import Authenticator
+from edge_router.api.common import CatchAll, http_error_handler, router_error_handler
+from edge_router.backends.base import CloudBackend
+from edge_router.backends.cloud import CloudProvider
+from edge_router.backends.llama_local import LocalModelRunner
+from edge_router.config import Settings
+from edge_router.errors import RouterError
+from edge_router.load.sampler import HostSampler, local_stats_from
+from edge_router.privacy.scanner import PrivacyScanner
+from edge_router.record import sdnotify
+from edge_router.record.audit import AuditLog
+from edge_router.routing.complexity import ComplexityScorer
+from edge_router.routing.pipeline import PolicySet, Router
+from edge_router.state import AppState, reload_policies
 
 log = logging.getLogger("edge_router.app")
 
@@ -96,6 +95,16 @@ def _warn_blind_rules(policies: PolicySet, settings: Settings) -> None:
             )
 
 
+def _configured_models(settings: Settings) -> set[str]:
+    """Every model name the operator's config mentions (local and provider names)."""
+    names = {m.name for m in settings.local.models}
+    for p in settings.providers:
+        names |= {*p.models, *p.model_map, *p.model_map.values()}
+        if p.default_model:
+            names.add(p.default_model)
+    return names
+
+
 def _cloud_latency(state: AppState) -> float | None:
     """The fastest recent latency among usable cloud providers (None: not measured)."""
     seen = [
@@ -106,24 +115,6 @@ def _cloud_latency(state: AppState) -> float | None:
         and (lat := getattr(p, "recent_latency_s", None)) is not None
     ]
     return min(seen) if seen else None
-
-
-def reload_policies(state: AppState) -> bool:
-    """Re-read the policy files; on any problem keep the last good policies (SIGHUP)."""
-    pol = state.settings.policy
-    try:
-        fresh = PolicySet.load(pol.directory(), pol.default)
-    except PolicyError as exc:
-        log.error(
-            "policy reload failed; keeping the last good policies",
-            extra={"fields": {"problems": list(exc.problems)}},
-        )
-        state.metrics.reloads.labels("failed").inc()
-        return False
-    state.router.policies = fresh
-    state.metrics.reloads.labels("ok").inc()
-    log.info("policies reloaded", extra={"fields": {"policies": sorted(fresh.policies)}})
-    return True
 
 
 def _on_sighup(state: AppState) -> None:
@@ -187,6 +178,10 @@ def create_app(
             cloud_available=lambda: any(
                 p.available and not p.trusted_local for p in state.providers
             ),
+            # Kept in the projection (and so scanned) when any provider allows them;
+            # each provider's builder drops the ones it does not allow.
+            forward_fields={f for p in settings.providers for f in p.forward_fields},
+            known_models=_configured_models(settings),
         )
         for name, runner in state.runners.items():
             if not runner.loaded:

@@ -7,9 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from .auth import check_bind_allowed
-from .config import ConfigError, Settings, load_settings
-from .policy import PolicyError
+from edge_router.api.auth import check_bind_allowed
+from edge_router.config import ConfigError, Settings, load_settings
+from edge_router.routing.policy import PolicyError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -20,8 +20,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
-    from .logs import setup_logging
+    from edge_router.app import create_app
+    from edge_router.record.logs import setup_logging
 
     if args.host:
         os.environ["EDGE_ROUTER_HOST"] = args.host
@@ -63,10 +63,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     import json
 
-    from .complexity import ComplexityScorer
-    from .explain import explain_lines
-    from .pipeline import PolicySet, Router
-    from .privacy.scanner import PrivacyScanner
+    from edge_router.privacy.scanner import PrivacyScanner
+    from edge_router.routing.complexity import ComplexityScorer
+    from edge_router.routing.explain import explain_lines
+    from edge_router.routing.pipeline import PolicySet, Router
 
     settings = _settings(args)
     default = args.policy or settings.policy.default
@@ -90,7 +90,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_check(args: argparse.Namespace) -> int:
-    from .policy import check_policy_file
+    from edge_router.routing.policy import check_policy_file
 
     worst = 0
     for path in args.files:
@@ -138,11 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # These own their argument parsing (and are usable without the daemon's imports).
     if argv[:1] == ["audit"]:
-        from .audit_cli import audit_cli
+        from edge_router.record.audit_cli import audit_cli
 
         return audit_cli(argv[1:])
     if argv[:1] == ["keys"]:
-        from .auth import keys_cli
+        from edge_router.api.auth import keys_cli
 
         return keys_cli(argv[1:])
     args = build_parser().parse_args(argv)

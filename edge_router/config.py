@@ -19,11 +19,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .audit import AuditSettings
-from .auth import AuthSettings
-from .backends.settings import ProviderSettings
-from .load_control import LoadSettings
-from .privacy.settings import ScannerSettings
+from edge_router.api.auth import AuthSettings
+from edge_router.backends.settings import ProviderSettings
+from edge_router.load.control import LoadSettings
+from edge_router.privacy.settings import ScannerSettings
+from edge_router.record.audit import AuditSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

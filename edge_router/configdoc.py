@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .config import Settings
+from edge_router.config import Settings
 
 
 def _attribute_docs(model: type[BaseModel]) -> dict[str, str]:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .backends.base import CloudBackend
-from .backends.llama_local import LocalModelRunner
-from .config import Settings
-from .metrics import Metrics
+from edge_router.backends.base import CloudBackend
+from edge_router.backends.llama_local import LocalModelRunner
+from edge_router.config import Settings
+from edge_router.record.metrics import Metrics
+from edge_router.routing.policy import PolicyError
 
 if TYPE_CHECKING:
-    from .audit import AuditLog
-    from .auth import Authenticator
-    from .load import LoadProbe
-    from .pipeline import Router
+    from edge_router.api.auth import Authenticator
+    from edge_router.load.sampler import LoadProbe
+    from edge_router.record.audit import AuditLog
+    from edge_router.routing.pipeline import Router
 
 
 @dataclass
@@ -44,3 +46,26 @@ class AppState:
     @router.setter
     def router(self, value: Router) -> None:
         self._router = value
+
+
+log = logging.getLogger("edge_router.app")
+
+
+def reload_policies(state: AppState) -> bool:
+    """Re-read the policy files; on any problem keep the last good policies (SIGHUP)."""
+    pol = state.settings.policy
+    try:
+        from edge_router.routing.pipeline import PolicySet  # the router's own loader
+
+        fresh = PolicySet.load(pol.directory(), pol.default)
+    except PolicyError as exc:
+        log.error(
+            "policy reload failed; keeping the last good policies",
+            extra={"fields": {"problems": list(exc.problems)}},
+        )
+        state.metrics.reloads.labels("failed").inc()
+        return False
+    state.router.policies = fresh
+    state.metrics.reloads.labels("ok").inc()
+    log.info("policies reloaded", extra={"fields": {"policies": sorted(fresh.policies)}})
+    return True

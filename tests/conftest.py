@@ -11,8 +11,8 @@ from privacy_fixtures import shared_scanner
 from serving import serve
 
 from edge_router.app import create_app
-from edge_router.audit import AuditSettings
 from edge_router.config import Settings, load_settings
+from edge_router.record.audit import AuditSettings
 
 MODEL_HINT = "run ./install.sh to fetch the embedded model"
 

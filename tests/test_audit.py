@@ -21,14 +21,14 @@ from typing import Any
 
 import pytest
 
-from edge_router.audit import (
+from edge_router.record.audit import (
     SCHEMA_VERSION,
     AuditError,
     AuditLog,
     AuditRecord,
     AuditSettings,
 )
-from edge_router.audit_cli import audit_cli
+from edge_router.record.audit_cli import audit_cli
 
 REPO = Path(__file__).resolve().parent.parent
 PII = ["jane.doe@example.com", "+1 415 555 0134", "4111 1111 1111 1111", "Jane Doe"]
@@ -319,7 +319,7 @@ _WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from edge_router.audit import AuditLog, AuditRecord
+    from edge_router.record.audit import AuditLog, AuditRecord
 
     log = AuditLog(Path(sys.argv[1]))
     i = 0

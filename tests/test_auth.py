@@ -12,7 +12,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from edge_router.auth import (
+from edge_router.api.auth import (
     ApiKey,
     Authenticator,
     AuthSettings,

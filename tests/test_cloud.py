@@ -21,8 +21,8 @@ from edge_router.backends.cloud import CloudProvider, ProviderError, ProviderUna
 from edge_router.backends.cloud_errors import request_texts, safe_message
 from edge_router.backends.resilience import CircuitBreaker, backoff_delay, parse_retry_after
 from edge_router.backends.settings import CredentialError, ProviderSettings, resolve_api_key
-from edge_router.backends.sse_client import SSEvent, iter_sse
 from edge_router.errors import BackendError, ModelNotFound
+from edge_router.wire.sse import SSEvent, iter_sse
 
 KEY = "sk-test-0123456789abcdef"
 USER = {"role": "user", "content": "hello there world"}
@@ -273,17 +273,26 @@ def test_safe_message(message: Any, kept: bool) -> None:
 # --- happy paths against the fake -------------------------------------------------------------
 
 
-def test_complete_sends_body_as_given_with_mapped_model(url: str, control: FakeControl) -> None:
+def test_complete_sends_known_fields_with_mapped_model(url: str, control: FakeControl) -> None:
     body = {"model": "m1", "messages": [USER], "temperature": 0.2, "custom_field": {"x": 1}}
     s = make_settings(url, extra_headers={"OpenAI-Project": "proj-1"})
     resp = complete(s, body)
     assert resp["object"] == "chat.completion"
     assert resp["choices"][0]["message"]["content"] == "hello there world"
-    assert control.received == [{**body, "model": "up-1"}]
+    # Fields the provider does not allow (forward_fields) never leave.
+    assert control.received == [{"model": "up-1", "messages": [USER], "temperature": 0.2}]
     headers = control.received_headers[0]
     assert headers["authorization"] == f"Bearer {KEY}"
     assert headers["openai-project"] == "proj-1"
     assert headers["content-type"] == "application/json"
+
+
+def test_forward_fields_reach_only_the_provider_that_allows_them(
+    url: str, control: FakeControl
+) -> None:
+    body = {"model": "m1", "messages": [USER], "custom_field": {"x": 1}}
+    complete(make_settings(url, forward_fields=("custom_field",)), body)
+    assert control.received[-1]["custom_field"] == {"x": 1}
 
 
 def test_model_resolution(url: str, control: FakeControl) -> None:

@@ -6,7 +6,12 @@ import math
 
 import pytest
 
-from edge_router.complexity import FITTED_FEATURES, Complexity, ComplexityScorer, text_features
+from edge_router.routing.complexity import (
+    FITTED_FEATURES,
+    Complexity,
+    ComplexityScorer,
+    text_features,
+)
 
 TRIVIAL = ["hi", "What is the capital of France?", "Thanks!", "Translate 'good morning' to German."]
 MATH = (

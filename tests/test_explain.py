@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from privacy_fixtures import scanner  # noqa: F401 - pytest fixture
 
-from edge_router.complexity import ComplexityScorer
 from edge_router.config import REPO_ROOT
-from edge_router.explain import explain_lines
-from edge_router.pipeline import PolicySet, Router
 from edge_router.privacy.scanner import PrivacyScanner
+from edge_router.routing.complexity import ComplexityScorer
+from edge_router.routing.explain import explain_lines
+from edge_router.routing.pipeline import PolicySet, Router
 
 
 @pytest.fixture()

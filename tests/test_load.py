@@ -13,7 +13,7 @@ import psutil
 import pytest
 from pydantic import ValidationError
 
-from edge_router.load import (
+from edge_router.load.sampler import (
     BackendStats,
     FakeLoadProbe,
     GpuReading,
@@ -66,7 +66,7 @@ def test_defaults_are_valid_and_documented() -> None:
     # Every field carries a docstring in the source (the README is built from them).
     import inspect
 
-    import edge_router.load_control as lc
+    import edge_router.load.control as lc
 
     src = inspect.getsource(lc.LoadSettings)
     for name in LoadSettings.model_fields:

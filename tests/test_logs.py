@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import logging
 
-from edge_router.logs import JsonFormatter
+from edge_router.record.logs import JsonFormatter
 
 
 def _fmt(name: str, msg: str, **extra: object) -> dict[str, object]:
@@ -15,7 +15,7 @@ def _fmt(name: str, msg: str, **extra: object) -> dict[str, object]:
 
 
 def test_own_messages_and_fields_pass_through() -> None:
-    out = _fmt("edge_router.dispatch", "cloud attempt failed", fields={"provider": "p1"})
+    out = _fmt("edge_router.flow.dispatch", "cloud attempt failed", fields={"provider": "p1"})
     assert out["msg"] == "cloud attempt failed" and out["provider"] == "p1"
     assert out["level"] == "warning"
 

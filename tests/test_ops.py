@@ -17,8 +17,8 @@ from privacy_fixtures import shared_scanner
 from prometheus_client.parser import text_string_to_metric_families
 from serving import free_port, serve, wait_ready
 
+from edge_router.api.auth import ApiKey, AuthSettings, hash_key
 from edge_router.app import create_app
-from edge_router.auth import ApiKey, AuthSettings, hash_key
 from edge_router.config import REPO_ROOT, PolicySettings, Settings
 
 DATA = REPO_ROOT.parent / "shared" / "data" / "presidio_synth_dataset_v2.json"

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from edge_router.policy import (
+from edge_router.privacy.types import ScanResult
+from edge_router.routing.decide import RouteContext, decide
+from edge_router.routing.policy import (
     PolicyError,
     check_policy_file,
     load_policy,
     load_policy_dir,
     parse_policy,
 )
-from edge_router.privacy.types import ScanResult
-from edge_router.routing import RouteContext, decide
 
 VALID = """\
 name: test

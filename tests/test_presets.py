@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from edge_router.policy import Policy, check_policy_file, load_policy_dir
 from edge_router.privacy.types import Entity, ScanResult, TextField
-from edge_router.routing import RouteContext, decide
+from edge_router.routing.decide import RouteContext, decide
+from edge_router.routing.policy import Policy, check_policy_file, load_policy_dir
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 PRESETS = load_policy_dir(POLICY_DIR)

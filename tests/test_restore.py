@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge_router.privacy.redaction import Vault
-from edge_router.restore import restore_chunks, restore_completion
+from edge_router.privacy.restore import restore_chunks, restore_completion
 
 
 def _vault() -> tuple[Vault, str, str]:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from edge_router.policy import Policy, parse_policy
 from edge_router.privacy.types import Entity, ScanResult, TextField
-from edge_router.routing import CUSTOM_TERM, RouteContext, decide
+from edge_router.routing.decide import CUSTOM_TERM, RouteContext, decide
+from edge_router.routing.policy import Policy, parse_policy
 
 CLEAN = ScanResult()
 FAILED = ScanResult.failed()

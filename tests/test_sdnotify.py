@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_router import sdnotify
+from edge_router.record import sdnotify
 
 REPO = Path(__file__).resolve().parent.parent
 UNIT = REPO / "systemd" / "edge-router.service"

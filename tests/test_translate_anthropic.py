@@ -20,21 +20,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from edge_router.backends.anthropic_wire import (
+from edge_router.backends.cloud import CloudProvider, ProviderError
+from edge_router.backends.settings import ProviderSettings
+from edge_router.errors import BackendError, BadRequest, RouterError
+from edge_router.wire.anthropic import (
+    anthropic_error,
+    anthropic_request_to_openai,
+    openai_chunks_to_anthropic_sse,
+    openai_response_to_anthropic,
+)
+from edge_router.wire.anthropic_upstream import (
     AnthropicChunker,
     AnthropicStreamError,
     MalformedUpstream,
     anthropic_message_to_openai,
     openai_request_to_anthropic,
-)
-from edge_router.backends.cloud import CloudProvider, ProviderError
-from edge_router.backends.settings import ProviderSettings
-from edge_router.errors import BackendError, BadRequest, RouterError
-from edge_router.translate_anthropic import (
-    anthropic_error,
-    anthropic_request_to_openai,
-    openai_chunks_to_anthropic_sse,
-    openai_response_to_anthropic,
 )
 
 KEY = "sk-ant-test-key-000111"
@@ -432,9 +432,12 @@ def test_error_before_first_chunk_propagates() -> None:
         _frames([])
 
 
-def test_stream_without_finish_is_an_error_event() -> None:
+def test_stream_that_ends_normally_without_finish_reason_ends_the_turn() -> None:
+    """Some OpenAI-compatible servers omit finish_reason; a cut-off stream is an error
+    raised by the cloud backend before it reaches this converter."""
     events = _frames([_chunk({"content": "Hi"})])
-    assert events[-1][0] == "error"
+    assert [e[0] for e in events[-2:]] == ["message_delta", "message_stop"]
+    assert events[-2][1]["delta"]["stop_reason"] == "end_turn"
 
 
 def test_early_close_closes_the_source() -> None:

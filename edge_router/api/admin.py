@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import AuthError, BadRequest, Forbidden, RouterError
-from ..state import AppState
+from edge_router.errors import AuthError, BadRequest, Forbidden, RouterError
+from edge_router.state import AppState, reload_policies  # the same path SIGHUP takes
 
 
 def _require_admin(request: Request) -> AppState:
@@ -45,7 +45,6 @@ def _time(value: str | None, name: str) -> datetime | float | None:
 
 
 async def reload(request: Request) -> Response:
-    from ..app import reload_policies  # the same path SIGHUP takes
 
     state = await asyncio.to_thread(_require_admin, request)
     ok = reload_policies(state)

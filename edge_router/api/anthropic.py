@@ -14,18 +14,18 @@ import uuid
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from ..dispatch import dispatch_chat
-from ..errors import RouterError
-from ..recorder import record
-from ..schemas import validate_chat
-from ..translate_anthropic import (
+from edge_router.api.common import authenticate, read_json
+from edge_router.api.openai import SSE_HEADERS, audit_kw, observe, observed, refused, state_of
+from edge_router.errors import RouterError
+from edge_router.flow.dispatch import dispatch_chat
+from edge_router.flow.recorder import record
+from edge_router.wire.anthropic import (
     anthropic_request_to_openai,
     openai_chunks_to_anthropic_sse,
     openai_response_to_anthropic,
     router_error_to_anthropic,
 )
-from .common import authenticate, read_json
-from .openai import SSE_HEADERS, audit_kw, observe, observed, refused, state_of
+from edge_router.wire.openai_chat import validate_chat
 
 
 async def messages(request: Request) -> Response:

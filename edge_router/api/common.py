@@ -11,13 +11,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..auth import presented_key
-from ..config import ServerSettings
-from ..errors import AuthError, BadRequest, PayloadTooLarge, RequestTimeout, RouterError
-from ..pipeline import Identity
-from ..schemas import parse_json_body
-from ..state import AppState
-from ..translate_anthropic import anthropic_error
+from edge_router.api.auth import presented_key
+from edge_router.config import ServerSettings
+from edge_router.errors import AuthError, BadRequest, PayloadTooLarge, RequestTimeout, RouterError
+from edge_router.routing.pipeline import Identity
+from edge_router.state import AppState
+from edge_router.wire.anthropic import anthropic_error
+from edge_router.wire.json_body import parse_json_body
 
 log = logging.getLogger("edge_router.api")
 

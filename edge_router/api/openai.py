@@ -10,14 +10,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from ..dispatch import AUTO, Outcome, check_model, dispatch_chat, usable_cloud
-from ..errors import PolicyBlocked, RouterError
-from ..pipeline import Evaluation, Identity
-from ..recorder import record, record_nowait
-from ..schemas import validate_chat
-from ..state import AppState
-from ..streaming import Chunk, openai_sse
-from .common import authenticate, read_json
+from edge_router.api.common import authenticate, read_json
+from edge_router.errors import PolicyBlocked, RouterError
+from edge_router.flow.dispatch import AUTO, Outcome, check_model, dispatch_chat, usable_cloud
+from edge_router.flow.recorder import record, record_nowait
+from edge_router.routing.explain import chat_body
+from edge_router.routing.pipeline import Evaluation, Identity
+from edge_router.state import AppState
+from edge_router.wire.openai_chat import validate_chat
+from edge_router.wire.openai_stream import Chunk, openai_sse
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
@@ -135,13 +136,14 @@ async def chat_completions(request: Request) -> Response:
 async def route(request: Request) -> Response:
     """The routing decision for one request body, without running it."""
     state = state_of(request)
-    body = await read_json(request, state.settings.server)
-    model = body.get("model")
-    if not isinstance(model, str):
-        model = AUTO
+    identity = await authenticate(request)  # before the body is read or parsed
+    raw = await read_json(request, state.settings.server)
+    if isinstance(raw.get("model"), str):
+        check_model(state, raw["model"])  # an unknown model is a 404 whatever else is wrong
+    body = chat_body(raw)
+    model = body["model"]
     check_model(state, model)
     available = bool(usable_cloud(state, model))
-    identity = await authenticate(request)
     ev = await state.router.evaluate(
         body,
         model=model,
@@ -149,7 +151,7 @@ async def route(request: Request) -> Response:
         headers=request.headers,
         cloud_available=available,
     )
-    return JSONResponse(state.router.report(body, ev))
+    return JSONResponse(state.router.report(ev))
 
 
 async def list_models(request: Request) -> Response:

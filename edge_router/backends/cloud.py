@@ -1,9 +1,11 @@
 """A pooled, resilient client for one upstream provider (cloud API or on-prem server).
 
 Speaks OpenAI chat completions inward whatever the upstream speaks outward
-(OpenAI, Anthropic Messages, any OpenAI-compatible server). Bodies arrive
-already scanned and redacted; they are sent as given, with only the model name
-mapped (and, for Anthropic, translated). Nothing here logs a body or a key.
+(OpenAI, Anthropic Messages, any OpenAI-compatible server). Bodies arrive as the
+scanned (and, when decided, redacted) projection of the client's request; the
+upstream body is built from it by the wire format's builder (``upstream_body`` or
+the Anthropic translation), with the model name mapped and fields this provider
+does not allow left out. Nothing here logs a body or a key.
 
 Resilience: retries with exponential backoff and full jitter on connection
 errors, timeouts, 408/409/429/5xx (honouring ``Retry-After``), inside one
@@ -34,15 +36,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ..errors import BadRequest, ModelNotFound
-from .anthropic_wire import (
-    AnthropicChunker,
-    AnthropicStreamError,
-    MalformedUpstream,
-    anthropic_message_to_openai,
-    openai_request_to_anthropic,
-)
-from .cloud_errors import (
+from edge_router.backends.cloud_errors import (
     ProviderError,
     ProviderUnavailable,
     classify,
@@ -51,9 +45,23 @@ from .cloud_errors import (
     error_from_stream_payload,
     malformed,
 )
-from .resilience import CircuitBreaker, Ewma, backoff_delay, retry_after_from_headers
-from .settings import ProviderSettings, resolve_api_key
-from .sse_client import iter_sse
+from edge_router.backends.resilience import (
+    CircuitBreaker,
+    Ewma,
+    backoff_delay,
+    retry_after_from_headers,
+)
+from edge_router.backends.settings import ProviderSettings, resolve_api_key
+from edge_router.errors import BadRequest, ModelNotFound
+from edge_router.wire.anthropic_upstream import (
+    AnthropicChunker,
+    AnthropicStreamError,
+    MalformedUpstream,
+    anthropic_message_to_openai,
+    openai_request_to_anthropic,
+)
+from edge_router.wire.openai_chat import upstream_body
+from edge_router.wire.sse import iter_sse
 
 __all__ = ["CloudProvider", "ProviderError", "ProviderUnavailable"]
 
@@ -202,6 +210,8 @@ class CloudProvider:
         return s.upstream_model(model)
 
     def _wire(self, body: dict[str, Any], *, stream: bool) -> bytes:
+        """The upstream bytes for ``body``, which must be a (redacted) projection from
+        ``wire.openai_chat.project``: only its fields are ever sent (see pipeline.py)."""
         model = body.get("model")
         if not isinstance(model, str):
             raise BadRequest("Invalid value for 'model': expected a string.", param="model")
@@ -215,14 +225,9 @@ class CloudProvider:
             else:
                 wire.pop("stream", None)
         else:
-            wire = {**body, "model": model}
-            if stream:
-                wire["stream"] = True
-            else:
-                # OpenAI rejects stream_options on a non-streaming request.
-                wire.pop("stream_options", None)
-                if "stream" in wire:
-                    wire["stream"] = False
+            wire = upstream_body(
+                body, model=model, stream=stream, extra=self.settings.forward_fields
+            )
         return json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode()
 
     @staticmethod

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import BackendError
+from edge_router.errors import BackendError
 
 # Statuses whose request may be repeated as-is (OpenAI's and Anthropic's SDKs agree).
 _RETRY_STATUSES = frozenset({408, 409, 429})

@@ -27,10 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ..config import LocalModel
-from ..errors import BackendError, BadRequest, Saturated
-from ..templates import FALLBACKS
-from .base import Delta, Event, Finish, GenParams
+from edge_router.backends.base import Delta, Event, Finish, GenParams
+from edge_router.backends.templates import FALLBACKS
+from edge_router.config import LocalModel
+from edge_router.errors import BackendError, BadRequest, Saturated
 
 _DONE = object()
 

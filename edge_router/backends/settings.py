@@ -27,6 +27,8 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from edge_router.wire.openai_chat import check_extra_fields
+
 ProviderKind = Literal["openai", "anthropic", "openai_compatible"]
 
 # Headers that carry credentials or framing; they are set by the provider itself.
@@ -80,6 +82,11 @@ class ProviderSettings(_Frozen):
     takes no `auto` requests."""
     model_map: dict[str, str] = Field(default_factory=dict)
     """Client-facing name -> upstream model name (e.g. `fast` -> a dated model id)."""
+    forward_fields: tuple[str, ...] = ()
+    """Extra top-level request fields this provider may receive besides the ones the
+    router forwards anyway (see "What leaves the machine"), e.g. a vendor-specific
+    option. Unknown fields are dropped by default; the ones named here are kept, and
+    scanned whole like every other forwarded field. Only for OpenAI kinds."""
     trusted_local: bool = False
     """Only for `openai_compatible`: the server is on the premises (llama.cpp server,
     vLLM) and counts as the LOCAL tier, so data sent there never leaves the site."""
@@ -152,6 +159,11 @@ class ProviderSettings(_Frozen):
             raise ValueError("api_key_credential must be a plain file name")
         return v
 
+    @field_validator("forward_fields")
+    @classmethod
+    def _valid_forward_fields(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return check_extra_fields(v)
+
     @field_validator("extra_headers")
     @classmethod
     def _no_credential_headers(cls, v: dict[str, str]) -> dict[str, str]:
@@ -175,6 +187,8 @@ class ProviderSettings(_Frozen):
                 raise ValueError(f"model_map names models not in models: {unknown}")
         if self.trusted_local and self.kind != "openai_compatible":
             raise ValueError("trusted_local is only valid for kind openai_compatible")
+        if self.forward_fields and self.kind == "anthropic":
+            raise ValueError("forward_fields is only valid for the OpenAI kinds")
         if self.kind in ("openai", "anthropic") and not (
             self.api_key_env or self.api_key_credential
         ):

@@ -27,7 +27,7 @@ import string
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from .types import Entity, ScanResult, TextField
+from edge_router.privacy.types import Entity, ScanResult, TextField
 
 _NONCE_LEN = 8
 _NONCE_ALPHABET = string.ascii_lowercase + string.digits

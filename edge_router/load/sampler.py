@@ -5,8 +5,8 @@ average, available memory, swap, this daemon's RSS and CPU; NVML when a GPU is
 usable) on a worker thread every ``sample_interval_s``, adds the local tier's own
 figures (queue depth, in-flight, EWMA tokens/s and time to first token) and the
 cloud's recent latency, and runs them through an
-:class:`~edge_router.load_control.OffloadController` (hysteresis, minimum dwell;
-the state machine is described in :mod:`edge_router.load_control`). The request
+:class:`~edge_router.load.control.OffloadController` (hysteresis, minimum dwell;
+the state machine is described in :mod:`edge_router.load.control`). The request
 path only calls :meth:`LoadProbe.snapshot`, which returns the latest frozen
 :class:`LoadSnapshot` without waiting on anything.
 
@@ -36,7 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import psutil
 
-from .load_control import (
+from edge_router.load.control import (
     Assessment,
     BackendStats,
     LatencyEwma,
@@ -51,7 +51,7 @@ from .load_control import (
     predict_local_wait_s,
     raise_state,
 )
-from .load_gpu import GpuReading, NvmlReader
+from edge_router.load.gpu import GpuReading, NvmlReader
 
 __all__ = [
     "Assessment",
@@ -75,7 +75,7 @@ __all__ = [
     "raise_state",
 ]
 
-log = logging.getLogger("edge_router.load")
+log = logging.getLogger("edge_router.load.sampler")
 
 _MB = 1024 * 1024
 
@@ -248,7 +248,7 @@ class HostSampler:
         local tier's counters (no host figures, no I/O), so it is as cheap as
         :meth:`snapshot` plus one ``local_stats`` call; must run on the event loop,
         like the sampler's own reads. A raise adds ``live`` to the reasons; the
-        figures are then the live ones. See :func:`~edge_router.load_control.live_level`.
+        figures are then the live ones. See :func:`~edge_router.load.control.live_level`.
         """
         snap = self._sampled()
         stats = self._read_local()

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .privacy.redaction import StreamRestorer, Vault
-from .streaming import Chunk
+from edge_router.privacy.redaction import StreamRestorer, Vault
+
+# One OpenAI chat.completion.chunk as a dict (the same alias as wire.openai_stream's).
+Chunk = dict[str, Any]
 
 
 def restore_completion(resp: dict[str, Any], vault: Vault) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger("edge_router.load")
+log = logging.getLogger("edge_router.load.sampler")
 
 _MB = 1024 * 1024
 

@@ -53,7 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field
 AuditRoute = Literal["local", "cloud", "block"]
 ExportFormat = Literal["json", "jsonl", "csv"]
 _ROUTES = ("local", "cloud", "block")
-_REPO_ROOT = Path(__file__).resolve().parent.parent
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 SYSTEMD_DB = Path("/var/lib/edge-router/audit.sqlite")
 """Where the shipped unit's StateDirectory puts the database."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .backends.base import GenParams
-from .backends.llama_local import LocalModelRunner
-from .errors import BadRequest
-from .schemas import ChatRequest
+from edge_router.backends.base import GenParams
+from edge_router.backends.llama_local import LocalModelRunner
+from edge_router.errors import BadRequest
+from edge_router.wire.openai_chat import ChatRequest
 
 
 def local_messages(chat: ChatRequest) -> list[dict[str, str]]:

@@ -16,7 +16,7 @@ A policy is a list of rules and a mandatory default action::
 Evaluation order: rules sorted by ``priority`` (higher first); rules with equal
 priority keep their file order; the first rule whose ``when`` holds decides;
 if none holds, ``default`` decides. How an action becomes a route (``auto``,
-fail-closed cases) is :func:`edge_router.routing.decide`'s job.
+fail-closed cases) is :func:`edge_router.routing.decide.decide`'s job.
 
 ``when`` conditions (at least one per rule; a catch-all is spelled ``default``):
 
@@ -159,7 +159,7 @@ class PolicySpec(_Frozen):
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """A rule ready for :func:`edge_router.routing.decide`; globs are lower-case."""
+    """A rule ready for :func:`edge_router.routing.decide.decide`; globs are lower-case."""
 
     name: str
     priority: int
@@ -187,7 +187,7 @@ class Policy:
     Example::
 
         policy = load_policy(Path("policies/default.yaml"))
-        decision = decide(ctx, policy)   # edge_router.routing
+        decision = decide(ctx, policy)   # edge_router.routing.decide
     """
 
     name: str

@@ -1,30 +1,33 @@
 """The one decision path shared by chat requests, ``/v1/route`` and ``explain``.
 
-scan every outbound field -> score complexity -> read the load snapshot ->
-``decide()`` (pure) -> build the outbound body (redacted when the decision says so).
+project the body onto what may leave (``wire.openai_chat.project``) -> scan every
+string of that projection -> score complexity -> read the load snapshot ->
+``decide()`` (pure) -> the outbound body: the projection, redacted when the decision
+says so. Nothing else is ever handed to a provider.
 
 Example::
 
     router = Router(scanner, policies, ComplexityScorer())
     ev = await router.evaluate(body, model="auto")
     report = router.report(ev)          # what explain and /v1/route print
+    outbound, vault = router.outbound(ev)  # built from ev.body, the scanned projection
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .complexity import Complexity, ComplexityScorer
-from .policy import Policy, PolicyError, load_policy, load_policy_dir
-from .privacy.fields import extract_fields
-from .privacy.redaction import RedactionError, Vault, redact_body
-from .privacy.scanner import PrivacyScanner
-from .privacy.types import ScanResult, TextField
-from .routing import Decision, RouteContext, decide
+from edge_router.errors import BadRequest
+from edge_router.privacy.redaction import RedactionError, Vault, redact_body
+from edge_router.privacy.scanner import PrivacyScanner
+from edge_router.privacy.types import ScanResult, TextField
+from edge_router.routing.complexity import Complexity, ComplexityScorer
+from edge_router.routing.decide import Decision, RouteContext, decide
+from edge_router.routing.policy import Policy, PolicyError, load_policy, load_policy_dir
+from edge_router.wire.openai_chat import outbound_fields, project
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,13 @@ class PolicySet:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Everything the router concluded about one request (no raw values)."""
+    """Everything the router concluded about one request (no raw values but ``body``).
 
+    ``body`` is the projection of the client's body that was scanned: the only thing
+    a provider may ever receive (redacted by :meth:`Router.outbound` when decided).
+    """
+
+    body: Mapping[str, Any]
     fields: tuple[TextField, ...]
     scan: ScanResult
     decision: Decision
@@ -112,6 +120,9 @@ def _max_tokens(body: Mapping[str, Any]) -> int | None:
     return None
 
 
+# What NER reads into model ids ("meta-llama/Llama-3-8B" an organisation): not data.
+_NAME_NOISE = frozenset({"ORGANIZATION", "LOCATION", "NRP", "DATE_TIME"})
+
 LoadFn = Callable[[], Mapping[str, Any] | None]
 """Returns the latest load snapshot as a dict with at least ``state``; None if unknown."""
 
@@ -127,8 +138,14 @@ class Router:
         *,
         load: LoadFn | None = None,
         cloud_available: Callable[[], bool] = lambda: False,
+        forward_fields: Collection[str] = (),
+        known_models: Collection[str] = (),
     ) -> None:
         self.scanner = scanner
+        self.forward_fields = frozenset(forward_fields)
+        # Names from the operator's config are not client data and are not scanned (NER
+        # reads "onprem-llm" as a place); any other name a provider would pass through is.
+        self.known_models = frozenset({"auto", *known_models})
         self.policies = policies
         self.complexity = complexity
         self._load = load or (lambda: None)
@@ -144,10 +161,13 @@ class Router:
         policy: Policy | None = None,
         cloud_available: bool | None = None,
     ) -> Evaluation:
-        fields, non_text = extract_fields(body)
+        projected = self.project(body)
+        fields, non_text = outbound_fields(projected)
+        if projected.get("model") in self.known_models:
+            fields = [f for f in fields if f.path != "model"]
         scan = await self.scanner.ascan(fields, non_text)
         return self.evaluate_scanned(
-            body,
+            projected,
             fields,
             scan,
             model=model,
@@ -156,6 +176,10 @@ class Router:
             policy=policy,
             cloud_available=cloud_available,
         )
+
+    def project(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """What of ``body`` may leave: see ``wire.openai_chat.project``."""
+        return project(body, extra=self.forward_fields)
 
     def evaluate_scanned(
         self,
@@ -169,7 +193,13 @@ class Router:
         policy: Policy | None = None,
         cloud_available: bool | None = None,
     ) -> Evaluation:
-        """Decide for an already-scanned body (explain scans in batches)."""
+        """Decide for an already-scanned projection (explain scans in batches)."""
+        if any(e.field == "model" and e.type not in _NAME_NOISE for e in scan.entities):
+            # The name goes upstream, into headers and the audit row: never with data in it.
+            raise BadRequest(
+                "Invalid value for 'model': the name looks like it contains personal data.",
+                param="model",
+            )
         pol = policy or self.policies.for_identity(identity)
         texts, turns = user_texts(body)
         cx = self.complexity.score(texts, max_tokens=_max_tokens(body), turns=max(turns, 1))
@@ -188,28 +218,33 @@ class Router:
             cloud_available=self._cloud_available() if cloud_available is None else cloud_available,
         )
         decision = decide(ctx, pol)
-        return Evaluation(tuple(fields), scan, decision, pol.name, cx, load)
+        return Evaluation(body, tuple(fields), scan, decision, pol.name, cx, load)
 
-    def outbound(self, body: Mapping[str, Any], ev: Evaluation) -> tuple[dict[str, Any], Vault]:
-        """The body a cloud provider may receive, and the vault to restore the reply.
+    def outbound(
+        self, ev: Evaluation, *, redact: bool | None = None
+    ) -> tuple[dict[str, Any], Vault]:
+        """The body a provider may receive (the scanned projection, redacted when the
+        decision says so; always a fresh copy) and the vault to restore the reply.
+        ``redact=False`` is for trusted on-prem servers, which see what the local model
+        would.
 
         Raises RedactionError (fail closed) when a redacting decision cannot be applied.
         """
         vault = Vault()
-        if not ev.decision.redact:
-            return copy.deepcopy(dict(body)), vault
+        if not (ev.decision.redact if redact is None else redact):
+            return _copy(ev.body), vault
         redacted = redact_body(
-            dict(body), ev.scan, vault, extra=ev.decision.extra_entities, texts=ev.fields
+            dict(ev.body), ev.scan, vault, extra=ev.decision.extra_entities, texts=ev.fields
         )
         return redacted, vault
 
-    def report(self, body: Mapping[str, Any], ev: Evaluation) -> dict[str, Any]:
+    def report(self, ev: Evaluation) -> dict[str, Any]:
         """The JSON shape of ``explain`` lines and ``POST /v1/route`` responses."""
         d = ev.decision
         outbound: list[Any] | None = None
         if d.route == "cloud":
             try:
-                out, _ = self.outbound(body, ev)
+                out, _ = self.outbound(ev)
             except RedactionError:
                 out = None
             if out is not None:
@@ -234,3 +269,11 @@ class Router:
             "load": dict(ev.load) if ev.load else None,
             "outbound": outbound,
         }
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value

@@ -18,18 +18,19 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .backends.base import CloudBackend, Event, Finish
-from .backends.llama_local import LocalModelRunner
-from .errors import BackendError, ModelNotFound, PolicyBlocked, RouterError
-from .local_request import gen_params, local_messages
-from .pipeline import Evaluation, Identity
-from .privacy.redaction import RedactionError, Vault
-from .restore import restore_chunks, restore_completion
-from .schemas import ChatRequest
-from .state import AppState
-from .streaming import Chunk, ChunkWriter, collect, completion_from_local, local_chunks
+from edge_router.backends.base import CloudBackend, Event, Finish
+from edge_router.backends.llama_local import LocalModelRunner
+from edge_router.backends.local_reply import collect, completion_from_local, local_chunks
+from edge_router.backends.local_request import gen_params, local_messages
+from edge_router.errors import BackendError, ModelNotFound, PolicyBlocked, RouterError
+from edge_router.privacy.redaction import RedactionError
+from edge_router.privacy.restore import restore_chunks, restore_completion
+from edge_router.routing.pipeline import Evaluation, Identity
+from edge_router.state import AppState
+from edge_router.wire.openai_chat import ChatRequest
+from edge_router.wire.openai_stream import Chunk, ChunkWriter
 
-log = logging.getLogger("edge_router.dispatch")
+log = logging.getLogger("edge_router.flow.dispatch")
 
 AUTO = "auto"
 
@@ -127,7 +128,7 @@ async def dispatch_chat(
     for e in ev.scan.entities:
         state.metrics.entities.labels(e.type).inc()
     try:
-        return await _run(state, body, chat, ev, request_id, identity, headers, available)
+        return await _run(state, chat, ev, request_id, identity, headers, available)
     except RouterError as exc:
         if exc.evaluation is None:
             exc.evaluation = ev
@@ -136,7 +137,6 @@ async def dispatch_chat(
 
 async def _run(
     state: AppState,
-    body: dict[str, Any],
     chat: ChatRequest,
     ev: Evaluation,
     completion_id: str,
@@ -149,7 +149,7 @@ async def _run(
     while ev.decision.route == "cloud" and available:
         provider = available.pop(0)
         try:
-            return await _remote(state, body, chat, ev, provider, completion_id, "cloud", fallbacks)
+            return await _remote(state, chat, ev, provider, completion_id, "cloud", fallbacks)
         except (BackendError, RedactionError) as exc:
             fallbacks += 1
             log.warning(
@@ -157,7 +157,7 @@ async def _run(
                 extra={"fields": {"provider": provider.name, "error": type(exc).__name__}},
             )
             ev = router.evaluate_scanned(
-                body,
+                ev.body,
                 ev.fields,
                 ev.scan,
                 model=chat.model,
@@ -169,14 +169,13 @@ async def _run(
         blocked = _blocked(ev)
         blocked.evaluation = ev
         raise blocked
-    outcome = await _local(state, chat, ev, body, completion_id)
+    outcome = await _local(state, chat, ev, completion_id)
     outcome.fallbacks = fallbacks
     return outcome
 
 
 async def _remote(
     state: AppState,
-    body: dict[str, Any],
     chat: ChatRequest,
     ev: Evaluation,
     provider: CloudBackend,
@@ -185,11 +184,9 @@ async def _remote(
     fallbacks: int,
 ) -> Outcome:
     """Run on a provider: a cloud (redacted if the decision says so) or a trusted on-prem
-    server (route ``local``: the body is what this machine's model would see)."""
-    if route == "cloud":
-        outbound, vault = state.router.outbound(body, ev)
-    else:
-        outbound, vault = dict(body), Vault()
+    server (route ``local``: unredacted). Either way the body is built from the scanned
+    projection ``ev.body`` only, never from what the client sent."""
+    outbound, vault = state.router.outbound(ev, redact=ev.decision.redact and route == "cloud")
     model = chat.model if chat.model not in state.runners else AUTO
     outbound["model"] = provider.upstream_model(model)
     outcome = Outcome(
@@ -246,9 +243,7 @@ def _pick_trusted(state: AppState, runner: LocalModelRunner) -> CloudBackend | N
     return best
 
 
-async def _local(
-    state: AppState, chat: ChatRequest, ev: Evaluation, body: dict[str, Any], completion_id: str
-) -> Outcome:
+async def _local(state: AppState, chat: ChatRequest, ev: Evaluation, completion_id: str) -> Outcome:
     runner = _pick_runner(state, chat.model)
     # A model an on-prem server lists by name goes to that server; otherwise (auto, or
     # a cloud model kept local) the least loaded member of the local tier answers.
@@ -259,7 +254,7 @@ async def _local(
     trusted = named or (None if chat.model in state.runners else _pick_trusted(state, runner))
     if trusted is not None:
         try:
-            return await _remote(state, body, chat, ev, trusted, completion_id, "local", 0)
+            return await _remote(state, chat, ev, trusted, completion_id, "local", 0)
         except BackendError as exc:
             log.warning(
                 "trusted on-prem server failed; using this machine",

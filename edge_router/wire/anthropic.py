@@ -5,7 +5,7 @@ Messages requests; these pure functions turn such a request into an OpenAI
 body and the OpenAI answer (whole or streamed) back into Anthropic's shapes.
 The building blocks at the top (stop reasons, tools, images, usage, SSE
 framing) are shared with the Anthropic provider in
-``edge_router.backends.anthropic_wire``, which translates the other way.
+``edge_router.wire.anthropic_upstream``, which translates the other way.
 
 Validation errors are :class:`BadRequest` naming the field (``param``) and
 never quoting request content.
@@ -22,7 +22,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .backends.anthropic_maps import (
+from edge_router.errors import BackendError, BadRequest, RouterError
+from edge_router.wire.anthropic_maps import (
     FINISH_TO_STOP,
     anthropic_error_type,
     anthropic_message_id,
@@ -34,7 +35,6 @@ from .backends.anthropic_maps import (
     tool_to_openai,
     usage_to_anthropic,
 )
-from .errors import BackendError, BadRequest, RouterError
 
 # --- errors ----------------------------------------------------------------------------
 
@@ -449,8 +449,8 @@ async def openai_chunks_to_anthropic_sse(
             async for chunk in iterator:
                 for frame in writer.chunk(chunk):
                     yield frame
-            if writer.finish is None:
-                raise BackendError("The backend ended without finishing its response.")
+            # No finish_reason but a normal end: the cloud backend already turned a cut-off
+            # stream into an error, so this upstream simply omitted it ("end_turn").
         except RouterError as exc:
             yield sse_event("error", router_error_to_anthropic(exc))
             return

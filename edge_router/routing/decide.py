@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from .policy import ANY_ENTITY, Action, CompiledRule, Policy
-from .privacy.types import Entity, ScanResult, TextField
+from edge_router.privacy.types import Entity, ScanResult, TextField
+from edge_router.routing.policy import ANY_ENTITY, Action, CompiledRule, Policy
 
 Route = Literal["local", "cloud", "block"]
 

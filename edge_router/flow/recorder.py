@@ -8,11 +8,11 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from .audit import AuditError, AuditRecord
-from .pipeline import Evaluation, Identity
-from .state import AppState
+from edge_router.record.audit import AuditError, AuditRecord
+from edge_router.routing.pipeline import Evaluation, Identity
+from edge_router.state import AppState
 
-log = logging.getLogger("edge_router.audit")
+log = logging.getLogger("edge_router.record.audit")
 
 
 def build_record(

@@ -12,7 +12,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from .audit import _ROUTES, SYSTEMD_DB, AuditError, AuditQuery, AuditReader, AuditSettings
+from edge_router.record.audit import (
+    _ROUTES,
+    SYSTEMD_DB,
+    AuditError,
+    AuditQuery,
+    AuditReader,
+    AuditSettings,
+)
 
 _RELATIVE = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -55,7 +62,7 @@ def _db_path(args: argparse.Namespace) -> Path:
     if args.db:
         return Path(args.db)
     # Lazy: config imports this module for AuditSettings.
-    from .config import ConfigError, load_settings
+    from edge_router.config import ConfigError, load_settings
 
     config = args.config or os.environ.get("EDGE_ROUTER_CONFIG")
     try:

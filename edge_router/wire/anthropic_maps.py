@@ -1,7 +1,7 @@
 """Anthropic Messages protocol facts shared by both translation directions.
 
-:mod:`edge_router.translate_anthropic` serves Anthropic clients (Anthropic in,
-OpenAI inside); :mod:`edge_router.backends.anthropic_wire` talks to an Anthropic
+:mod:`edge_router.wire.anthropic` serves Anthropic clients (Anthropic in,
+OpenAI inside); :mod:`edge_router.wire.anthropic_upstream` talks to an Anthropic
 upstream (OpenAI inside, Anthropic out). Stop reasons, tools, images, usage and
 SSE framing are defined here once, for both.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import BadRequest
+from edge_router.errors import BadRequest
 
 STOP_TO_FINISH: dict[str, str] = {
     "end_turn": "stop",

@@ -37,7 +37,7 @@ from typing import TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .errors import AuthError
+from edge_router.errors import AuthError
 
 _SCRYPT_LOG2_N, _SCRYPT_R, _SCRYPT_P = 14, 8, 1
 _CACHE_SIZE = 4096

@@ -1,6 +1,6 @@
 """The Anthropic provider's translation: OpenAI request out, Anthropic answers back.
 
-The inverse of :mod:`edge_router.translate_anthropic` (which serves Anthropic
+The inverse of :mod:`edge_router.wire.anthropic` (which serves Anthropic
 clients); both share its building blocks so a mapping is defined once.
 
 Example::
@@ -18,8 +18,8 @@ import json
 import time
 from typing import Any
 
-from ..errors import BadRequest
-from .anthropic_maps import (
+from edge_router.errors import BadRequest
+from edge_router.wire.anthropic_maps import (
     STOP_TO_FINISH,
     count,
     image_part_to_block,
