@@ -148,6 +148,11 @@ def create_app(
     state = AppState(settings=settings, auth=Authenticator(settings.auth))
     policies = PolicySet.load(settings.policy.directory(), settings.policy.default)
     _warn_blind_rules(policies, settings)
+    if settings.privacy.send_unscanned_attachments_to_cloud:
+        log.warning(
+            "privacy.send_unscanned_attachments_to_cloud is on: images, audio and files, "
+            "which cannot be scanned, may leave this machine when a policy sends them"
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -32,6 +32,35 @@ def _error(r: httpx.Response, path: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize("field", ["metadata", "x_unknown", "tools", "messages.0.x_note"])
+@pytest.mark.parametrize("depth", [65, 500, 5000])
+def test_deep_nesting_anywhere_is_400_not_500(
+    base_url: str, path: str, field: str, depth: int
+) -> None:
+    """Once a 500 (deep copy on the cloud path, /v1/route); now refused at parse time."""
+    deep = "[" * depth + "]" * depth
+    msg = '{"role":"user","content":"hi"' + (f',"x_note":{deep}' if "." in field else "") + "}"
+    top = "" if "." in field else f',"{field}":{deep}'
+    raw = f'{{"model":"auto","max_tokens":5,"messages":[{msg}]{top}}}'
+    r = httpx.post(
+        base_url + path, content=raw.encode(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert _error(r, path)["type"] == "invalid_request_error"
+
+
+def test_nesting_at_the_limit_is_accepted(base_url: str) -> None:
+    from edge_router.wire.json_body import MAX_DEPTH
+
+    inner = "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2)  # the body object is level 1
+    raw = f'{{"model":"auto","messages":[{{"role":"user","content":"hi"}}],"metadata":{inner}}}'
+    r = httpx.post(
+        base_url + "/v1/route", content=raw.encode(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
 def test_integer_past_python_digit_limit_is_400(base_url: str, path: str) -> None:
     r = httpx.post(base_url + path, content=HUGE_INT, headers={"content-type": "application/json"})
     assert r.status_code == 400

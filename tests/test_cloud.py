@@ -256,13 +256,33 @@ LONG = "Please summarise the quarterly report for the Northwind account by Frida
         ("", False),
         (None, False),
         ("line\nbreak", True),
+        # Every forwarded field may be echoed: ids, user, metadata, stop, schemas.
+        ("tool_call_id call_jdoe1970 has no result", False),
+        ("user acct-88213-x is suspended", False),
+        ("metadata value crm-ticket-4431 too long", False),
+        ("stop sequence FINISHED-XYZ invalid", False),
+        ("enum value olympia-branch not allowed", False),
     ],
 )
 def test_safe_message(message: Any, kept: bool) -> None:
     body = {
         "model": "gpt-x",
-        "messages": [{"role": "user", "content": LONG}],
-        "tools": [{"type": "function", "function": {"name": "lookup_customer"}}],
+        "messages": [
+            {"role": "user", "content": LONG},
+            {"role": "tool", "tool_call_id": "call_jdoe1970", "content": "ok"},
+        ],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "lookup_customer",
+                    "parameters": {"properties": {"b": {"enum": ["olympia-branch"]}}},
+                },
+            }
+        ],
+        "user": "acct-88213-x",
+        "metadata": {"ticket": "crm-ticket-4431"},
+        "stop": ["FINISHED-XYZ"],
     }
     result = safe_message(message, request_texts(body), "sk-abc-0000-cdef")
     assert (result is not None) == kept

@@ -342,13 +342,28 @@ def test_a_live_raise_sticks_until_the_dwell_and_exit_thresholds_allow() -> None
         states = []
         for depth in (3, 0, 3, 0, 0):  # a queue bouncing around the busy threshold
             live[0] = BackendStats(queue_depth=depth, in_flight=1)
-            states.append(sampler.decision_snapshot().state)
+            states.append(sampler.admit().state)
         return states
 
     states = sample(sampler, flap)
     # Raised on the first burst, held while the queue bounces: one transition, not four.
     assert states == ["busy"] * 5
     assert sampler.controller.transitions == 1
+
+
+def test_reading_the_decision_snapshot_changes_nothing() -> None:
+    """Only admitting a request moves the state machine; route/explain reads do not."""
+    live = [BackendStats(queue_depth=3, in_flight=1)]
+    quiet = {"cpu_busy_enter_pct": 100, "mem_available_min_mb": 0, "mem_available_exit_mb": 1}
+    settings = LoadSettings(sample_interval_s=60, stale_after_s=120, min_dwell_s=60, **quiet)
+    sampler = HostSampler(settings, local_stats=lambda: live[0])
+
+    def read() -> tuple[str, str, int]:
+        seen = sampler.decision_snapshot().state
+        return seen, sampler.controller.state, sampler.controller.transitions
+
+    seen, held, transitions = sample(sampler, read)
+    assert (seen, held, transitions) == ("busy", "normal", 0)
 
 
 def test_decision_snapshot_never_lowers_a_held_state() -> None:

@@ -118,6 +118,38 @@ def test_a_name_never_spans_lines() -> None:
     assert not not_a_name("Ada Lovelace\n")
 
 
+@pytest.mark.parametrize(
+    ("span", "noise"),
+    [
+        # form labels, a religion alone, places named by their kind
+        ("Problem", True),
+        ("List:", True),
+        ("Islam", True),
+        ("Mount Rainier", True),
+        ("Anavilhanas Archipelago", True),
+        # people stay people
+        ("Job Smith", False),
+        ("Lake Bell", True),  # the cost: a rare name read as a lake
+        ("Rainier Wolfcastle", False),
+        ("Natasja", False),
+    ],
+)
+def test_labels_religions_and_places_are_not_names(span: str, noise: bool) -> None:
+    assert not_a_name(span) is noise
+
+
+def test_named_entities_is_no_naming_cue(scanner: PrivacyScanner) -> None:  # noqa: F811
+    # "named" before "entities" is NLP jargon, not a name being given.
+    result = scan_text(scanner, "Identify the named entities in the given news article.")
+    assert "PERSON" not in result.entity_types, result.entities
+
+
+def test_a_cue_is_followed_by_whole_words_only(scanner: PrivacyScanner) -> None:  # noqa: F811
+    # "It is evident that": the self-introduction cue must not cut "that" to "th" + "at".
+    result = scan_text(scanner, "Sales fell. It is evident that we must advertise more.")
+    assert "PERSON" not in result.entity_types, result.entities
+
+
 def test_bare_example_is_no_invented_framing(scanner: PrivacyScanner) -> None:  # noqa: F811
     # "example" in "a perfect example of" does not make the people in it made up.
     text = "This track by Dragomir Okonkwo-Lindqvist is a perfect example of the genre."

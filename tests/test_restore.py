@@ -124,3 +124,35 @@ def test_non_streaming_completion_and_foreign_placeholders() -> None:
 def test_empty_vault_passes_chunks_through_untouched() -> None:
     chunks = [_content_chunk("<EMAIL_ADDRESS_1_abcdefgh>"), _finish_chunk()]
     assert _run(chunks, Vault()) == chunks
+
+
+def _delta_chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    return {"id": "c1", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+
+def test_every_text_bearing_delta_key_is_restored_across_splits() -> None:
+    v, email, _ = _vault()
+    cut = len(email) // 2
+    chunks = [
+        _delta_chunk({"role": "assistant", "reasoning_content": "think " + email[:cut]}),
+        _delta_chunk({"reasoning_content": email[cut:], "refusal": "no " + email[:3]}),
+        _delta_chunk({"refusal": email[3:], "content": "x"}),
+        _finish_chunk(),
+    ]
+    out = asyncio.run(_collect(restore_chunks(_feed(chunks), v)))
+    joined: dict[str, str] = {}
+    for c in out:
+        for ch in c["choices"]:
+            for key, val in ch["delta"].items():
+                if isinstance(val, str) and key != "role":
+                    joined[key] = joined.get(key, "") + val
+    assert joined == {
+        "reasoning_content": "think ada@example.org",
+        "refusal": "no ada@example.org",
+        "content": "x",
+    }
+    assert "role" in out[0]["choices"][0]["delta"]
+
+
+async def _collect(it: AsyncIterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c async for c in it]

@@ -84,6 +84,37 @@ def test_failed_scan_never_reaches_cloud_even_via_matching_rule(action: str) -> 
     assert "scan_failed" in d.reasons
 
 
+@pytest.mark.parametrize("action", ["cloud", "redact", "auto"])
+@pytest.mark.parametrize("first_rule", [True, False])
+def test_attachments_never_reach_the_cloud_without_the_operator_setting(
+    action: str, first_rule: bool
+) -> None:
+    """Whatever the policy says: a cloud rule first, no non_text rule, default cloud."""
+    p = (
+        policy(action, when="{non_text: true}", default=action)
+        if first_rule
+        else only_default(action)
+    )
+    busy = {"load_state": "saturated", "complexity_class": "complex"}
+    d = decide(ctx(scan=IMAGE, **busy), p)
+    assert (d.route, d.redact) == ("local", False)
+    assert "non_text_local" in d.reasons
+    allowed = decide(ctx(scan=IMAGE, send_unscanned_attachments=True, **busy), p)
+    assert allowed.route == "cloud"
+    assert "non_text_sent" in allowed.reasons
+
+
+@pytest.mark.parametrize("preset", ["default", "gdpr", "hipaa", "pci", "strict"])
+def test_attachments_stay_local_under_every_preset(preset: str) -> None:
+    from pathlib import Path
+
+    from edge_router.routing.policy import load_policy
+
+    p = load_policy(Path("policies") / f"{preset}.yaml")
+    d = decide(ctx(scan=IMAGE, load_state="saturated", complexity_class="complex"), p)
+    assert d.route in ("local", "block")
+
+
 # (when clause, context overrides, matches?)
 CONDITIONS = [
     ("{entities: [PERSON]}", {"scan": SENSITIVE}, True),

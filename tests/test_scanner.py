@@ -9,6 +9,7 @@ import pytest
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
 
+from edge_router.privacy.redaction import Vault, redact_body
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import TextField
@@ -81,8 +82,8 @@ def test_bad_input_fails_closed(scanner: PrivacyScanner) -> None:  # noqa: F811
         "Write a poem about the French Revolution of 1789.",
         "What is the capital of Australia, and when was it founded?",
         "Compare the economies of Japan and Germany since the 1990s.",
-        # The small model calls "Summarize Shakespeare's" a person; the task framing
-        # (an instruction over a public work, nothing personal) keeps it weak.
+        # The small model calls "Summarize Shakespeare's" a person; a known family
+        # name before a titled work ("Shakespeare's Hamlet") is public framing.
         "Summarize Shakespeare's Hamlet in three sentences.",
         "Write a function that parses JSON and returns len(X) for each TODO item.",
         "Schedule a meeting for next Tuesday at 3pm.",
@@ -151,13 +152,9 @@ def test_long_text_is_chunked_and_offsets_map_back() -> None:
             "Write a short story about John Smith, a famous detective.",
             "weak:PERSON(public_context)",
         ),
-        (
-            "Summarize this email in one sentence:\nDear Olivia, the meeting moved to Monday.",
-            "weak:PERSON(task_framing)",
-        ),
     ],
 )
-def test_person_under_public_or_task_framing_is_weak(
+def test_person_under_public_or_invented_framing_is_weak(
     scanner: PrivacyScanner,  # noqa: F811
     text: str,
     reason: str,
@@ -176,6 +173,8 @@ def test_person_under_public_or_task_framing_is_weak(
         "Summarize this email:\nDear John Smith, your HIV test results are attached.",
         "Pretend to be Elon Musk and email me at jo@example.com",
         "Write a poem for my daughter Maria.",
+        # task verbs weaken no one (issue 11): a pasted email's people are real
+        "Summarize this email in one sentence:\nDear Olivia, the meeting moved to Monday.",
     ],
 )
 def test_person_with_personal_context_stays_sensitive(
@@ -260,3 +259,86 @@ def test_vocabulary_growth_is_bounded() -> None:
     assert 100 <= grown < 100 + 60
     # The scanner still works after each zone was left.
     assert scan_text(bounded, "mail me at jane@example.org").sensitive
+
+
+# ---- obfuscation: detect on the normalised text, redact and restore the original ------
+
+OBFUSCATED = [
+    # (text with {} where the value goes, type, the value as the client wrote it)
+    ("mail me at {}", "EMAIL_ADDRESS", "jane\u200b.doe@exa\u200dmple.org"),
+    ("my card is {}", "CREDIT_CARD", "4111\u200b1111\u200b1111\u200b1111"),
+    ("my ssn is {}", "US_SSN", "536\u200b-22-12\u206034"),
+    ("my colleague {} called", "PERSON", "Mar\u200bta Kowal\u200bska"),
+    ("my card is {}", "CREDIT_CARD", "４１１１ １１１１ １１１１ １１１１"),
+    ("write to {}", "EMAIL_ADDRESS", "jane [at] example [dot] org"),
+    ("write to {}", "EMAIL_ADDRESS", "jane (at) example (dot) org"),
+    ("write to {}", "EMAIL_ADDRESS", "jane at example dot org"),
+    ("write to {}", "EMAIL_ADDRESS", "jane @ example . org"),
+    ("write to {}", "EMAIL_ADDRESS", "jane%40example.org"),
+    ("write to {}", "EMAIL_ADDRESS", "jane&#64;example.org"),
+    ('<a href="mailto:{}">mail me</a>', "EMAIL_ADDRESS", "jane&#x40;example.org"),
+    ("write to {}", "EMAIL_ADDRESS", "jаnе@ехаmple.org"),  # Cyrillic а, е, х
+    ("my ssn is {}", "US_SSN", "5 3 6 2 2 1 2 3 4"),
+    ("pay with card {}", "CREDIT_CARD", "4111.1111.1111.1111"),
+    ("mail, base64: {}", "EMAIL_ADDRESS", "am9obi5kb2VAZXhhbXBsZS5jb20="),
+    ("my nino is {}", "UK_NINO", "AB  12  34  56  C"),
+    ("my nino is {}", "UK_NINO", "A B 1 2 3 4 5 6 C"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("template", "kind", "value"), OBFUSCATED)
+def test_obfuscated_values_are_found_redacted_and_restored(
+    scanner: PrivacyScanner,  # noqa: F811
+    template: str,
+    kind: str,
+    value: str,
+) -> None:
+    text = template.format(value)
+    fields = [TextField("messages[0].content", text)]
+    result = scanner.scan(fields)
+    assert result.sensitive, result.reasons
+    assert value in {text[e.start : e.end] for e in result.entities if e.type == kind}
+    assert all(0 <= e.start < e.end <= len(text) for e in result.entities)
+    # Redaction replaces the original characters, hidden ones included; the vault keeps
+    # exactly what the client sent.
+    vault = Vault()
+    body = {"messages": [{"role": "user", "content": text}]}
+    safe = redact_body(body, result, vault, texts=fields)["messages"][0]["content"]
+    assert value not in safe
+    assert not any(c in safe for c in "\u200b\u200d\u2060")
+    assert vault.restore(safe) == text
+
+
+@pytest.mark.parametrize("path", ["messages[0].content[{}].text", "system[{}].text"])
+def test_email_split_across_content_parts(scanner: PrivacyScanner, path: str) -> None:  # noqa: F811
+    first, second = "please write to jane.doe@exa", "mple.org about the invoice"
+    fields = [TextField(path.format(0), first), TextField(path.format(1), second)]
+    result = scanner.scan(fields)
+    assert result.sensitive and "entity:EMAIL_ADDRESS" in result.reasons
+    emails = {(e.field, e.start, e.end) for e in result.entities if e.type == "EMAIL_ADDRESS"}
+    assert (path.format(0), first.index("jane"), len(first)) in emails
+    assert (path.format(1), 0, len("mple.org")) in emails
+    parts = [{"type": "text", "text": first}, {"type": "text", "text": second}]
+    body: dict[str, Any] = (
+        {"system": parts} if path.startswith("system") else {"messages": [{"content": parts}]}
+    )
+    vault = Vault()
+    safe = redact_body(body, result, vault, texts=fields)
+    out = safe["system"] if "system" in safe else safe["messages"][0]["content"]
+    assert "jane" not in out[0]["text"] and "mple.org" not in out[1]["text"]
+    assert [vault.restore(p["text"]) for p in out] == [first, second]
+
+
+def test_joined_parts_add_no_names(scanner: PrivacyScanner) -> None:  # noqa: F811
+    # Glued together, "this" + "John" reads "thisJohn": NER findings crossing a
+    # boundary are not taken, so the first part stays clean.
+    fields = [
+        TextField("messages[0].content[0].text", "Summarize this"),
+        TextField("messages[0].content[1].text", "John Smith wrote a book on gardening."),
+    ]
+    result = scanner.scan(fields)
+    assert all(e.field == fields[1].path for e in result.entities)
+    alone = scanner.scan(fields[1:])
+    assert {(e.type, e.start, e.end) for e in result.entities} == {
+        (e.type, e.start, e.end) for e in alone.entities
+    }

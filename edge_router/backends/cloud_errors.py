@@ -34,9 +34,8 @@ _MAX_MESSAGE = 500
 _MIN_LEAF = 6
 # Echo detection: any 16-char window of the message, every 4 chars, found in the request.
 _WINDOW, _STRIDE = 16, 4
-_SKIP_KEYS = frozenset(
-    {"role", "type", "id", "tool_call_id", "tool_use_id", "media_type", "model", "cache_control"}
-)
+# Fixed vocabulary, never request content. Ids are not skipped: clients put data in them.
+_SKIP_KEYS = frozenset({"role", "type", "media_type", "model", "cache_control"})
 
 
 class ProviderError(BackendError):
@@ -105,7 +104,8 @@ def is_unavailable_status(status: int) -> bool:
 
 
 def request_texts(body: Any) -> list[str]:
-    """The request's content strings (messages, system, tools), for echo checks."""
+    """Every string value of the forwarded body (all fields), for echo checks: whatever
+    went upstream may come back quoted in an error."""
     out: list[str] = []
 
     def walk(value: Any) -> None:
@@ -121,8 +121,9 @@ def request_texts(body: Any) -> list[str]:
                 walk(item)
 
     if isinstance(body, Mapping):
-        for key in ("messages", "system", "tools", "prompt", "input"):
-            walk(body.get(key))
+        for key, value in body.items():
+            if key != "model":  # the configured name is no request content
+                walk(value)
     return out
 
 

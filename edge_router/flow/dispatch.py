@@ -120,6 +120,8 @@ async def dispatch_chat(
     """Evaluate and run one chat request. Errors raised after the decision carry it
     in ``exc.evaluation`` so that refusals are audited too."""
     check_model(state, chat.model)
+    if state.load is not None:
+        state.load.admit()  # a burst raises the load state where requests come in
     router = state.router
     available = usable_cloud(state, chat.model)
     ev = await router.evaluate(

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import psutil
 
@@ -52,6 +52,7 @@ from edge_router.load.control import (
     raise_state,
 )
 from edge_router.load.gpu import GpuReading, NvmlReader
+from edge_router.load.probe import FakeLoadProbe, LoadProbe, LoadSnapshot
 
 __all__ = [
     "Assessment",
@@ -78,96 +79,6 @@ __all__ = [
 log = logging.getLogger("edge_router.load.sampler")
 
 _MB = 1024 * 1024
-
-
-# -- snapshot and probe ------------------------------------------------------
-def _r(x: float | None, nd: int = 1) -> float | None:
-    return None if x is None else round(x, nd)
-
-
-@dataclass(frozen=True)
-class LoadSnapshot:
-    """One sample of the host and local tier, with the offload state it produced.
-
-    Host figures are ``None`` until measured; ``gpu`` is empty without a usable GPU.
-    """
-
-    timestamp: float
-    """Unix time of the sample."""
-    state: LoadState = "normal"
-    reasons: tuple[str, ...] = ()
-    """Active signals (``cpu_high``, ``queue_deep`` ...), plus ``min_dwell`` when the
-    state is held above its target, ``confirming`` when a rise is pending, ``stale``."""
-    cpu_pct: float | None = None
-    cpu_self_pct: float | None = None
-    """This daemon's CPU as a share of the whole machine (0..100)."""
-    per_core_pct: tuple[float, ...] = ()
-    load_avg: tuple[float, float, float] | None = None
-    mem_available_mb: float | None = None
-    swap_used_pct: float | None = None
-    rss_mb: float | None = None
-    gpu: tuple[GpuReading, ...] = ()
-    queue_depth: int = 0
-    in_flight: int = 0
-    tokens_per_s: float | None = None
-    ttft_s: float | None = None
-    service_time_s: float | None = None
-    predicted_local_wait_s: float | None = None
-    cloud_latency_s: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready figures for explain, ``/v1/route`` and response headers."""
-        return {
-            "state": self.state,
-            "reasons": list(self.reasons),
-            "timestamp": round(self.timestamp, 3),
-            "cpu_pct": _r(self.cpu_pct),
-            "cpu_self_pct": _r(self.cpu_self_pct),
-            "per_core_pct": [round(c, 1) for c in self.per_core_pct],
-            "load_avg": None if self.load_avg is None else [round(x, 2) for x in self.load_avg],
-            "mem_available_mb": _r(self.mem_available_mb),
-            "swap_used_pct": _r(self.swap_used_pct),
-            "rss_mb": _r(self.rss_mb),
-            "gpu": [g.as_dict() for g in self.gpu],
-            "queue_depth": self.queue_depth,
-            "in_flight": self.in_flight,
-            "tokens_per_s": _r(self.tokens_per_s),
-            "ttft_s": _r(self.ttft_s, 3),
-            "service_time_s": _r(self.service_time_s, 3),
-            "predicted_local_wait_s": _r(self.predicted_local_wait_s, 3),
-            "cloud_latency_s": _r(self.cloud_latency_s, 3),
-        }
-
-
-@runtime_checkable
-class LoadProbe(Protocol):
-    """Where the request path reads the load state. ``snapshot()`` must be cheap:
-    it returns the latest sample and never waits on I/O."""
-
-    def snapshot(self) -> LoadSnapshot: ...
-
-
-class FakeLoadProbe:
-    """A :class:`LoadProbe` whose state and figures tests set directly.
-
-    Example::
-
-        probe = FakeLoadProbe("busy", reasons=("queue_deep",), queue_depth=3)
-        probe.set(state="saturated", queue_depth=9)
-        assert probe.snapshot().state == "saturated"
-    """
-
-    def __init__(self, state: LoadState = "normal", **fields: Any) -> None:
-        self._snap = LoadSnapshot(timestamp=time.time(), state=state, **fields)
-        self.calls = 0
-
-    def set(self, **fields: Any) -> None:
-        """Replace any :class:`LoadSnapshot` fields (``state``, ``reasons``, figures)."""
-        self._snap = replace(self._snap, **fields)
-
-    def snapshot(self) -> LoadSnapshot:
-        self.calls += 1
-        return self._snap
 
 
 # -- the sampler -----------------------------------------------------------------
@@ -240,7 +151,20 @@ class HostSampler:
             return replace(snap, state="normal", reasons=("stale",))
         return snap
 
+    def admit(self) -> LoadSnapshot:
+        """:meth:`decision_snapshot`, and a live raise enters the controller (sticks).
+
+        Called once per admitted chat request; ``/v1/route``, ``explain`` and other
+        readers use :meth:`decision_snapshot`, which changes nothing.
+        """
+        return self._live(commit=True)
+
     def decision_snapshot(self) -> LoadSnapshot:
+        """:meth:`snapshot`, raised (never lowered) by the local queue as it is now.
+        Reading it has no side effects (see :meth:`admit`)."""
+        return self._live(commit=False)
+
+    def _live(self, *, commit: bool) -> LoadSnapshot:
         """:meth:`snapshot`, raised (never lowered) by the local queue as it is now.
 
         For the request path when bursts matter: requests arriving together are
@@ -268,7 +192,7 @@ class HostSampler:
         # through the exit thresholds and the minimum dwell (no per-request flapping).
         base = raise_state(snap.state, self.controller.state)
         state = raise_state(base, level)
-        if state != base:
+        if state != base and commit:
             self.controller.raise_now(state)
         if state == snap.state:
             return snap

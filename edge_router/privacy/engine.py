@@ -21,6 +21,7 @@ from spacy.tokens import Doc
 
 from edge_router.privacy.addresses import PostalAddressRecognizer
 from edge_router.privacy.gazetteer import GazetteerNameRecognizer
+from edge_router.privacy.handles import HandleRecognizer
 from edge_router.privacy.namelists import english_words, load_name_lists
 from edge_router.privacy.names import ContextNameRecognizer, NameChecks
 from edge_router.privacy.nameshape import NameShape
@@ -98,8 +99,15 @@ _GATES: dict[str, re.Pattern[str]] = {
     "ContextPhoneRecognizer": re.compile(r"\d(?:\D{0,4}\d){6}"),
     "LuhnCardRecognizer": re.compile(r"\d(?:\D?\d){11}"),
 }
+# HandleRecognizer gates each of its patterns itself with substring checks.
 _NEVER_GATED = frozenset(
-    {"SecretsRecognizer", "ContextNameRecognizer", "GazetteerNameRecognizer", "SpacyRecognizer"}
+    {
+        "SecretsRecognizer",
+        "ContextNameRecognizer",
+        "GazetteerNameRecognizer",
+        "SpacyRecognizer",
+        "HandleRecognizer",
+    }
 )
 
 
@@ -233,6 +241,7 @@ def build_registry(
         OfflineEmailRecognizer(offline_tld_extractor(), supported_language=lang),
         SecretsRecognizer(supported_language=lang),
         StreetAddressRecognizer(supported_language=lang),
+        HandleRecognizer(supported_language=lang),
         PostalAddressRecognizer(supported_language=lang),
         LuhnCardRecognizer(supported_language=lang),
         ContextPhoneRecognizer(supported_language=lang),

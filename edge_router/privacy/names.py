@@ -38,7 +38,8 @@ _NOT_NAMES = frozenset({"world", "there", "everyone", "all", "team", "guys", "fo
 
 
 _WORD = r"[^\W\d_][\w'’-]*"
-_CANDIDATE = rf"({_WORD}(?:[ \t]+{_WORD}){{0,2}})"
+# Whole words only: "It is evident that" must not yield "evident th" before "at".
+_CANDIDATE = rf"({_WORD}(?:[ \t]+{_WORD}){{0,2}})(?![\w'’-])"
 
 # Phrases after which the next words are a name whatever their casing.
 _STRONG = re.compile(
@@ -74,7 +75,7 @@ _SIGNATURE = re.compile(
 # "sometimes people call me owen", "maiden name is nyberg". Confirmed by NER once re-cased.
 _NAMING = re.compile(
     r"\b(?:(?:first|last|middle|maiden|full|family|given|sur)\s*name(?:\s+(?:is|was))?\s*[:?]?|"
-    r"name\s+on\s+the\s+(?:account|card)(?:\s+is)?\s*[:?]?|named|nicknamed|call\s+me|"
+    r"name\s+on\s+the\s+(?:account|card)(?:\s+is)?\s*[:?]?|named(?!\s+entit)|nicknamed|call\s+me|"
     r"what(?:'s|’s|\s+is)\s+your\s+(?:full\s+|first\s+|last\s+)?name\s*\??|"
     r"(?:is|was)\s+called|known\s+as|goes\s+by)"
     r"(?:[ \t]+(?:him|her|them|it|is|was|user:|\w+:))?[ \t]*[:,?]?[ \t]*" + _CANDIDATE,
@@ -325,10 +326,40 @@ def looks_like_code(text: str) -> bool:
     return marks >= 2 and marks * 50 >= len(text)
 
 
+# Field labels that open a line of a form or a task ("Problem: ...", "List: [...]"):
+# NER and the name lists take some of them for names.
+_LABELS = frozenset(
+    {"answer", "born", "category", "context", "date", "example", "explanation", "facts",
+     "hint", "input", "instruction", "instructions", "job", "list", "loc", "location",
+     "note", "options", "output", "problem", "question", "reason", "response", "result",
+     "role", "roles", "solution", "source", "status", "step", "subject", "summary", "task",
+     "text", "time", "title", "topic"}
+)  # fmt: skip
+# Religions, which the name lists also hold as surnames ("Islam"): alone, a religion.
+_RELIGIONS = frozenset(
+    {"islam", "christianity", "judaism", "hinduism", "buddhism", "sikhism", "jainism",
+     "taoism", "shinto", "atheism", "catholicism", "protestantism", "zoroastrianism"}
+)  # fmt: skip
+# Words that make a span a place, not a person: "Mount Rainier", "Anavilhanas Archipelago".
+_PLACE_FIRST = frozenset({"mount", "mt", "mt.", "lake", "isle", "gulf", "strait", "loch"})
+_PLACE_LAST = frozenset(
+    {"archipelago", "island", "islands", "isles", "mountains", "mountain", "valley", "ocean",
+     "desert", "glacier", "canyon", "peninsula", "falls", "volcano", "gulf", "strait", "reef",
+     "creek", "plateau", "lagoon", "fjord", "river"}
+)  # fmt: skip
+
+
 def not_a_name(span: str) -> bool:
     """NER noise on code, acronyms and lists: "len(X", "str2", "JSON", "X" are not people,
-    nor is a span across lines ("A. Buffers\nB. Decoders"): a name sits on one line."""
+    nor is a span across lines ("A. Buffers\nB. Decoders"): a name sits on one line.
+    Nor are a form label ("Problem"), a religion alone ("Islam") or a place named by its
+    kind ("Mount Rainier")."""
     words = span.split()
     if _CODE_CHARS.search(span) or not words or "\n" in span.strip():
+        return True
+    lower = [w.lower() for w in words]
+    if len(words) == 1 and (lower[0].rstrip(":") in _LABELS or lower[0] in _RELIGIONS):
+        return True
+    if len(words) > 1 and (lower[0] in _PLACE_FIRST or lower[-1] in _PLACE_LAST):
         return True
     return len(words) == 1 and (len(span) <= 2 or (span.isupper() and len(span) <= 5))

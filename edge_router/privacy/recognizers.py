@@ -219,11 +219,24 @@ _STREET_SUFFIX = (
 )
 
 
+# A postal code (and city) right after a street: ", 10115 Berlin", ", London NW1 6XE",
+# ", Springfield, IL 62704", " 1012 AB Amsterdam", ", 00-950 Warszawa". Left out of
+# the span, it would stay readable beside a redacted street. A bare four digits must
+# be followed by a capitalised word, so that ", 2024 was" is no postcode.
+_POSTCODE_TAIL = re.compile(
+    r",?[ \t]+(?:[A-Z][\w'’.-]*,?[ \t]+){0,3}?"
+    r"(?:\d{5}(?:-\d{4})?|\d{4}(?=[ \t]+[A-Z])(?:[ \t]+[A-Z]{2}\b)?|\d{3}[ \t]\d{2}|\d{2}-\d{3}|"
+    r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
+    r"(?:[ \t]+[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+)?)?"
+)
+
+
 class StreetAddressRecognizer(PatternRecognizer):
     """Street addresses, P.O. boxes and apartment numbers in common Western formats.
 
     Presidio ships no address recognizer and spaCy only sees the city or country
-    (LOCATION), which alone is not private; a house number next to a street is.
+    (LOCATION), which alone is not private; a house number next to a street is. A
+    postal code (and city) straight after the street is part of the span.
     """
 
     PATTERNS = (
@@ -268,3 +281,17 @@ class StreetAddressRecognizer(PatternRecognizer):
             supported_language=supported_language,
             name="StreetAddressRecognizer",
         )
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for result in results or []:
+            tail = _POSTCODE_TAIL.match(text, result.end)
+            if tail is not None:
+                result.end = tail.end()
+        return results or []

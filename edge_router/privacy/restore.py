@@ -1,9 +1,11 @@
 """Put original values back into a cloud reply that was sent redacted.
 
 Works on the router's internal format (OpenAI ``chat.completion`` dicts and
-``chat.completion.chunk`` streams): message content, and tool-call arguments,
-which are JSON text and get JSON-escaped values. In streams a placeholder split
-across chunks is held back until complete, never the whole stream.
+``chat.completion.chunk`` streams): every text a delta carries (``content``,
+``reasoning_content``, ``refusal`` and any other string key), and tool-call
+arguments, which are JSON text and get JSON-escaped values. In streams a
+placeholder split across chunks is held back until complete, never the whole
+stream.
 """
 
 from __future__ import annotations
@@ -30,18 +32,19 @@ async def restore_chunks(chunks: AsyncIterator[Chunk], vault: Vault) -> AsyncIte
         async for c in chunks:
             yield c
         return
-    text: dict[int, StreamRestorer] = {}
+    text: dict[tuple[int, str], StreamRestorer] = {}
     args: dict[tuple[int, int], StreamRestorer] = {}
     last: Chunk | None = None
 
     def pending(choice_index: int) -> dict[str, Any] | None:
         delta: dict[str, Any] = {}
-        if (r := text.pop(choice_index, None)) is not None and (rest := r.flush()):
-            delta["content"] = rest
+        for key in [k for k in text if k[0] == choice_index]:
+            if rest := text.pop(key).flush():
+                delta[key[1]] = rest
         calls = []
-        for key in [k for k in args if k[0] == choice_index]:
-            if rest := args.pop(key).flush():
-                calls.append({"index": key[1], "function": {"arguments": rest}})
+        for call_key in [k for k in args if k[0] == choice_index]:
+            if rest := args.pop(call_key).flush():
+                calls.append({"index": call_key[1], "function": {"arguments": rest}})
         if calls:
             delta["tool_calls"] = calls
         return delta or None
@@ -53,9 +56,14 @@ async def restore_chunks(chunks: AsyncIterator[Chunk], vault: Vault) -> AsyncIte
         for choice in chunk.get("choices") or []:
             ci = int(choice.get("index", 0))
             delta = dict(choice.get("delta") or {})
-            if isinstance(delta.get("content"), str):
-                r = text.setdefault(ci, StreamRestorer(vault))
-                delta["content"] = r.feed(delta["content"])
+            for key, value in delta.items():
+                if key == "role" or key == "tool_calls":
+                    continue
+                if isinstance(value, str):
+                    # Any text the upstream streams may carry a placeholder split in two.
+                    delta[key] = text.setdefault((ci, key), StreamRestorer(vault)).feed(value)
+                else:
+                    delta[key] = vault.restore_value(value)
             if isinstance(delta.get("tool_calls"), list):
                 delta["tool_calls"] = [
                     _restore_call(call, ci, args, vault) for call in delta["tool_calls"]
@@ -66,7 +74,7 @@ async def restore_chunks(chunks: AsyncIterator[Chunk], vault: Vault) -> AsyncIte
             choices.append({**vault.restore_value(choice), "delta": delta})
         out["choices"] = choices
         yield out
-    for ci in list(text) + [k[0] for k in args]:
+    for ci in dict.fromkeys([k[0] for k in text] + [k[0] for k in args]):
         if last is not None and (held := pending(ci)):
             yield {**last, "choices": [{"index": ci, "delta": held, "finish_reason": None}]}
 

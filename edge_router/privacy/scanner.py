@@ -34,6 +34,8 @@ from edge_router.privacy.engine import (
 from edge_router.privacy.namelists import english_words, load_name_lists
 from edge_router.privacy.names import NameChecks, looks_like_code, not_a_name, recase
 from edge_router.privacy.nergate import NerGate
+from edge_router.privacy.normalize import normalise
+from edge_router.privacy.parts import join_windows, split_findings
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import Entity, ScanResult, TextField
 
@@ -128,16 +130,20 @@ class PrivacyScanner:
     ) -> list[ScanResult]:
         """Scan several requests at once, batching all their new texts through spaCy."""
         try:
+            joins = [join_windows(fields) for fields, _ in requests]
             texts = [f.text for fields, _ in requests for f in fields]
-            found = self._detect(texts)
+            found = self._detect([*texts, *(w.text for ws in joins for w in ws)])
+            results = []
+            for (fields, non_text), windows in zip(requests, joins, strict=True):
+                detections = [found[f.text] for f in fields]
+                if windows:  # values split across the text parts of a message
+                    split = split_findings(detections, windows, found)
+                    detections = [_dedupe(d) for d in split]
+                results.append(self._verdict(fields, detections, non_text))
         except Exception as exc:  # fail closed on anything
             # Type only: an exception message could quote the text.
             logger.warning("privacy scan failed: %s", type(exc).__name__)
             return [ScanResult.failed() for _ in requests]
-        results = []
-        for fields, non_text in requests:
-            detections = [found[f.text] for f in fields]
-            results.append(self._verdict(fields, detections, non_text))
         return results
 
     async def ascan(
@@ -206,12 +212,18 @@ class PrivacyScanner:
             else:
                 out[text] = ()
         if todo:
-            fresh = self._analyze_texts(list(todo.values()))
+            # Detect on the normalised text (obfuscation undone), keep original offsets.
+            norms = {key: normalise(text) for key, text in todo.items()}
+            fresh = self._analyze_texts(list(dict.fromkeys(n.text for n in norms.values())))
             with self._lock:
                 for key, text in todo.items():
-                    out[text] = fresh[text]
+                    norm = norms[key]
+                    found = fresh[norm.text]
+                    if norm.changed:
+                        found = _dedupe([(t, *norm.span(s, e), score) for t, s, e, score in found])
+                    out[text] = found
                     if self._settings.cache_size:
-                        self._cache[key] = fresh[text]
+                        self._cache[key] = found
                 while len(self._cache) > self._settings.cache_size:
                     self._cache.popitem(last=False)
         return out

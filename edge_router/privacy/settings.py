@@ -226,6 +226,16 @@ class ScannerSettings(BaseModel):
             "Treat requests with images, audio or files (which cannot be scanned) as sensitive."
         ),
     )
+    send_unscanned_attachments_to_cloud: bool = Field(
+        default=False,
+        description=(
+            "DANGEROUS. Let requests with images, audio or files go to a cloud when the "
+            "policy sends them there. They cannot be scanned, so by default such a request "
+            "always stays local (reason `non_text_local`), whatever the policy says; with "
+            "this set, the startup log warns and each such request is audited with reason "
+            "`non_text_sent`."
+        ),
+    )
     ner_window_tokens: int = Field(
         default=4,
         ge=0,
@@ -250,8 +260,9 @@ class ScannerSettings(BaseModel):
         description=(
             "Whether a person's name with no personal-data context (no contact data, ID, "
             "secret, relationship or health/financial/legal fact in the request) and no "
-            "public or task framing makes a request sensitive. Names co-occurring with personal "
-            "data are always sensitive; names under public/task framing are always weak."
+            "framing of its own (invented, public or cited) makes a request sensitive. Names "
+            "next to personal data or in greetings, sign-offs and 'write to X' are always "
+            "sensitive, as are names in pasted material unless invented, public or cited."
         ),
     )
     public_context_words: tuple[str, ...] = Field(
@@ -285,9 +296,10 @@ class ScannerSettings(BaseModel):
     task_verbs: tuple[str, ...] = Field(
         default=DEFAULT_TASK_VERBS,
         description=(
-            "Imperative verbs that, opening a text field, make it a task over supplied "
-            "material ('summarize', 'extract', 'write'). Names in such a request without "
-            "personal context are reported as weak:PERSON(task_framing)."
+            "Verbs that, in a clause ending with ':' or a first line followed by more, hand "
+            "over material to work on ('summarize', 'extract', 'write'). They never weaken a "
+            "name: names in that material are private unless invented, public or cited where "
+            "they stand."
         ),
     )
     personal_context_words: tuple[str, ...] = Field(

@@ -12,6 +12,9 @@ Resolution of the winning rule's action into a route (fail closed throughout):
 - ``cloud``/``redact`` (and ``auto`` resolved to cloud) with no cloud backend
   available -> ``local`` (reason ``cloud_unavailable``): data stays here.
 - ``redact`` -> ``cloud`` with ``redact=True``.
+- a request with parts that cannot be scanned (images, audio, files) never reaches the
+  cloud either (reason ``non_text_local``), unless the operator set
+  ``privacy.send_unscanned_attachments_to_cloud`` (reason ``non_text_sent`` then).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from edge_router.routing.policy import ANY_ENTITY, Action, CompiledRule, Policy
 Route = Literal["local", "cloud", "block"]
 
 SCAN_FAILED = "scan_failed"
+NON_TEXT_LOCAL = "non_text_local"
 CUSTOM_TERM = "CUSTOM_TERM"
 """Entity type given to policy term/pattern matches handed to redaction."""
 
@@ -54,6 +58,10 @@ class RouteContext:
     complexity_class: Literal["simple", "complex"] | None = None
     load_state: Literal["normal", "busy", "saturated"] | None = None
     cloud_available: bool = False
+    send_unscanned_attachments: bool = False
+    """The operator's ``privacy.send_unscanned_attachments_to_cloud``: without it, a
+    request with an image, audio or file part never goes to a cloud, whatever the
+    policy says."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,9 @@ def decide(ctx: RouteContext, policy: Policy) -> Decision:
     elif failed:
         route = "local"
         reasons.append(SCAN_FAILED)
+    elif ctx.scan.non_text_parts and not ctx.send_unscanned_attachments:
+        route = "local"
+        reasons.append(NON_TEXT_LOCAL)
     else:
         if action == "auto":
             if ctx.scan.sensitive:
@@ -198,6 +209,8 @@ def decide(ctx: RouteContext, policy: Policy) -> Decision:
         if route == "cloud" and not ctx.cloud_available:
             route, redact = "local", False
             reasons.append("cloud_unavailable")
+        if route == "cloud" and ctx.scan.non_text_parts:
+            reasons.append("non_text_sent")
 
     extra = custom_entities(policy, ctx.texts) if redact else ()
     return Decision(

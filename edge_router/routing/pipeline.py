@@ -216,6 +216,7 @@ class Router:
             complexity_class=cx.klass,
             load_state=state if state in ("normal", "busy", "saturated") else None,
             cloud_available=self._cloud_available() if cloud_available is None else cloud_available,
+            send_unscanned_attachments=self.scanner.settings.send_unscanned_attachments_to_cloud,
         )
         decision = decide(ctx, pol)
         return Evaluation(body, tuple(fields), scan, decision, pol.name, cx, load)

@@ -1,0 +1,153 @@
+"""Cue patterns for ``framing.py``: what marks one place of a name as private, cited,
+public or invented. Compiled once at import; each is matched on a short window.
+
+They are structural (greetings, sign-offs, citations, exam formats) or supplement the
+configurable word lists of ``ScannerSettings`` (public_context_words,
+invented_context_words, task_verbs), which ``framing.Framer`` compiles itself.
+
+Example::
+
+    bool(GREETING_BEFORE.search("Dear Mr. "))   # True
+"""
+
+from __future__ import annotations
+
+import re
+
+# Public figures of the last twenty years whose family names the WordNet lemma index
+# (about 2006) lacks; with it they could never count as public.
+MODERN_PUBLIC_NAMES: frozenset[str] = frozenset(
+    {
+        "obama", "biden", "merkel", "macron", "zelensky", "zelenskyy", "trudeau", "modi",
+        "jinping", "erdogan", "sunak", "starmer", "scholz", "pelosi", "zuckerberg", "bezos",
+        "altman", "nadella", "pichai", "hinton", "lecun", "bengio", "beyonce", "rihanna",
+        "kardashian", "messi", "ronaldo", "federer", "nadal", "djokovic", "thunberg",
+        "yousafzai", "rowling", "sheeran", "bieber", "lula", "milei", "netanyahu",
+    }
+)  # fmt: skip
+
+TITLE = r"(?:mr|mrs|ms|mx|miss|dr|prof|herr|frau|madame|monsieur|señora?|sr|sra)\.?"
+
+# Greetings and salutations, in the languages users most often paste mail in.
+GREETING_WORDS = (
+    r"hi|hello|hey|hiya|howdy|dear|greetings|good\s+(?:morning|afternoon|evening)|"
+    r"thanks|thank\s+you|привет|здравствуй(?:те)?|дорог(?:ой|ая|ие)|уважаем(?:ый|ая|ые)|"
+    r"добрый\s+(?:день|вечер)|доброе\s+утро|hallo|liebe[rs]?|sehr\s+geehrte[rs]?|bonjour|"
+    r"salut|cher|chère|hola|querid[oa]|estimad[oa]|ciao|car[oa]|olá|oi|hej|hoi"
+)
+GREETING_BEFORE = re.compile(
+    rf"(?:^|[^\w])(?:{GREETING_WORDS})[ \t]*,?[ \t]*(?:{TITLE}[ \t]+)?$", re.IGNORECASE
+)
+GREETING_INSIDE = re.compile(rf"(?:{GREETING_WORDS})[ \t]*,?[ \t]+\S", re.IGNORECASE)
+# A sign-off opening a line or sentence, then punctuation or a line break, then the name.
+SIGN_OFF_BEFORE = re.compile(
+    r"(?:^|\n|[.!?][ \t]+)[ \t]*(?:best(?:\s+regards|\s+wishes)?|(?:kind|warm|many)\s+"
+    r"(?:regards|thanks)|regards|cheers|thanks|thank\s+you|sincerely|yours(?:\s+(?:truly|"
+    r"sincerely|faithfully))?|love|xoxo|warmly|respectfully|take\s+care|talk\s+soon|"
+    r"all\s+the\s+best|с\s+уважением|спасибо|viele\s+grüße|grüße|mfg|cordialement|"
+    r"saludos|un\s+saludo|un\s+abrazo)(?:[ \t]*[,!.][ \t]*\n?|[ \t]*\n)[ \t\n]*(?:[-—–]+[ \t]*)?$",
+    re.IGNORECASE,
+)
+# "-- Tom" or "— Anna" alone at the start of a line: a signature.
+DASH_SIGNATURE = re.compile(r"(?:^|\n)[ \t]*(?:--|—|–)[ \t]*$")
+# Mail headers: "From: ...", "Cc: ...". Form labels ("Name:") are left out: fact sheets
+# about public figures use them too, and forms carry other personal data.
+HEADER_BEFORE = re.compile(
+    r"(?:^|\n)[ \t]*(?:from|to|cc|bcc|sender|recipient|attn|attention|signed)"
+    r"[ \t]*:[ \t]*(?:" + TITLE + r"[ \t]+)?$",
+    re.IGNORECASE,
+)
+# "write an email to Ms. X", "draft a note for Anna": within the same sentence.
+ADDRESSED_BEFORE = re.compile(
+    r"\b(?:write|writing|draft|compose|send|sending|reply|respond|email|e-mail|mail|message|"
+    r"letter|note|memo|text|invitation|invite|card|reminder|apology|toast|dm)\b"
+    r"[^.!?\n]{0,80}?\b(?:to|for|cc)[ \t]+(?:(?:my|our)[ \t]+)?(?:" + TITLE + r"[ \t]+)?$",
+    re.IGNORECASE,
+)
+# "email Anna", "invite Dr. Patel", "thank Tom": the name right after the verb.
+VERB_BEFORE = re.compile(
+    r"\b(?:email|e-mail|message|ping|dm|cc|bcc|invite|remind|thank|congratulate)[ \t]+"
+    r"(?:" + TITLE + r"[ \t]+)?$",
+    re.IGNORECASE,
+)
+CITED_AFTER = re.compile(
+    r"^(?:\s+et\s+al\b|\s+and\s+colleagues\b|(?:['’]s)?\s*\(\s*(?:19|20)\d\d[a-z]?\s*[),;]|"
+    r",\s*(?:19|20)\d\d[a-z]?\s*[);]|\s*(?:and|&)\s+[^\W\d_][\w'’-]+(?:\s+et\s+al\.?)?\s*"
+    r"[(,]\s*(?:19|20)\d\d)",
+    re.IGNORECASE,
+)
+PUBLIC_TITLE_BEFORE = re.compile(
+    r"\b(?:ceo|cto|cfo|founder|president|vice\s+president|senator|congressman|"
+    r"congresswoman|governor|mayor|minister|chancellor|king|queen|prince|princess|pope|"
+    r"saint|st\.|sir|dame|lord|lady|general|emperor|empress|tsar|czar|pharaoh|sultan|"
+    r"ayatollah|chairman|secretary\s+of\s+state|justice|judge|coach|captain|director)"
+    r"[ \t]+$",
+    re.IGNORECASE,
+)
+# Hypotheticals beyond invented_context_words: word problems and thought experiments.
+HYPOTHETICAL = re.compile(
+    r"\b(?:suppose|supposing|assume|assuming|hypothetical(?:ly)?|let's\s+say|say\s+that|"
+    r"here\s+is\s+an\s+example|here's\s+an\s+example|an\s+example\s+(?:of|is)|sample)\b",
+    re.IGNORECASE,
+)
+# What marks an introducer as handing over material to work on: reading verbs and the
+# names of things people paste. Checked before invented cues ("Summarize this story:").
+CONSUME = re.compile(
+    r"\b(?:summari[sz]e|translate|rewrite|re-write|paraphrase|proofread|correct|edit|improve|"
+    r"shorten|polish|fix|reply|respond|answer|extract|classify|analy[sz]e|review|check|read|"
+    r"convert|format|anonymi[sz]e|redact|tag|label|identify|detect|count|sort|evaluate|"
+    r"critique|simplify|explain|e-?mail|mail|note|notes|message|messages|letter|memo|cv|"
+    r"resume|résumé|transcript|chat|sms|minutes|post|comment|thread|report|document|"
+    r"article|passage|paragraph|text|sentence|sentences|excerpt|quote)\b",
+    re.IGNORECASE,
+)
+# Words that hand over material without saying what it is; checked after invented cues
+# ("Write a story with the following characters:" invents them).
+GIVEN = re.compile(
+    r"\b(?:below|following|attached|given|here\s+is|here's|this\s+is|data|information)\b",
+    re.IGNORECASE,
+)
+# Public acts and works the public_context_words setting does not list.
+PUBLIC_ACTS = re.compile(
+    r"\b(?:inaugural|inauguration|press\s+conference|presidency|presidential|"
+    r"administration|campaign|candidates?|election|elected|memoir|autobiography|"
+    r"famous(?:ly)?|speech(?:es)?|debate|conversation\s+between|interview(?:ed)?\s+with|"
+    r"published|publisher|wrote|written\s+by|books?|series|saga|trilogy|literature|"
+    r"literary|masterpiece|painting|painted|composed|composer|directed\s+by|starring|"
+    r"starred|reign|dynasty)\b",
+    re.IGNORECASE,
+)
+# A quoted work title in the sentence: "in 'War and Peace'", "Leonardo's 'Mona Lisa'".
+# Title case throughout, so quoted speech ("What are you doing here?") is none.
+SMALL_WORDS = r"(?:of|the|and|a|an|in|on|to|for|at|by|with|from|or|de|la|le|von|van|der)"
+WORK_TITLE = re.compile(
+    r"(?<!\w)['‘\"“][A-Z0-9][\w'’:,-]*(?:[ \t]+(?:[A-Z0-9][\w'’:,-]*|"
+    + SMALL_WORDS
+    + r"))*[.,]?['’\"”](?!\w)"
+)
+# A known person's titled work right after the name: "Shakespeare's Hamlet".
+POSSESSIVE_WORK = re.compile(r"(?:['’]s)?[ \t]+[A-Z][\w'’-]+")
+# Exercises: a word problem's question frames everyone in its paragraph.
+EXERCISE = re.compile(
+    r"\b(?:how\s+(?:many|much|old|long|far|fast|tall|often)|what\s+(?:is|was|were|are)\s+"
+    r"the\s+total|in\s+total|word\s+problem|math(?:s)?\s+problem|puzzle|riddle|"
+    r"brain\s*teaser|quiz|true\s+or\s+false|which\s+of\s+the\s+following|"
+    r"multiple[-\s]choice)\b",
+    re.IGNORECASE,
+)
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# Exam format: answer options on their own lines ("A. ...", "(b) ...") under a question,
+# or an empty "Answer:" slot to fill in.
+OPTION_LINE = re.compile(r"(?m)^[ \t]*\(?[A-Ha-h][.)][ \t]+\S")
+ANSWER_SLOT = re.compile(r"(?im)^[ \t]*answer[ \t]*:[ \t]*$")
+
+
+def is_exercise(paragraph: str) -> bool:
+    """Is ``paragraph`` an exercise (word problem, quiz, exam question) as a whole?"""
+    if EXERCISE.search(paragraph) or ANSWER_SLOT.search(paragraph):
+        return True
+    return len(OPTION_LINE.findall(paragraph)) >= 2 and "?" in paragraph
+
+
+QUOTED = re.compile(r'"[^"\n]{12,}?"|“[^”]{12,}?”|«[^»]{12,}?»|„[^“”]{12,}?[“”]')
+QUOTE_LINE = re.compile(r"(?m)^[ \t]*>.*$")

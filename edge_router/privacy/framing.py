@@ -1,0 +1,305 @@
+"""Framing per name: is one person a request mentions invented, public, cited or private?
+
+A name is weak only because of what surrounds *that name*, never because of a task
+verb or a stray word elsewhere in a long prompt (issues 11 and 12). Each person is
+found at every place their name occurs (a shorter form, "Musk" for "Elon Musk",
+counts as the same person) and each place is read in its own sentence (the patterns
+are in ``cues.py``):
+
+* **private** (beats everything below): a greeting or salutation before it ("Hi
+  Anna,", "Dear Mr. Okafor", "Привет, Наталья"), a sign-off ("Best,\\nTom"), a
+  mail header ("From: ..."), "to/for <name>" after write/email/message/letter
+  words, or "email/invite/thank <name>".
+* **cited**: a reference after it ("Smith et al.", "Smith (2020)", "(Smith, 2020)").
+* **public**: its family name could be a public figure's (``known`` names, plus
+  ``cues.MODERN_PUBLIC_NAMES``) and its sentence has a public cue ("president",
+  "novel", "inaugural", a quoted 'Title'), a public title stands right before it
+  ("CEO", "Senator") or a titled work right after it ("Shakespeare's Hamlet").
+* **invented**: its sentence makes people up ("a story about", "pretend", "suppose"),
+  its paragraph is an exercise (a word problem's "how many", a quiz, answer options
+  under a question, an empty "Answer:" slot), or it follows an introducer that asks
+  for made-up people or gives an example ("Here is an example:").
+* **material** (private too, but below the weak verdicts): inside quoted text or
+  ``>`` lines, or after an introducer (a clause ending in ":", or a first line with
+  more lines after it) that hands over material to work on ("Summarize this note:",
+  "Translate:", "Reply to the email.\\n...").
+
+A person with a private place is private; otherwise one weak place makes them weak
+(a president quoted in a pasted article), and only then does material count.
+Organisation and product names are not PERSON findings, so nothing here sees them.
+
+Example::
+
+    framer = Framer(ScannerSettings(), known=frozenset({"obama"}))
+    framer.verdicts(["Dear Anna, ..."], ["Anna"])   # ["private"]
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from edge_router.privacy import cues
+from edge_router.privacy.settings import ScannerSettings
+
+# "material": only inside pasted material (private unless another place is weak).
+Verdict = Literal["private", "cited", "public_context", "invented", "material", "none"]
+_ORDER: tuple[Verdict, ...] = ("private", "cited", "public_context", "invented", "material")
+# Field index, start, end of one place a name occurs.
+Place = tuple[int, int, int]
+
+# A colon that ends a clause: followed by a space, a line break or the end.
+_COLON = re.compile(r":(?=\s|$)")
+_CLAUSE_BREAK = re.compile(r"[,;:]")
+_WORD = re.compile(r"[^\W\d_]+")
+_ABBREVIATIONS = frozenset(
+    {"mr", "mrs", "ms", "mx", "dr", "prof", "st", "jr", "sr", "vs", "etc", "al", "inc", "ltd",
+     "co", "no", "fig", "eg", "ie", "approx", "dept", "gen", "gov", "sen", "rep", "rev"}
+)  # fmt: skip
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?:[ \t]*\n|(?=\s))|\n")
+
+
+def phrase_regex(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    """One case-insensitive regex matching any phrase as whole words (flexible spaces)."""
+    parts = sorted(
+        {r"\s+".join(re.escape(w) for w in p.split()) for p in phrases if p.strip()},
+        key=len,
+        reverse=True,
+    )
+    if not parts:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", re.IGNORECASE)
+
+
+def sentence_bounds(text: str) -> list[int]:
+    """Offsets where sentences start (0 first): after . ! ? or a line break.
+
+    A full stop after an abbreviation or an initial ("Dr.", "J.") ends nothing.
+    """
+    starts = [0]
+    for match in _SENTENCE_END.finditer(text):
+        if text[match.start()] == ".":
+            word = re.search(r"(\w+)$", text[max(0, match.start() - 12) : match.start()])
+            if word and (
+                word.group(1).lower() in _ABBREVIATIONS
+                or (len(word.group(1)) == 1 and word.group(1).isupper())
+            ):
+                continue
+        start = match.end()
+        while start < len(text) and text[start] in " \t":
+            start += 1
+        if start > starts[-1]:
+            starts.append(start)
+    return starts
+
+
+@dataclass
+class _Layout:
+    """What one field's verdicts need, computed once however many names it holds."""
+
+    text: str
+    blanked: str  # every name overwritten by spaces
+    sentences: list[int]  # sentence starts
+    paragraphs: list[int]  # paragraph starts
+    quotes: list[tuple[int, int]]
+    introducers: list[tuple[int, str]]  # (end, "material" | "invented"), by position
+    exercise: dict[int, bool] = field(default_factory=dict)  # paragraph start -> is one
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        i = bisect_right(self.sentences, pos) - 1
+        end = self.sentences[i + 1] if i + 1 < len(self.sentences) else len(self.text)
+        return self.sentences[i], end
+
+    def in_exercise(self, pos: int) -> bool:
+        i = bisect_right(self.paragraphs, pos) - 1
+        start = self.paragraphs[i]
+        if start not in self.exercise:
+            end = self.paragraphs[i + 1] if i + 1 < len(self.paragraphs) else len(self.text)
+            self.exercise[start] = cues.is_exercise(self.blanked[start:end])
+        return self.exercise[start]
+
+    def introduced_as(self, pos: int) -> str | None:
+        i = bisect_right(self.introducers, (pos, "~")) - 1
+        return self.introducers[i][1] if i >= 0 else None
+
+
+class Framer:
+    """Per-name verdicts from compiled settings; pure and cheap (regexes on short windows)."""
+
+    def __init__(self, settings: ScannerSettings, known: frozenset[str] = frozenset()) -> None:
+        """``known``: lower-case words a public figure's family name may be (empty: any)."""
+        self._known = known | cues.MODERN_PUBLIC_NAMES if known else known
+        self._public = phrase_regex(settings.public_context_words)
+        self._invented = phrase_regex(settings.invented_context_words)
+        self._task = phrase_regex(settings.task_verbs)
+
+    def verdicts(self, texts: Sequence[str], names: Sequence[str]) -> list[Verdict]:
+        """One verdict per distinct person in ``names`` (the PERSON spans' text).
+
+        Cues are read with every name blanked: a cue word inside a name ("Ivan King")
+        is no cue, one inside another finding ("the Turing Award") is. A name found
+        nowhere in ``texts`` gets "none".
+        """
+        groups = [(g, [p for name in g for p in _places(texts, name)]) for g in _group(names)]
+        masked = _blank(texts, [p for _, places in groups for p in places])
+        layouts: dict[int, _Layout] = {}
+        out: list[Verdict] = []
+        for group, places in groups:
+            seen = []
+            for index, start, end in places:
+                if index not in layouts:
+                    layouts[index] = self._layout(texts[index], masked[index])
+                seen.append(self._place(layouts[index], start, end, group[0]))
+            out.append(_combine(seen))
+        return out
+
+    def _layout(self, text: str, blanked: str) -> _Layout:
+        sentences = sentence_bounds(text)
+        paragraphs = [0, *(m.end() for m in cues.PARAGRAPH_BREAK.finditer(text))]
+        quotes = [
+            (m.start(), m.end())
+            for regex in (cues.QUOTED, cues.QUOTE_LINE)
+            for m in regex.finditer(text)
+        ]
+        layout = _Layout(text, blanked, sentences, paragraphs, quotes, [])
+        layout.introducers = self._introducers(layout)
+        return layout
+
+    def _place(self, layout: _Layout, start: int, end: int, full_name: str) -> Verdict:
+        text, blanked = layout.text, layout.blanked
+        before = text[max(0, start - 120) : start]
+        if start > 120:  # a window cut mid-word must not start a greeting ("Mac|hi ")
+            before = re.sub(r"^\w+", "", before)
+        s_start, s_end = layout.sentence(start)
+        own = text[s_start:start]
+        if (
+            cues.GREETING_BEFORE.search(before)
+            or cues.GREETING_INSIDE.match(text, start, end)
+            or cues.SIGN_OFF_BEFORE.search(before)
+            or cues.DASH_SIGNATURE.search(before)
+            or cues.HEADER_BEFORE.search(before)
+            or cues.ADDRESSED_BEFORE.search(own)
+            or cues.VERB_BEFORE.search(own)
+        ):
+            return "private"
+        if cues.CITED_AFTER.match(text[end : end + 40]) or "et al" in text[start:end].lower():
+            return "cited"
+        sentence = blanked[s_start:s_end]
+        words = text[start:end].split()
+        if len(words) > 1:
+            # NER sometimes swallows a cue into the name ("Suppose Benjamin"); the
+            # masked sentence lost it, so its first word is read as a cue too.
+            sentence += " " + words[0]
+        if self._is_known(full_name) and (
+            (self._public is not None and self._public.search(sentence))
+            or cues.PUBLIC_ACTS.search(sentence)
+            or cues.WORK_TITLE.search(sentence)
+            or cues.PUBLIC_TITLE_BEFORE.search(own)
+            or _possessive_work(text, start, end)
+        ):
+            return "public_context"
+        if (
+            (self._invented is not None and self._invented.search(sentence))
+            or cues.HYPOTHETICAL.search(sentence)
+            or layout.in_exercise(start)
+        ):
+            return "invented"
+        if any(q_start < start and end < q_end for q_start, q_end in layout.quotes):
+            return "material"
+        kind = layout.introduced_as(start)
+        if kind == "invented":
+            return "invented"
+        return "material" if kind == "material" else "none"
+
+    def _is_known(self, name: str) -> bool:
+        """Could ``name`` be a public figure's? Its family name (last word of 3+ letters)
+        decides: WordNet lists "James" for famous bearers, so a first name vouches for no one.
+        """
+        if not self._known:
+            return True
+        words = [w.lower() for w in _WORD.findall(name) if len(w) >= 3]
+        return bool(words) and words[-1] in self._known
+
+    def _introducers(self, layout: _Layout) -> list[tuple[int, str]]:
+        """(end, kind) of each introducer, by position, with a name after it taking the
+        kind of the nearest one before it that is not neutral.
+
+        Introducers are clauses of two or more words ending in ":" ("Summarize this
+        email:", "Here is an example:"; not labels like "Roles:") and a field's first
+        line when more lines follow.
+        """
+        blanked = layout.blanked
+        found: list[tuple[int, str]] = []
+        for colon in _COLON.finditer(blanked):
+            s_start, _ = layout.sentence(colon.start())
+            breaks = [m.end() for m in _CLAUSE_BREAK.finditer(blanked, s_start, colon.start())]
+            clause = blanked[max([s_start, *breaks]) : colon.start()]
+            if len(_WORD.findall(clause)) >= 2:
+                found.append((colon.end(), clause))
+        first_line_end = blanked.find("\n")
+        if first_line_end >= 0:
+            found.append((first_line_end, blanked[:first_line_end]))
+        out: list[tuple[int, str]] = []
+        for end, clause in sorted(found):
+            kind = self._kind(clause)
+            if kind is not None:
+                out.append((end, kind))
+        return out
+
+    def _kind(self, clause: str) -> str | None:
+        if cues.CONSUME.search(clause):
+            return "material"
+        if (
+            self._invented is not None and self._invented.search(clause)
+        ) or cues.HYPOTHETICAL.search(clause):
+            return "invented"
+        if cues.GIVEN.search(clause) or (self._task is not None and self._task.search(clause)):
+            return "material"
+        return None
+
+
+def _combine(seen: Sequence[Verdict]) -> Verdict:
+    """A marked private place makes the person private; else a weak place makes them weak
+    (a president quoted in a pasted article); else pasted material makes them private."""
+    for verdict in _ORDER:
+        if verdict in seen:
+            return verdict
+    return "none"
+
+
+def _group(names: Sequence[str]) -> list[list[str]]:
+    """Distinct names, longest first, with shorter forms whose words they contain."""
+    distinct = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)
+    groups: list[list[str]] = []
+    for name in distinct:
+        words = {w.lower() for w in _WORD.findall(name)}
+        for group in groups:
+            if words and words <= {w.lower() for w in _WORD.findall(group[0])}:
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    return groups
+
+
+def _places(texts: Sequence[str], name: str) -> list[Place]:
+    pattern = re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)")
+    return [(i, m.start(), m.end()) for i, t in enumerate(texts) for m in pattern.finditer(t)]
+
+
+def _possessive_work(text: str, start: int, end: int) -> bool:
+    """Is the name at text[start:end] a possessive followed by a capitalised title?"""
+    if text[start:end].endswith(("'s", "’s")):
+        return bool(cues.POSSESSIVE_WORK.match(text, end)) and text[end : end + 1] in " \t"
+    return text[end : end + 2] in ("'s", "’s") and bool(cues.POSSESSIVE_WORK.match(text, end))
+
+
+def _blank(texts: Sequence[str], places: Sequence[Place]) -> list[str]:
+    """``texts`` with the given places overwritten by spaces (same length)."""
+    chars = [list(t) for t in texts]
+    for index, start, end in places:
+        chars[index][start:end] = " " * (end - start)
+    return ["".join(c) for c in chars]

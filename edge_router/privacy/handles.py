@@ -1,0 +1,224 @@
+"""Online identifiers (GDPR recital 30): social handles, profile usernames, personal sites.
+
+``HandleRecognizer`` reports them as one entity type, ``USERNAME``: an identifier a
+person chose to be found by online. It is sensitive on its own (it is in no
+``weak_types``) and redacted like a name. What it finds:
+
+* ``@handle`` mentions ("thanks @jsmith_92", "(@anna.k)"), fediverse handles
+  (``@anna@mastodon.social``, the whole of it) and handles of brands and
+  organisations too ("@nytimes"): telling them apart would need a list that is
+  never complete, so it fails closed;
+* the username in profile URLs: ``github.com/<user>``, ``twitter.com/<user>``,
+  ``x.com/<user>``, ``linkedin.com/in/<user>``, ``reddit.com/u/<user>``, bare
+  ``u/<user>``, ``youtube.com/@<user>``, ``<user>.github.io``, ``<user>.substack.com``
+  and the like; the span is the username (Presidio's ``URL``, a weak type, may
+  cover the whole address; redaction merges the two);
+* a username after a label or a platform ("username: jdoe", "my instagram is
+  anna_b92", "his twitter handle is @x");
+* a personal domain after "my website/blog/homepage/portfolio is ..." or "find me
+  at ...": the whole domain and path, since the domain is the person's chosen name.
+
+Not handles: the ``@`` of an e-mail address (the e-mail recognizer owns those, and
+their domains are never flagged here), decorators and annotations
+(``@app.route``, ``@property``, ``@Override``), CSS at-rules and doc tags (``@media``,
+``@param``), npm scopes (``@types/node``), SQL variables, times and multipliers
+("@5pm", "icon@2x"), group mentions (``@here``, ``@everyone``), and anything on a
+line that reads as code.
+
+Example::
+
+    HandleRecognizer().analyze("ping @jsmith_92 or see github.com/jsmith", ["USERNAME"])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from edge_router.privacy.names import looks_like_code
+from edge_router.privacy.numbers import RegexRecognizer
+
+USERNAME = "USERNAME"
+
+_USER = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,48}[A-Za-z0-9_])?"
+
+# "@anna@mastodon.social": a fediverse handle, the whole of it.
+_FEDIVERSE = re.compile(r"(?<![\w.+@-])@[A-Za-z0-9_]{1,30}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+# "@jsmith": not after a word character, dot or slash (e-mails, "icon@2x", "npm/@x").
+_AT_HANDLE = re.compile(r"(?<![\w.+@/\\-])@(" + _USER + r")(?![\w@-])")
+_NOT_HANDLES = frozenset(
+    # group mentions
+    {"here", "everyone", "channel", "all", "team", "room", "group", "someone",
+     # decorators, annotations, doc tags, CSS and preprocessor at-rules
+     "property", "staticmethod", "classmethod", "abstractmethod", "dataclass", "override",
+     "deprecated", "param", "params", "return", "returns", "throws", "throw", "raises",
+     "see", "since", "todo", "fixme", "type", "typedef", "callback", "example", "link",
+     "code", "inheritdoc", "value", "version", "test", "media", "import", "keyframes",
+     "font-face", "supports", "page", "charset", "namespace", "layer", "container",
+     "apply", "tailwind", "mixin", "include", "extend", "use", "forward", "if", "else",
+     "each", "for", "while", "function", "echo", "interface", "implementation", "end",
+     "synthesize", "protocol", "objc", "autoreleasepool", "html", "model", "section",
+     "yield", "foreach", "endforeach", "endif", "csrf", "auth", "extends", "component",
+     "injectable", "input", "output", "ngmodule", "autowired", "bean", "entity", "id",
+     "column", "table", "getmapping", "postmapping", "requestmapping", "restcontroller",
+     "service", "repository", "transactional", "suppresswarnings", "nullable", "nonnull",
+     "jsonproperty", "wraps", "lru_cache", "cache", "cached_property", "pytest", "fixture",
+     "validator", "field_validator", "model_validator", "app", "router", "api"}
+)  # fmt: skip
+# What follows a decorator or an at-rule, not a mention: "(", ".attr", "/pkg", "{".
+_CODE_AFTER = re.compile(r"[(/{]|\.[A-Za-z_]")
+_NUMERIC = re.compile(r"\d+(?:[:.]\d+)?(?:am|pm|h|x|k|m|s|ms|px|%)?", re.IGNORECASE)
+_SQL_BEFORE = re.compile(r"\b(?:declare|set|exec|execute|select|where|values)\s*\(?\s*$", re.I)
+
+# Profile hosts: the first path segment (after an optional "in/", "u/", "@", ...) is a user.
+_HOSTS = (
+    r"github\.com|gitlab\.com|bitbucket\.org|twitter\.com|x\.com|instagram\.com|"
+    r"facebook\.com|fb\.com|linkedin\.com|tiktok\.com|threads\.net|medium\.com|reddit\.com|"
+    r"youtube\.com|twitch\.tv|t\.me|telegram\.me|keybase\.io|dev\.to|behance\.net|"
+    r"dribbble\.com|pinterest\.com|soundcloud\.com|vimeo\.com|flickr\.com|patreon\.com|"
+    r"ko-fi\.com|buymeacoffee\.com|linktr\.ee|huggingface\.co|kaggle\.com|codepen\.io|"
+    r"leetcode\.com|hackerrank\.com|npmjs\.com|pypi\.org|bsky\.app|snapchat\.com|"
+    r"tumblr\.com|quora\.com|goodreads\.com|letterboxd\.com|last\.fm|steamcommunity\.com|"
+    r"stackoverflow\.com|mastodon\.social|about\.me|gravatar\.com"
+)
+_PROFILE = re.compile(
+    r"(?<![\w.@-])(?:https?://)?(?:www\.|m\.|mobile\.|[a-z]{2}\.)?(?:" + _HOSTS + r")/"
+    r"(?:(?:in|pub|u|user|users|profile|people|c|channel|id|~)/(?:\d+/)?)?@?"
+    r"([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,48}[A-Za-z0-9_])?)(?![\w-])",
+    re.IGNORECASE,
+)
+# Paths of those hosts that are pages, not people.
+_RESERVED = frozenset(
+    {"about", "login", "logout", "signup", "join", "register", "settings", "features",
+     "topics", "explore", "search", "trending", "marketplace", "pricing", "orgs",
+     "organizations", "sponsors", "apps", "notifications", "pulls", "issues", "home", "i",
+     "intent", "share", "sharer", "hashtag", "help", "privacy", "terms", "tos", "legal",
+     "policies", "jobs", "careers", "company", "school", "groups", "pages", "events", "p",
+     "reel", "reels", "tv", "watch", "results", "r", "feed", "messages", "download",
+     "downloads", "blog", "docs", "enterprise", "team", "teams", "collections", "new",
+     "dashboard", "account", "accounts", "developers", "developer", "business", "ads",
+     "status", "contact", "press", "api", "static", "assets", "shorts", "playlist", "embed",
+     "tag", "tags", "discover", "live", "video", "videos", "photo", "photos", "compose",
+     "questions", "q", "a", "posts", "wiki", "gist", "readme", "security",
+     "customer-stories", "s", "projects", "packages", "project",
+     "package", "datasets", "models", "spaces", "competitions", "problems", "problemset",
+     "contest", "simple", "hashtags", "gaming", "music", "channels"}
+)  # fmt: skip
+# Reddit's bare "u/name" and "/u/name".
+_BARE_U = re.compile(r"(?:^|(?<=[\s(\[,;:\"'“]))/?u/([A-Za-z0-9_-]{3,20})(?![\w/-])")
+# "<user>.github.io", "<user>.substack.com": the subdomain is the user.
+_SUBDOMAIN = re.compile(
+    r"(?<![\w.@-])(?:https?://)?([a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)\."
+    r"(?:github\.io|gitlab\.io|substack\.com|medium\.com|tumblr\.com|wordpress\.com|"
+    r"blogspot\.com|netlify\.app|vercel\.app|carrd\.co|neocities\.org|bearblog\.dev|"
+    r"micro\.blog|bsky\.social|itch\.io|deviantart\.com)(?![\w-])",
+    re.IGNORECASE,
+)
+_NOT_USER_SUBDOMAINS = frozenset({"www", "docs", "blog", "pages", "api", "help", "engineering"})
+_PLATFORMS = (
+    r"twitter|x|instagram|insta|ig|github|gitlab|tiktok|reddit|discord|telegram|snapchat|"
+    r"snap|skype|steam|xbox|psn|playstation|linkedin|youtube|twitch|mastodon|bluesky|"
+    r"threads|kik|wechat|signal|slack|facebook|fb|roblox|minecraft|epic|battle\.net"
+)
+# "username: jdoe", "my twitter handle is @x", "her instagram is anna_b92".
+_LABELLED = re.compile(
+    r"(?:\b(?:user\s*name|username|user\s*id|userid|login(?:\s+name)?|screen\s*name|"
+    r"gamer\s*tag|gamertag|handle)\s*[:=]|"
+    r"\b(?:my|his|her|their|your|our)\s+(?:(?:" + _PLATFORMS + r")\s+)?"
+    r"(?:handle|username|user\s*name|screen\s*name|gamertag|gamer\s*tag|login|user\s*id)"
+    r"\s*(?:is|was|:|=)|"
+    r"\b(?:my|his|her|their|your|our)\s+(?:" + _PLATFORMS + r")(?:\s+(?:account|profile|id|"
+    r"name|tag))?\s*(?:is|was|:|=))"
+    r"[ \t]*[\"'`]?@?(" + _USER + r")",
+    re.IGNORECASE,
+)
+# Values after a label that say something about it, not name it ("username: required").
+_NOT_VALUES = frozenset(
+    {"required", "needed", "invalid", "incorrect", "wrong", "taken", "available", "missing",
+     "empty", "blank", "case", "same", "different", "unique", "mandatory", "optional",
+     "correct", "valid", "not", "too", "already", "still", "also", "private", "public",
+     "hidden", "none", "null", "n/a", "na", "unknown", "your", "the", "a", "an", "my", "his",
+     "her", "their", "our", "this", "that", "it", "is", "and", "or", "field", "here",
+     "below", "above", "shown", "changed", "locked", "suspended", "banned", "deleted"}
+)  # fmt: skip
+# Cheap substring checks that must pass before a pattern runs: Python's regex engine
+# tries every position, which costs more than the scan of one short text should.
+_SUBDOMAIN_HINTS = (".github.", ".gitlab.", ".substack.", ".medium.", ".tumblr.", ".wordpress.",
+                    ".blogspot.", ".netlify.", ".vercel.", ".carrd.", ".neocities.", ".bearblog.",
+                    ".micro.", ".bsky.", ".itch.", ".deviantart.")  # fmt: skip
+_LABEL_HINTS = ("user", "login", "handle", "screen", "gamer")
+_PLATFORM_HINTS = tuple(w for w in _PLATFORMS.replace("\\.", ".").split("|") if len(w) > 2)
+_SITE_HINTS = ("site", "blog", "homepage", "home page", "portfolio", "domain", "web page",
+               "webpage", " me at", " me on")  # fmt: skip
+# "my website is annaschmidt.dev", "find me at jdoe.me/blog".
+_SITE = re.compile(
+    r"(?:\b(?:my|his|her|their|our)\s+(?:personal\s+|own\s+)?(?:website|web\s*site|site|"
+    r"blog|homepage|home\s+page|portfolio|domain|web\s*page)\s*(?:is|was|:|=|-|at)?|"
+    r"\b(?:find|visit|follow|reach)\s+me\s+(?:at|on))"
+    r"[ \t]*(?:at[ \t]+)?(?<![@\w])((?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+    r"\.[a-z]{2,24}(?:/[\w./~%-]*[\w/~%-])?)(?![\w@-])",
+    re.IGNORECASE,
+)
+
+
+class HandleRecognizer(RegexRecognizer):
+    """``USERNAME`` spans: handles, profile usernames, labelled usernames, personal sites.
+
+    Example::
+
+        HandleRecognizer().analyze("John Smith (@jsmith)", ["USERNAME"])  # one result
+    """
+
+    ENTITY = USERNAME
+
+    def _find(self, text: str) -> Iterator[tuple[int, int, float]]:
+        low = text.lower()
+        if "@" in text:
+            for match in _FEDIVERSE.finditer(text):
+                yield match.start(), match.end(), 0.8
+            for match in _AT_HANDLE.finditer(text):
+                if self._is_handle(text, match):
+                    yield match.start(), match.end(), 0.6
+        if "/" in text:
+            for match in _PROFILE.finditer(text):
+                if match.group(1).lower() not in _RESERVED:
+                    yield match.start(1), match.end(1), 0.75
+            for match in _BARE_U.finditer(text) if "u/" in low else ():
+                yield match.start(1), match.end(1), 0.7
+        if any(hint in low for hint in _SUBDOMAIN_HINTS):
+            for match in _SUBDOMAIN.finditer(text):
+                if match.group(1).lower() not in _NOT_USER_SUBDOMAINS:
+                    yield match.start(1), match.end(1), 0.7
+        if _has_label_or_platform(low):
+            for match in _LABELLED.finditer(text):
+                if match.group(1).lower() not in _NOT_VALUES:
+                    yield match.start(1), match.end(1), 0.7
+        if "." in text and any(hint in low for hint in _SITE_HINTS):
+            for match in _SITE.finditer(text):
+                yield match.start(1), match.end(1), 0.7
+
+    @staticmethod
+    def _is_handle(text: str, match: re.Match[str]) -> bool:
+        """Is this ``@word`` a mention rather than code, a tag or a time?"""
+        name = match.group(1)
+        if name.split(".")[0].lower() in _NOT_HANDLES or _NUMERIC.fullmatch(name):
+            return False
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        after = text[match.end() : match.end() + 2]
+        before = text[line_start : match.start()]
+        if _CODE_AFTER.match(after) or _SQL_BEFORE.search(before):
+            return False
+        if not before.strip() and not text[match.end() : len(line) + line_start].strip():
+            # "@property" alone on its line: a decorator above a definition.
+            return False
+        # Inline code ("use `@Input`") and lines of code.
+        return not (before.count("`") % 2 == 1 or looks_like_code(line))
+
+
+def _has_label_or_platform(low: str) -> bool:
+    """Could ``low`` (lower-cased) hold a username label or a platform account?"""
+    if any(hint in low for hint in _LABEL_HINTS + _PLATFORM_HINTS):
+        return True
+    return any(f" {w} " in low or f" {w}:" in low for w in ("x", "ig", "fb"))

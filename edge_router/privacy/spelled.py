@@ -1,0 +1,226 @@
+"""Values spelled out to dodge patterns: emails in words, digits spread out.
+
+Two normalisation passes (see ``normalize.py``); each returns edits on its input text,
+so offsets map back. Both are conservative: they only fold what, once folded, looks
+like a whole address (a plausible top-level domain, no common word as mailbox or host)
+or a run of digits no prose writes that way.
+
+Example::
+
+    emails("jo [at] example [dot] org")  # [(2, 8, "@"), (15, 22, ".")]
+    digits("ssn 5 3 6 2 2 1 2 3 4")      # the eight spaces deleted
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+# (start, end, replacement) on the pass's input; sorted, non-overlapping.
+Edit = tuple[int, int, str]
+
+# ---- spelled-out emails --------------------------------------------------------
+
+_SP = r"[ \t]{0,3}"
+# The at-sign without the blanks around it ("[at]", "(@)", "@", " at "): a regex opening
+# with optional blanks would be tried at every position of the text; _widen adds them.
+_AT = re.compile(r"[\[({<][ \t]{0,3}(?:[aA][tT]|@)[ \t]{0,3}[\])}>]|@|[ \t][aA][tT][ \t]")
+_DOT = (
+    rf"(?:{_SP}[\[({{<]{_SP}(?:dot|\.){_SP}[\])}}>]{_SP}|[ \t]{{1,3}}dot[ \t]{{1,3}}"
+    rf"|{_SP}\.{_SP})"
+)
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_%+\-]{0,62}[A-Za-z0-9])?"
+# The local part is matched backwards from the at-sign, on the reversed text: an anchored
+# match costs its own length, where a search for a match ending at the at-sign would be
+# tried at every position before it. Its dots are spelled or plain, not spaced.
+_REVERSED_DOT = (
+    rf"(?:{_SP}[\])}}>]{_SP}(?:tod|\.){_SP}[\[({{<]{_SP}|[ \t]{{1,3}}tod[ \t]{{1,3}}|\.)"
+)
+_LOCAL_REVERSED = re.compile(rf"{_LABEL}(?:{_REVERSED_DOT}{_LABEL}){{0,8}}", re.IGNORECASE)
+_LABEL_AT = re.compile(_LABEL)
+_TLD_SHAPE = re.compile(r"[A-Za-z]{2,24}")
+# How many candidate addresses (an at-sign and something like a domain) one text may
+# have examined, each a few tens of microseconds.
+_MAX_TRIES = 1000
+_DOT_AT = re.compile(_DOT, re.IGNORECASE)
+_DOMAIN = re.compile(rf"{_LABEL}(?:{_DOT}{_LABEL}){{1,8}}(?![\w@])", re.IGNORECASE)
+# Top-level domains likely enough to fold "x at y dot com" or "x @ y . org"; ccTLDs that
+# are English words ("it", "me", "in", "to") would turn prose into addresses.
+# fmt: off
+_COMMON_TLDS = frozenset({
+    "com", "org", "net", "edu", "gov", "mil", "int", "info", "biz", "name", "pro", "mobi",
+    "app", "dev", "io", "co", "ai", "tech", "online", "site", "email", "mail", "cloud", "uk",
+    "de", "fr", "nl", "ca", "au", "ch", "es", "se", "dk", "fi", "pl", "ru", "jp", "cn", "br",
+    "mx", "ar", "cz", "pt", "gr", "ie", "nz", "za", "kr", "tw", "hk", "sg", "il", "tr", "ua",
+    "ro", "hu", "sk", "si", "hr", "rs", "bg", "lt", "lv", "ee", "eu", "fm", "tv", "cc", "ly",
+    "xyz",
+})
+# fmt: on
+# Words that are no mailbox or host in prose: "look at this dot", "meet @ home . org".
+# fmt: off
+_STOPWORDS = frozenset({
+    "a", "an", "the", "this", "that", "these", "those", "it", "its", "me", "my", "you", "your",
+    "we", "us", "our", "he", "him", "his", "she", "her", "they", "them", "their", "one", "all",
+    "any", "some", "home", "work", "school", "least", "last", "first", "once", "here", "there",
+    "online", "look", "looking", "is", "are", "was", "were", "be", "been", "am", "arrive",
+    "arrived", "meet", "met", "stay", "stayed", "live", "lives", "lived", "works",
+    "worked", "working", "born", "available", "best", "most",
+})
+# fmt: on
+
+
+def _sep_kind(sep: str) -> str:
+    """'plain' (a bare '.' or '@'), 'bracket', 'word' or 'spaced'."""
+    if sep in ".@":
+        return "plain"
+    if any(c in sep for c in "[({<"):
+        return "bracket"
+    return "word" if sep.strip().isalpha() else "spaced"
+
+
+def _labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The labels of a local part or domain that the regexes matched at text[start:end]."""
+    labels: list[tuple[int, int]] = []
+    pos = start
+    while (label := _LABEL_AT.match(text, pos, end)) is not None:
+        labels.append(label.span())
+        sep = _DOT_AT.match(text, label.end(), end)
+        if sep is None or sep.end() == label.end():
+            break
+        pos = sep.end()
+    return labels
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start, end`` grown over up to three blanks on either side."""
+    lo, hi = start, end
+    while lo > max(0, start - 3) and text[lo - 1] in " \t":
+        lo -= 1
+    while hi < min(len(text), end + 3) and text[hi] in " \t":
+        hi += 1
+    return lo, hi
+
+
+def _email(text: str, at_start: int, at_end: int, domain: re.Match[str]) -> list[Edit]:
+    """Edits compacting the email around text[at_start:at_end], or none when implausible."""
+    rhs = _labels(text, domain.start(), domain.end())
+    while len(rhs) >= 2 and not _TLD_SHAPE.fullmatch(text, *rhs[-1]):
+        rhs.pop()  # a top-level domain is 2-24 letters: most candidates end here
+    if len(rhs) < 2:
+        return []
+    local = _LOCAL_REVERSED.match(text[max(0, at_start - 200) : at_start][::-1])
+    if local is None:
+        return []
+    start = at_start - local.end()
+    if start and (text[start - 1].isalnum() or text[start - 1] in "_.%+-"):
+        return []  # the mailbox would start inside a word
+    at = text[at_start:at_end]
+    lhs = _labels(text, start, at_start)
+    # The longest domain whose last label is a plausible top-level domain.
+    while len(rhs) >= 2:
+        user = [(a[1], b[0]) for a, b in itertools.pairwise(lhs)]
+        host = [(a[1], b[0]) for a, b in itertools.pairwise(rhs)]
+        words = (text[lhs[-1][0] : lhs[-1][1]], text[rhs[0][0] : rhs[0][1]])
+        tld = text[rhs[-1][0] : rhs[-1][1]]
+        if _plausible(
+            _sep_kind(at),
+            {_sep_kind(text[a:b]) for a, b in user},
+            {_sep_kind(text[a:b]) for a, b in host},
+            words,
+            tld,
+        ):
+            edits = [(a, b, ".") for a, b in user + host if text[a:b] != "."]
+            if at != "@":
+                edits.append((at_start, at_end, "@"))
+            return sorted(edits)
+        rhs.pop()
+    return []
+
+
+def _plausible(at: str, user: set[str], host: set[str], words: tuple[str, str], tld: str) -> bool:
+    """Is this (separator kinds, last user label, first host label, TLD) an address?"""
+    if not tld.isalpha() or not 2 <= len(tld) <= 24:
+        return False
+    if at == "plain" and user | host <= {"plain"}:
+        return False  # nothing to undo: a plain address
+    if at == "word" and host & {"plain", "spaced"}:
+        return False  # "look at example.com" points to a site, it is no address
+    if ({at} | user | host) & {"word", "spaced"}:
+        return tld.lower() in _COMMON_TLDS and not {w.lower() for w in words} & _STOPWORDS
+    return True
+
+
+def emails(text: str) -> list[Edit]:
+    """Edits turning spelled-out addresses into plain ones ("jo [at] x [dot] org")."""
+    edits: list[Edit] = []
+    tries = 0
+    for core in _AT.finditer(text):
+        start, end = _widen(text, *core.span())
+        if edits and start < edits[-1][1]:
+            continue
+        domain = _DOMAIN.match(text, end)  # cheap, and most at-signs and "at"s end here
+        if domain is None:
+            continue
+        tries += 1
+        if tries > _MAX_TRIES:
+            break  # bounded: later addresses in a text with this many stay as written
+        found = _email(text, start, end, domain)
+        if found and (not edits or found[0][0] >= edits[-1][1]):
+            edits += found
+    return edits
+
+
+# ---- spread-out digits ---------------------------------------------------------
+
+# Each pattern opens with a digit or capital and looks behind after it: a leading
+# lookbehind would be tried at every position of the text.
+# Seven or more single digits each set apart ("5 3 6 2 2 1 2 3 4", "5-3-6-2-2-1-2-3-4"),
+# not part of a longer list of numbers.
+_SINGLES = re.compile(
+    r"[0-9](?<![\w.,][0-9])(?<![0-9][ .\-][0-9])(?:(?:[ \t]{1,2}|[ \t]?[.\-][ \t]?)[0-9]){6,18}"
+    r"(?!\w)(?![ \t]?[.,\-]?[ \t]?[0-9])"
+)
+# Card-shaped groups (4, then 4-6 digits) joined by a separator card patterns do not
+# expect: "4111.1111.1111.1111", "4111 / 1111 / ...", wide gaps.
+_GROUPS = re.compile(
+    r"[0-9]{4}(?<![\w.\-/][0-9]{4})"
+    r"(?:(?:[./_]|[ \t]{2,3}|[ \t]?[\-./][ \t]|[ \t][\-./])[0-9]{4,6}){2,4}"
+    r"(?!\w)(?![.\-/][0-9])"
+)
+# Short groups joined by a dash or dot with spaces around it: "078 - 05 - 1120" (the
+# blanks are what is deleted, so "078-05-1120" matches and is left as it is). Every
+# alternation here is unambiguous: a separator two branches could match would make
+# the regex backtrack through each combination on long runs of groups.
+_SPACED_DASH = re.compile(
+    r"[0-9](?<![\w.\-][0-9])[0-9]{1,3}(?:[ \t]*[\-.][ \t]*[0-9]{2,4}){2,4}"
+    r"(?!\w)(?![ \t]*[\-.][ \t]*[0-9])"
+)
+# A UK National Insurance number with any spacing: "AB 12-34-56 C", "A B 1 2 3 4 5 6 C".
+_NINO = re.compile(
+    r"[A-Z](?<!\w[A-Z])[ \t.\-]{0,2}[A-Z](?:[ \t.\-]{0,2}[0-9]){6}[ \t.\-]{0,2}[A-D](?!\w)"
+)
+_GAP = re.compile(r"[^\w]+")
+_BLANKS = re.compile(r"[ \t]+")
+
+
+def digits(text: str) -> list[Edit]:
+    """Edits deleting the gaps in spread-out numbers, so number patterns see them."""
+    edits: set[Edit] = set()
+    for m in _SINGLES.finditer(text):
+        edits.update((g.start(), g.end(), "") for g in _GAP.finditer(text, m.start(), m.end()))
+    for m in _GROUPS.finditer(text):
+        seps = [text[g.start() : g.end()] for g in _GAP.finditer(text, m.start(), m.end())]
+        if len(set(seps)) == 1 and 13 <= sum(c.isdigit() for c in m[0]) <= 19:
+            edits.update((g.start(), g.end(), "") for g in _GAP.finditer(text, m.start(), m.end()))
+    for m in _SPACED_DASH.finditer(text):
+        if sum(c.isdigit() for c in m[0]) >= 7:
+            edits.update(
+                (g.start(), g.end(), "") for g in _BLANKS.finditer(text, m.start(), m.end())
+            )
+    for m in _NINO.finditer(text):
+        edits.update((g.start(), g.end(), "") for g in _GAP.finditer(text, m.start(), m.end()))
+    out: list[Edit] = []
+    for edit in sorted(edits):  # rules may overlap: keep the first of overlapping edits
+        if not out or edit[0] >= out[-1][1]:
+            out.append(edit)
+    return out
