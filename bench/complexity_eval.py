@@ -24,7 +24,7 @@ seed..seed+repeats-1) to show how much the partition matters.
 
 ``--fit`` fits on every subject and prints the coefficients (weights, the means used for
 undefined features, and the intercept shifted so that score 0.5 is the CPT(50%) operating
-point) as Python source for ``edge_router/complexity.py``; ``--write`` also writes them
+point) as Python source for ``edge_router/routing/complexity.py``; ``--write`` also writes them
 there, between the FITTED_COEFFICIENTS markers. Everything is deterministic (fixed seeds,
 Newton's method, no sampling); only the latency line varies.
 
@@ -59,11 +59,8 @@ from numpy.typing import NDArray
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from edge_router.routing.complexity import (  # noqa: E402
-    FITTED_FEATURES,
-    ComplexityScorer,
-    text_features,
-)
+from edge_router.routing.complexity import ComplexityScorer, text_features  # noqa: E402
+from edge_router.routing.complexity_features import FITTED_FEATURES  # noqa: E402
 
 WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 STRONG = "gpt-4-1106-preview"
@@ -670,10 +667,10 @@ def coefficient_source(m: Model) -> str:
 def print_fit(d: Data, args: argparse.Namespace) -> None:
     m = fit(d, np.ones(len(d.prompts), dtype=bool), args.l2)
     src = coefficient_source(m)
-    print("## Coefficients fitted on all subjects (for edge_router/complexity.py)\n")
+    print("## Coefficients fitted on all subjects (for edge_router/routing/complexity.py)\n")
     print(f"```python\n{src}\n```")
     if args.write:
-        path = REPO / "edge_router" / "complexity.py"
+        path = REPO / "edge_router" / "routing" / "complexity.py"
         text = path.read_text()
         start = text.index(START) + len(START)
         end = text.index(END)
@@ -694,7 +691,9 @@ def main() -> None:
     ap.add_argument("--subjects", action="store_true", help="print every subject, not the worst")
     ap.add_argument("--fit", action="store_true", help="print coefficients fitted on all data")
     ap.add_argument(
-        "--write", action="store_true", help="with --fit: write them into edge_router/complexity.py"
+        "--write",
+        action="store_true",
+        help="with --fit: write them into edge_router/routing/complexity.py",
     )
     ap.add_argument(
         "--embed",

@@ -21,14 +21,9 @@ from typing import Any
 
 import pytest
 
-from edge_router.record.audit import (
-    SCHEMA_VERSION,
-    AuditError,
-    AuditLog,
-    AuditRecord,
-    AuditSettings,
-)
+from edge_router.record.audit import AuditLog, AuditRecord, AuditSettings
 from edge_router.record.audit_cli import audit_cli
+from edge_router.record.audit_schema import SCHEMA_VERSION, AuditError
 
 REPO = Path(__file__).resolve().parent.parent
 PII = ["jane.doe@example.com", "+1 415 555 0134", "4111 1111 1111 1111", "Jane Doe"]

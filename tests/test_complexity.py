@@ -6,12 +6,8 @@ import math
 
 import pytest
 
-from edge_router.routing.complexity import (
-    FITTED_FEATURES,
-    Complexity,
-    ComplexityScorer,
-    text_features,
-)
+from edge_router.routing.complexity import Complexity, ComplexityScorer, text_features
+from edge_router.routing.complexity_features import FITTED_FEATURES
 
 TRIVIAL = ["hi", "What is the capital of France?", "Thanks!", "Translate 'good morning' to German."]
 MATH = (

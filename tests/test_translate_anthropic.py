@@ -23,9 +23,8 @@ from starlette.routing import Route
 from edge_router.backends.cloud import CloudProvider, ProviderError
 from edge_router.backends.settings import ProviderSettings
 from edge_router.errors import BackendError, BadRequest, RouterError
-from edge_router.wire.anthropic import (
-    anthropic_error,
-    anthropic_request_to_openai,
+from edge_router.wire.anthropic import anthropic_error, anthropic_request_to_openai
+from edge_router.wire.anthropic_reply import (
     openai_chunks_to_anthropic_sse,
     openai_response_to_anthropic,
 )

@@ -19,11 +19,10 @@ from edge_router.api.openai import SSE_HEADERS, audit_kw, observe, observed, ref
 from edge_router.errors import RouterError
 from edge_router.flow.dispatch import dispatch_chat
 from edge_router.flow.recorder import record
-from edge_router.wire.anthropic import (
-    anthropic_request_to_openai,
+from edge_router.wire.anthropic import anthropic_request_to_openai, router_error_to_anthropic
+from edge_router.wire.anthropic_reply import (
     openai_chunks_to_anthropic_sse,
     openai_response_to_anthropic,
-    router_error_to_anthropic,
 )
 from edge_router.wire.openai_chat import validate_chat
 

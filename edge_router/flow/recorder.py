@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from edge_router.record.audit import AuditError, AuditRecord
+from edge_router.record.audit import AuditRecord
+from edge_router.record.audit_schema import AuditError
 from edge_router.routing.pipeline import Evaluation, Identity
 from edge_router.state import AppState
 

@@ -1,5 +1,12 @@
 """Durable audit trail: who sent what kind of request where, and why. Never the text.
 
+This module owns what is written and the writing: :class:`AuditRecord` (validated so
+only shapes that cannot carry prompt text get in), :class:`AuditSettings` (the config
+section), and :class:`AuditLog`, the writer with its retention. Reading lives in
+:mod:`edge_router.record.audit_query`, the table layout in
+:mod:`edge_router.record.audit_schema`, keyed content hashes in
+:mod:`edge_router.record.audit_hash`.
+
 One SQLite file in WAL mode. A single writer thread owns the write connection
 and commits records in small groups (group commit): every record handed to
 :meth:`AuditLog.record` is acknowledged only after the transaction holding it
@@ -8,12 +15,8 @@ acknowledged record survives a SIGKILL and a power cut. Readers (queries, the
 ``edge-router audit`` CLI) use their own connections and never block the writer.
 
 A record holds ids, route, rule, entity *types* with counts, timings, token
-counts and keyed hashes of message contents. Keyed (HMAC-SHA256), not plain
-SHA-256: a phone number or a name has so few possibilities that a plain hash
-is reversed by hashing every candidate. The HMAC key is generated once and kept
-beside the database (``<db>.key``, mode 0600): whoever holds the key (root on
-this host) can still check "was this exact text sent?", while a copied database
-file, backup or export alone reveals nothing.
+counts and keyed hashes of message contents (HMAC-SHA256 under a key kept beside
+the database as ``<db>.key``; see :mod:`edge_router.record.audit_hash` for why keyed).
 
 Example::
 
@@ -30,36 +33,29 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import csv
-import hashlib
-import hmac
-import io
 import json
 import os
 import queue
 import re
-import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from edge_router.record.audit_hash import ContentHasher
+from edge_router.record.audit_query import AuditReader
+from edge_router.record.audit_schema import COLUMNS, AuditError, migrate
+
 AuditRoute = Literal["local", "cloud", "block"]
-ExportFormat = Literal["json", "jsonl", "csv"]
 _ROUTES = ("local", "cloud", "block")
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 SYSTEMD_DB = Path("/var/lib/edge-router/audit.sqlite")
 """Where the shipped unit's StateDirectory puts the database."""
-
-
-class AuditError(Exception):
-    """The audit log cannot be opened or written; messages never quote record contents."""
 
 
 class AuditSettings(BaseModel):
@@ -147,230 +143,8 @@ class AuditRecord:
             raise ValueError("content_hashes must be hex digests")
 
 
-class ContentHasher:
-    """HMAC-SHA256 of message contents under a per-installation key (hex, 128 bits kept:
-    enough to tell texts apart, half the storage)."""
-
-    def __init__(self, key: bytes) -> None:
-        if len(key) < 32:
-            raise ValueError("HMAC key must be at least 32 bytes")
-        self._key = key
-
-    def digest(self, text: str) -> str:
-        return hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-
-    def digests(self, texts: Sequence[str]) -> tuple[str, ...]:
-        return tuple(self.digest(t) for t in texts)
-
-    @classmethod
-    def load_or_create(cls, path: Path) -> ContentHasher:
-        if not path.exists():
-            _create_key(path)
-        st = path.stat()
-        if st.st_mode & 0o077:
-            raise AuditError(f"audit key {path} is readable by others; chmod 600 it")
-        raw = path.read_text(encoding="ascii").strip()
-        try:
-            return cls(bytes.fromhex(raw))
-        except ValueError as exc:
-            raise AuditError(f"audit key {path} is not a hex key") from exc
-
-
-def _create_key(path: Path) -> None:
-    # Write a temp file then hard-link it into place: link fails if another process
-    # won the race, and nobody ever reads a half-written key.
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, (secrets.token_hex(32) + "\n").encode("ascii"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(d: Path) -> None:
-    fd = os.open(d, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-# Schema migrations, applied in order; PRAGMA user_version holds how many ran.
-_MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE audit (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so ids can be cited
-        ts REAL NOT NULL,
-        request_id TEXT NOT NULL,
-        key_id TEXT, tenant TEXT,
-        route TEXT NOT NULL, rule TEXT, action TEXT, provider TEXT, model TEXT,
-        status INTEGER NOT NULL,
-        entity_types TEXT NOT NULL,    -- JSON object type -> count
-        reasons TEXT NOT NULL,         -- JSON array
-        latency_ms REAL, prompt_tokens INTEGER, completion_tokens INTEGER,
-        content_hashes TEXT NOT NULL   -- JSON array of keyed hashes
-    );
-    CREATE INDEX audit_ts ON audit (ts);
-    CREATE INDEX audit_key_ts ON audit (key_id, ts);
-    """,
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
-_COLUMNS = (
-    *("id", "ts", "request_id", "key_id", "tenant", "route", "rule", "action", "provider"),
-    *("model", "status", "entity_types", "reasons", "latency_ms", "prompt_tokens"),
-    *("completion_tokens", "content_hashes"),
-)
-_JSON_COLUMNS = ("entity_types", "reasons", "content_hashes")
-_INSERT = f"INSERT INTO audit ({', '.join(_COLUMNS[1:])}) VALUES ({', '.join('?' * 16)})"
-
-
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise AuditError(
-            f"audit db {path} has schema v{version}; this edge-router knows v{SCHEMA_VERSION}"
-        )
-    for n in range(version, SCHEMA_VERSION):
-        try:
-            conn.executescript(
-                f"BEGIN IMMEDIATE; {_MIGRATIONS[n]}; PRAGMA user_version = {n + 1}; COMMIT;"
-            )
-        except sqlite3.Error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _epoch(t: datetime | float | None) -> float | None:
-    if t is None or isinstance(t, float | int):
-        return t
-    if t.tzinfo is None:  # naive times are UTC, like everything stored here
-        t = t.replace(tzinfo=UTC)
-    return t.timestamp()
-
-
-def _row_dict(row: sqlite3.Row) -> dict[str, Any]:
-    d = dict(zip(_COLUMNS, row, strict=True))
-    d["ts"] = _iso(d["ts"])
-    for c in _JSON_COLUMNS:
-        d[c] = json.loads(d[c])
-    return d
-
-
-@dataclass(frozen=True)
-class AuditQuery:
-    """Filters for queries and exports; None means "any"."""
-
-    since: datetime | float | None = None
-    until: datetime | float | None = None
-    key_id: str | None = None
-    route: str | None = None
-    rule: str | None = None
-    limit: int | None = None
-
-
-class AuditReader:
-    """Queries and exports over an existing audit database (no writer; used by the CLI)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        if not self.path.is_file():
-            raise AuditError(f"no audit database at {self.path}")
-        # mode=rw: never create a file here; query_only: this connection cannot write.
-        conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, isolation_level=None)
-        try:
-            conn.execute("PRAGMA query_only = ON")
-            conn.execute("PRAGMA busy_timeout = 5000")
-            yield conn
-        finally:
-            conn.close()
-
-    def _select(
-        self, conn: sqlite3.Connection, q: AuditQuery, *, newest_first: bool
-    ) -> Iterator[dict[str, Any]]:
-        where, params = [], []
-        for clause, value in (
-            ("ts >= ?", _epoch(q.since)),
-            ("ts < ?", _epoch(q.until)),
-            ("key_id = ?", q.key_id),
-            ("route = ?", q.route),
-            ("rule = ?", q.rule),
-        ):
-            if value is not None:
-                where.append(clause)
-                params.append(value)
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM audit"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY id {'DESC' if newest_first else 'ASC'}"
-        if q.limit is not None:
-            sql += " LIMIT ?"
-            params.append(q.limit)
-        for row in conn.execute(sql, params):
-            yield _row_dict(row)
-
-    def query(
-        self,
-        since: datetime | float | None = None,
-        until: datetime | float | None = None,
-        key_id: str | None = None,
-        route: str | None = None,
-        rule: str | None = None,
-        limit: int | None = 100,
-    ) -> list[dict[str, Any]]:
-        """Newest first; ``since`` inclusive, ``until`` exclusive; ``ts`` as ISO 8601 UTC."""
-        q = AuditQuery(since, until, key_id, route, rule, limit)
-        with self._read() as conn:
-            return list(self._select(conn, q, newest_first=True))
-
-    def export_to(self, out: TextIO, fmt: ExportFormat, q: AuditQuery | None = None) -> int:
-        """Stream matching records, oldest first, to ``out``; returns the count. ``json`` is
-        one array, ``jsonl`` one object a line, ``csv`` a header then rows with the dict and
-        list columns as JSON text."""
-        n = 0
-        with self._read() as conn:
-            rows = self._select(conn, q or AuditQuery(), newest_first=False)
-            writer = csv.writer(out) if fmt == "csv" else None
-            if writer:
-                writer.writerow(_COLUMNS)
-            elif fmt == "json":
-                out.write("[")
-            for row in rows:
-                if writer:
-                    writer.writerow(
-                        json.dumps(row[c], sort_keys=True) if c in _JSON_COLUMNS else row[c]
-                        for c in _COLUMNS
-                    )
-                elif fmt == "json":
-                    out.write(("," if n else "") + "\n" + json.dumps(row, sort_keys=True))
-                else:
-                    out.write(json.dumps(row, sort_keys=True) + "\n")
-                n += 1
-            if fmt == "json":
-                out.write("\n]\n" if n else "]\n")
-        return n
-
-    def export(self, fmt: ExportFormat, **filters: Any) -> str:
-        """Like :meth:`export_to` into a string; ``filters`` are :class:`AuditQuery` fields."""
-        buf = io.StringIO()
-        self.export_to(buf, fmt, AuditQuery(**filters))
-        return buf.getvalue()
-
+# Every column but the id SQLite assigns, filled from _values() in the same order.
+_INSERT = f"INSERT INTO audit ({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * 16)})"
 
 _Item = tuple[AuditRecord, "concurrent.futures.Future[int]"]
 _STOP = "stop"  # queue markers; records travel as tuples
@@ -419,7 +193,7 @@ class AuditLog(AuditReader):
             )
             # Pruned rows are overwritten, not left in free pages: retention means gone.
             c.execute("PRAGMA secure_delete = ON")
-            _migrate(c, path)
+            migrate(c, path)
             self._db_lock = threading.Lock()  # the writer thread vs. prune() from elsewhere
             self.prune()
         except sqlite3.Error as exc:  # e.g. "file is not a database"

@@ -12,14 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from edge_router.record.audit import (
-    _ROUTES,
-    SYSTEMD_DB,
-    AuditError,
-    AuditQuery,
-    AuditReader,
-    AuditSettings,
-)
+from edge_router.record.audit import _ROUTES, SYSTEMD_DB, AuditSettings
+from edge_router.record.audit_query import AuditQuery, AuditReader
+from edge_router.record.audit_schema import AuditError
 
 _RELATIVE = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}

@@ -1,9 +1,9 @@
 """Anthropic Messages protocol facts shared by both translation directions.
 
-:mod:`edge_router.wire.anthropic` serves Anthropic clients (Anthropic in,
-OpenAI inside); :mod:`edge_router.wire.anthropic_upstream` talks to an Anthropic
-upstream (OpenAI inside, Anthropic out). Stop reasons, tools, images, usage and
-SSE framing are defined here once, for both.
+:mod:`edge_router.wire.anthropic` and :mod:`edge_router.wire.anthropic_reply` serve
+Anthropic clients (Anthropic in, OpenAI inside); :mod:`edge_router.wire.anthropic_upstream`
+talks to an Anthropic upstream (OpenAI inside, Anthropic out). Stop reasons, tools,
+images, usage and SSE framing are defined here once, for both.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The Anthropic provider's translation: OpenAI request out, Anthropic answers back.
 
-The inverse of :mod:`edge_router.wire.anthropic` (which serves Anthropic
-clients); both share its building blocks so a mapping is defined once.
+The inverse of :mod:`edge_router.wire.anthropic` and
+:mod:`edge_router.wire.anthropic_reply` (which serve Anthropic clients); all three share
+:mod:`edge_router.wire.anthropic_maps` so a mapping is defined once.
 
 Example::
 

@@ -2,7 +2,7 @@
 
 Inside the router every stream is an async iterator of OpenAI
 ``chat.completion.chunk`` dicts, whichever backend produced it; the front doors
-encode it (OpenAI SSE here, Anthropic SSE in ``wire.anthropic``). Local model
+encode it (OpenAI SSE here, Anthropic SSE in ``wire.anthropic_reply``). Local model
 events become chunks in ``backends.local_reply``.
 """
 

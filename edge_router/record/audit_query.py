@@ -1,0 +1,140 @@
+"""Reading the audit trail: filters, queries and exports (JSON, JSONL, CSV).
+
+:class:`AuditReader` opens its own read-only connections, so queries and the
+``edge-router audit`` CLI never block the writer (:class:`~edge_router.record.audit.AuditLog`,
+which is also a reader).
+
+Example::
+
+    reader = AuditReader(Path("/var/lib/edge-router/audit.sqlite"))
+    reader.query(route="cloud", since=datetime(2025, 1, 1), limit=10)   # newest first
+    reader.export_to(sys.stdout, "csv", AuditQuery(key_id="ci"))        # oldest first
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from edge_router.record.audit_schema import COLUMNS, JSON_COLUMNS, AuditError, row_dict
+
+ExportFormat = Literal["json", "jsonl", "csv"]
+
+
+def _epoch(t: datetime | float | None) -> float | None:
+    if t is None or isinstance(t, float | int):
+        return t
+    if t.tzinfo is None:  # naive times are UTC, like everything stored here
+        t = t.replace(tzinfo=UTC)
+    return t.timestamp()
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters for queries and exports; None means "any"."""
+
+    since: datetime | float | None = None
+    until: datetime | float | None = None
+    key_id: str | None = None
+    route: str | None = None
+    rule: str | None = None
+    limit: int | None = None
+
+
+class AuditReader:
+    """Queries and exports over an existing audit database (no writer; used by the CLI)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        if not self.path.is_file():
+            raise AuditError(f"no audit database at {self.path}")
+        # mode=rw: never create a file here; query_only: this connection cannot write.
+        conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, isolation_level=None)
+        try:
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute("PRAGMA busy_timeout = 5000")
+            yield conn
+        finally:
+            conn.close()
+
+    def _select(
+        self, conn: sqlite3.Connection, q: AuditQuery, *, newest_first: bool
+    ) -> Iterator[dict[str, Any]]:
+        where, params = [], []
+        for clause, value in (
+            ("ts >= ?", _epoch(q.since)),
+            ("ts < ?", _epoch(q.until)),
+            ("key_id = ?", q.key_id),
+            ("route = ?", q.route),
+            ("rule = ?", q.rule),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        sql = f"SELECT {', '.join(COLUMNS)} FROM audit"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY id {'DESC' if newest_first else 'ASC'}"
+        if q.limit is not None:
+            sql += " LIMIT ?"
+            params.append(q.limit)
+        for row in conn.execute(sql, params):
+            yield row_dict(row)
+
+    def query(
+        self,
+        since: datetime | float | None = None,
+        until: datetime | float | None = None,
+        key_id: str | None = None,
+        route: str | None = None,
+        rule: str | None = None,
+        limit: int | None = 100,
+    ) -> list[dict[str, Any]]:
+        """Newest first; ``since`` inclusive, ``until`` exclusive; ``ts`` as ISO 8601 UTC."""
+        q = AuditQuery(since, until, key_id, route, rule, limit)
+        with self._read() as conn:
+            return list(self._select(conn, q, newest_first=True))
+
+    def export_to(self, out: TextIO, fmt: ExportFormat, q: AuditQuery | None = None) -> int:
+        """Stream matching records, oldest first, to ``out``; returns the count. ``json`` is
+        one array, ``jsonl`` one object a line, ``csv`` a header then rows with the dict and
+        list columns as JSON text."""
+        n = 0
+        with self._read() as conn:
+            rows = self._select(conn, q or AuditQuery(), newest_first=False)
+            writer = csv.writer(out) if fmt == "csv" else None
+            if writer:
+                writer.writerow(COLUMNS)
+            elif fmt == "json":
+                out.write("[")
+            for row in rows:
+                if writer:
+                    writer.writerow(
+                        json.dumps(row[c], sort_keys=True) if c in JSON_COLUMNS else row[c]
+                        for c in COLUMNS
+                    )
+                elif fmt == "json":
+                    out.write(("," if n else "") + "\n" + json.dumps(row, sort_keys=True))
+                else:
+                    out.write(json.dumps(row, sort_keys=True) + "\n")
+                n += 1
+            if fmt == "json":
+                out.write("\n]\n" if n else "]\n")
+        return n
+
+    def export(self, fmt: ExportFormat, **filters: Any) -> str:
+        """Like :meth:`export_to` into a string; ``filters`` are :class:`AuditQuery` fields."""
+        buf = io.StringIO()
+        self.export_to(buf, fmt, AuditQuery(**filters))
+        return buf.getvalue()

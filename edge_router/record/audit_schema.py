@@ -1,0 +1,79 @@
+"""The audit database's layout: table schema and migrations, column order, row decoding.
+
+One definition shared by the writer (:mod:`edge_router.record.audit`) and the readers
+(:mod:`edge_router.record.audit_query`), so both agree on what a row is. Also home of
+:class:`AuditError`, which every part of the audit store raises.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+class AuditError(Exception):
+    """The audit log cannot be opened or written; messages never quote record contents."""
+
+
+# Schema migrations, applied in order; PRAGMA user_version holds how many ran.
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so ids can be cited
+        ts REAL NOT NULL,
+        request_id TEXT NOT NULL,
+        key_id TEXT, tenant TEXT,
+        route TEXT NOT NULL, rule TEXT, action TEXT, provider TEXT, model TEXT,
+        status INTEGER NOT NULL,
+        entity_types TEXT NOT NULL,    -- JSON object type -> count
+        reasons TEXT NOT NULL,         -- JSON array
+        latency_ms REAL, prompt_tokens INTEGER, completion_tokens INTEGER,
+        content_hashes TEXT NOT NULL   -- JSON array of keyed hashes
+    );
+    CREATE INDEX audit_ts ON audit (ts);
+    CREATE INDEX audit_key_ts ON audit (key_id, ts);
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+COLUMNS = (
+    *("id", "ts", "request_id", "key_id", "tenant", "route", "rule", "action", "provider"),
+    *("model", "status", "entity_types", "reasons", "latency_ms", "prompt_tokens"),
+    *("completion_tokens", "content_hashes"),
+)
+"""Every column, in table order (``id`` first)."""
+JSON_COLUMNS = ("entity_types", "reasons", "content_hashes")
+"""Columns stored as JSON text."""
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the database on ``conn`` up to :data:`SCHEMA_VERSION`; refuse a newer one."""
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise AuditError(
+            f"audit db {path} has schema v{version}; this edge-router knows v{SCHEMA_VERSION}"
+        )
+    for n in range(version, SCHEMA_VERSION):
+        try:
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {_MIGRATIONS[n]}; PRAGMA user_version = {n + 1}; COMMIT;"
+            )
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def row_dict(row: sqlite3.Row) -> dict[str, Any]:
+    """A row selected as :data:`COLUMNS` -> a dict: ``ts`` as ISO 8601 UTC, JSON decoded."""
+    d = dict(zip(COLUMNS, row, strict=True))
+    d["ts"] = _iso(d["ts"])
+    for c in JSON_COLUMNS:
+        d[c] = json.loads(d[c])
+    return d
