@@ -22,7 +22,13 @@ from starlette.routing import Route
 
 from edge_router.api import admin, anthropic, openai
 from edge_router.api.auth import Authenticator
-from edge_router.api.common import CatchAll, http_error_handler, router_error_handler
+from edge_router.api.common import (
+    CatchAll,
+    ClientAddress,
+    http_error_handler,
+    require_operator,
+    router_error_handler,
+)
 from edge_router.backends.base import CloudBackend
 from edge_router.backends.cloud import CloudProvider
 from edge_router.backends.llama_local import LocalModelRunner
@@ -53,10 +59,12 @@ def _build_runners(settings: Settings) -> dict[str, LocalModelRunner]:
 
 
 async def healthz(request: Request) -> Response:
+    """Liveness: always open, and says nothing but "ok"."""
     return JSONResponse({"status": "ok"})
 
 
 async def readyz(request: Request) -> Response:
+    await require_operator(request)  # names models and providers: not for anyone
     state: AppState = request.app.state.edge
     models = {name: r.loaded for name, r in state.runners.items()}
     scanner = state.ready and state.router.scanner.ready
@@ -78,6 +86,7 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    await require_operator(request, metrics=True)
     state: AppState = request.app.state.edge
     return Response(state.metrics.render(), media_type=state.metrics.content_type)
 
@@ -243,8 +252,11 @@ def create_app(
             RouterError: router_error_handler,
             HTTPException: http_error_handler,
         },
-        middleware=[Middleware(CatchAll)],
+        middleware=[Middleware(CatchAll), Middleware(ClientAddress)],
         lifespan=lifespan,
     )
+    # Starlette would answer a path with a stray trailing slash with a 307 whose
+    # Location is built from the client's Host header; an unknown path is a plain 404.
+    app.router.redirect_slashes = False
     app.state.edge = state
     return app

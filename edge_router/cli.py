@@ -20,6 +20,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from edge_router.api.http import server_config
     from edge_router.app import create_app
     from edge_router.record.logs import setup_logging
 
@@ -42,17 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings),
-            host=settings.server.host,
-            port=settings.server.port,
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=int(settings.server.drain_timeout_s),
-            lifespan="on",
-        )
-    )
+    server = uvicorn.Server(server_config(create_app(settings), settings.server))
     # Token handoff from the llama worker thread to the event loop waits for the
     # GIL; CPython's default 5 ms switch interval showed up as lost throughput.
     sys.setswitchinterval(0.0005)

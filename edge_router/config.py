@@ -41,6 +41,11 @@ class ServerSettings(_Frozen):
     """Largest accepted request body; larger bodies get 413."""
     body_timeout_s: float = Field(default=30.0, gt=0)
     """Longest a client may take to send its request body; slower ones get 408."""
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    """Longest a client may take to send a request's line and headers, counted from
+    connecting (first request) or from the request's first byte (later requests on a
+    kept-alive connection, which wait idle for at most 5 s); slower connections are
+    closed, with 408 if a request had begun."""
     drain_timeout_s: float = Field(default=30.0, ge=0)
     """On SIGTERM, how long in-flight requests may take to finish."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -21,6 +21,7 @@ from edge_router.api.auth import (
     hash_key,
     keys_cli,
 )
+from edge_router.api.throttle import TooManyAuthFailures, client_address
 from edge_router.errors import AuthError
 
 KEY_A = "er-alpha-0123456789abcdef0123456789"
@@ -163,6 +164,44 @@ def test_is_admin(auth: Authenticator) -> None:
     assert not Authenticator(AuthSettings()).is_admin({"Authorization": f"Bearer {ADMIN}"})
 
 
+def test_may_operate(settings: AuthSettings, hashes: dict[str, str]) -> None:
+    scrape = "scrape-token-0123456789abcdef"
+    auth = Authenticator(settings.model_copy(update={"metrics_token_hash": hash_key(scrape)}))
+    for metrics in (False, True):
+        assert auth.may_operate(KEY_B, metrics=metrics)
+        assert auth.may_operate(ADMIN, metrics=metrics)
+        assert not auth.may_operate("er-wrong", metrics=metrics)
+    assert auth.may_operate(scrape, metrics=True)
+    assert not auth.may_operate(scrape)  # the scrape token opens /metrics only
+    assert not auth.is_admin({"x-api-key": scrape})
+
+
+def test_failures_throttled_per_calling_address(settings: AuthSettings) -> None:
+    auth = Authenticator(settings.model_copy(update={"max_failures_per_minute": 2}))
+    assert auth.verify_key(KEY_A) is not None  # outside a request: never throttled
+    token = client_address.set("192.0.2.9")
+    try:
+        assert auth.verify_key("er-wrong-1") is None
+        assert auth.verify_key("er-wrong-2") is None
+        for attempt in (
+            lambda: auth.verify_key("er-wrong-3"),
+            lambda: auth.verify_key(KEY_B),  # not verified before: waits out the block
+            lambda: auth.is_admin({"x-api-key": ADMIN}),
+            lambda: auth.may_operate("er-wrong-4"),
+        ):
+            with pytest.raises(TooManyAuthFailures) as exc:
+                attempt()
+            assert exc.value.status == 429 and exc.value.headers["Retry-After"] == "60"
+        assert auth.verify_key(KEY_A) is not None  # verified before: still welcome
+    finally:
+        client_address.reset(token)
+    token = client_address.set("192.0.2.10")
+    try:
+        assert auth.verify_key(KEY_B) is not None  # another address
+    finally:
+        client_address.reset(token)
+
+
 @pytest.mark.parametrize(
     ("raw", "match"),
     [
@@ -172,6 +211,9 @@ def test_is_admin(auth: Authenticator) -> None:
         ({"keys": [{"id": "bad id", "hash": "h"}]}, "id"),
         ({"require_auth": True}, "no keys"),
         ({"admin_token_hash": "plaintext"}, "scrypt"),
+        ({"metrics_token_hash": "plaintext"}, "scrypt"),
+        ({"max_failures_per_minute": -1}, "greater than or equal"),
+        ({"failure_block_s": 0}, "greater than"),
         ({"keys": [], "extra": 1}, "extra"),
     ],
 )

@@ -124,7 +124,8 @@ def test_admin_endpoints_are_off_without_a_token(secured: tuple[str, Path]) -> N
 def test_metrics_parse_with_prometheus_parser(secured: tuple[str, Path]) -> None:
     url, _ = secured
     _chat(url, BOB)
-    text = httpx.get(url + "/metrics").text
+    assert httpx.get(url + "/metrics").status_code == 401  # require_auth covers metrics
+    text = httpx.get(url + "/metrics", headers={"authorization": f"Bearer {BOB}"}).text
     families = {f.name: f for f in text_string_to_metric_families(text)}
     assert "edge_router_requests" in families
     samples = [s for s in families["edge_router_requests"].samples if s.name.endswith("_total")]

@@ -10,8 +10,12 @@ laptop core) per configured key for a key not seen before. A key that verified
 once is remembered in memory under an HMAC of the key with a random per-process
 secret (never the key itself), so the steady state costs one HMAC and a dict
 lookup; keys that failed are remembered the same way (bounded) so a client
-retrying with a stale key cannot burn CPU. Fresh random guesses still cost
-scrypt each: rate-limit at the edge if the port is exposed to untrusted hosts.
+retrying with a stale key cannot burn CPU. Fresh random guesses cost scrypt each,
+so failures are counted per client address (``api/throttle.py``): past
+``auth.max_failures_per_minute`` the address gets 429 for ``auth.failure_block_s``
+and no credential it presents is hashed, except keys that already verified (a
+legitimate client sharing a NAT or proxy address keeps working). The address
+comes from :data:`client_address`, set per request by the HTTP layer.
 
 Example::
 
@@ -22,6 +26,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import getpass
 import hashlib
@@ -37,10 +42,15 @@ from typing import TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from edge_router.api.throttle import FailureThrottle, TooManyAuthFailures, client_address
 from edge_router.errors import AuthError
 
 _SCRYPT_LOG2_N, _SCRYPT_R, _SCRYPT_P = 14, 8, 1
 _CACHE_SIZE = 4096
+# Hashes checked at once per authenticator (async paths). Keeps a burst of wrong keys
+# from occupying every core and worker thread before the failure count can stop it,
+# and makes concurrent first uses of one key hash it once (the rest find it cached).
+_HASH_SLOTS = 2
 
 
 class _Frozen(BaseModel):
@@ -142,11 +152,22 @@ class AuthSettings(_Frozen):
     """Client keys. With keys configured, a presented but wrong key is refused even when
     require_auth is false (a misconfigured client should hear about it)."""
     admin_token_hash: str | None = None
-    """``scrypt$...`` of the admin token for admin endpoints; null = admin endpoints refuse."""
+    """``scrypt$...`` of the admin token for admin endpoints; null = admin endpoints refuse.
+    With require_auth, the admin token also opens /v1/models, /readyz and /metrics."""
+    metrics_token_hash: str | None = None
+    """``scrypt$...`` of a token that may only scrape /metrics (with require_auth, where
+    /metrics needs credentials; any client key or the admin token works too)."""
+    max_failures_per_minute: int = Field(default=10, ge=0)
+    """Failed authentications (wrong key or token) one client address may make in a
+    minute; past it that address gets 429 with Retry-After for failure_block_s, and no
+    key it sends is checked except keys that already verified. IPv6 counts per /64.
+    Behind a reverse proxy all clients share its address. 0 = no limit."""
+    failure_block_s: float = Field(default=60.0, gt=0)
+    """How long an address that hit max_failures_per_minute is answered 429."""
 
-    @field_validator("admin_token_hash")
+    @field_validator("admin_token_hash", "metrics_token_hash")
     @classmethod
-    def _admin_hash(cls, v: str | None) -> str | None:
+    def _token_hash(cls, v: str | None) -> str | None:
         return None if v is None else _check_hash(v)
 
     @model_validator(mode="after")
@@ -180,7 +201,11 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
 
 
 class Authenticator:
-    """Verifies presented keys against :class:`AuthSettings`; thread-safe."""
+    """Verifies presented keys against :class:`AuthSettings`; thread-safe.
+
+    Every failed check of a presented key or token counts against the calling address
+    (:data:`client_address`); a blocked address gets :class:`TooManyAuthFailures` before
+    anything is hashed."""
 
     def __init__(self, settings: AuthSettings) -> None:
         self.settings = settings
@@ -188,32 +213,78 @@ class Authenticator:
         self._admin = (
             _Scrypt.parse(settings.admin_token_hash) if settings.admin_token_hash else None
         )
+        self._metrics = (
+            _Scrypt.parse(settings.metrics_token_hash) if settings.metrics_token_hash else None
+        )
         # Cache keyed by HMAC(process secret, key): the dict never holds a key, and lookup
         # timing depends on a digest an attacker cannot compute.
         self._secret = secrets.token_bytes(32)
         self._cache: OrderedDict[bytes, ClientIdentity | None] = OrderedDict()
-        self._admin_ok: set[bytes] = set()
+        self._tokens_ok: set[bytes] = set()  # admin and metrics tokens that verified
         self._lock = threading.Lock()
+        self._hash_slots = asyncio.Semaphore(_HASH_SLOTS)
+        self.throttle = FailureThrottle(settings.max_failures_per_minute, settings.failure_block_s)
 
     def _tag(self, kind: bytes, key: str) -> bytes:
         return hmac.new(self._secret, kind + b"\0" + key.encode("utf-8"), "sha256").digest()
 
-    def verify_key(self, key: str) -> ClientIdentity | None:
+    def _gate(self) -> None:
+        """Refuse (429) before any hashing when the calling address is blocked."""
+        addr = client_address.get()
+        if addr is not None and (wait := self.throttle.retry_after(addr)) is not None:
+            raise TooManyAuthFailures(wait)
+
+    def _failed(self) -> None:
+        addr = client_address.get()
+        if addr is not None:
+            self.throttle.failed(addr)
+
+    def _cached_client(self, key: str) -> tuple[bool, ClientIdentity | None]:
+        """(seen before, identity) from the cache: no hashing."""
         tag = self._tag(b"client", key)
         with self._lock:
             if tag in self._cache:
                 self._cache.move_to_end(tag)
-                return self._cache[tag]
+                return True, self._cache[tag]
+        return False, None
+
+    def _hash_client(self, key: str) -> ClientIdentity | None:
+        """scrypt against every configured key (slow); the result is cached."""
         found = None
         for k, h in self._keys:
             if h.verify(key):
                 found = ClientIdentity(k.id, k.tenant, k.policy)
                 break
         with self._lock:
-            self._cache[tag] = found
+            self._cache[self._tag(b"client", key)] = found
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return found
+
+    def _known_token(self, kind: bytes, key: str) -> bool:
+        with self._lock:
+            return self._tag(kind, key) in self._tokens_ok
+
+    def _hash_token(self, kind: bytes, hashed: _Scrypt | None, key: str) -> bool:
+        if hashed is None or not hashed.verify(key):
+            return False
+        with self._lock:
+            self._tokens_ok.add(self._tag(kind, key))  # one token per kind: stays tiny
+        return True
+
+    def verify_key(self, key: str) -> ClientIdentity | None:
+        """The identity for a client key, or None. Slow (scrypt) for a key not seen
+        before; raises :class:`TooManyAuthFailures` while the calling address is blocked
+        (keys that already verified still pass)."""
+        seen, ident = self._cached_client(key)
+        if ident is not None:
+            return ident
+        self._gate()
+        if not seen:
+            ident = self._hash_client(key)
+        if ident is None:
+            self._failed()
+        return ident
 
     def authenticate(self, headers: Mapping[str, str]) -> ClientIdentity | None:
         """The verified identity, or None (no key, or a wrong one). Slow (scrypt) only
@@ -223,16 +294,21 @@ class Authenticator:
         return self.verify_key(key) if key else None
 
     async def authenticate_async(self, headers: Mapping[str, str]) -> ClientIdentity | None:
-        import asyncio
-
         key = presented_key(headers)
         if key is None:
             return None
-        tag = self._tag(b"client", key)
-        with self._lock:
-            if tag in self._cache:
-                return self._cache[tag]
-        return await asyncio.to_thread(self.verify_key, key)
+        seen, ident = self._cached_client(key)
+        if ident is not None:
+            return ident
+        self._gate()
+        if seen:
+            self._failed()
+            return None
+        async with self._hash_slots:
+            # verify_key looks at the cache and the gate again: a request queued behind
+            # one with the same key finds it cached, and requests queued behind a burst
+            # of wrong keys are refused without hashing once the address is blocked.
+            return await asyncio.to_thread(self.verify_key, key)
 
     def require(self, headers: Mapping[str, str]) -> ClientIdentity | None:
         """Apply the policy: the identity, None for an allowed anonymous request, or
@@ -254,15 +330,43 @@ class Authenticator:
         key = presented_key(headers)
         if self._admin is None or key is None:
             return False
-        tag = self._tag(b"admin", key)
-        with self._lock:
-            if tag in self._admin_ok:
-                return True
-        if not self._admin.verify(key):
-            return False
-        with self._lock:
-            self._admin_ok.add(tag)  # one token: the set stays at one entry
-        return True
+        if self._known_token(b"admin", key):
+            return True
+        self._gate()
+        if self._hash_token(b"admin", self._admin, key):
+            return True
+        self._failed()
+        return False
+
+    def _operator_known(self, key: str, metrics: bool) -> bool:
+        return (
+            self._cached_client(key)[1] is not None
+            or self._known_token(b"admin", key)
+            or (metrics and self._known_token(b"metrics", key))
+        )
+
+    def may_operate(self, key: str, *, metrics: bool = False) -> bool:
+        """Whether ``key`` opens the operator endpoints (/v1/models, /readyz): any client
+        key or the admin token, and with ``metrics`` also the metrics token. Slow on a
+        miss; one failure is counted when nothing matches."""
+        if self._operator_known(key, metrics):
+            return True
+        self._gate()
+        if not self._cached_client(key)[0] and self._hash_client(key) is not None:
+            return True
+        if self._hash_token(b"admin", self._admin, key):
+            return True
+        if metrics and self._hash_token(b"metrics", self._metrics, key):
+            return True
+        self._failed()
+        return False
+
+    async def may_operate_async(self, key: str, *, metrics: bool = False) -> bool:
+        if self._operator_known(key, metrics):
+            return True
+        self._gate()
+        async with self._hash_slots:
+            return await asyncio.to_thread(self.may_operate, key, metrics=metrics)
 
 
 def is_loopback(host: str) -> bool:

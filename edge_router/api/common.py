@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edge_router.api.auth import presented_key
+from edge_router.api.throttle import client_address
 from edge_router.config import ServerSettings
 from edge_router.errors import AuthError, BadRequest, PayloadTooLarge, RequestTimeout, RouterError
 from edge_router.routing.pipeline import Identity
@@ -49,7 +50,8 @@ async def read_json(request: Request, server: ServerSettings) -> dict[str, Any]:
 
 async def authenticate(request: Request) -> Identity | None:
     """The caller's identity from its API key; 401 when auth requires one or the key is
-    wrong. Anonymous callers are allowed unless ``auth.require_auth`` is set."""
+    wrong, 429 while the caller's address is blocked for repeated failures. Anonymous
+    callers are allowed unless ``auth.require_auth`` is set."""
     state: AppState = request.app.state.edge
     auth = state.auth
     if auth is None:
@@ -67,6 +69,22 @@ async def authenticate(request: Request) -> Identity | None:
     identity = Identity(key_id=ident.key_id, tenant=ident.tenant, policy=ident.policy)
     request.state.identity = identity
     return identity
+
+
+async def require_operator(request: Request, *, metrics: bool = False) -> None:
+    """With ``auth.require_auth``, the operator endpoints (/v1/models, /readyz, /metrics)
+    take any client key or the admin token, and /metrics (``metrics``) also the metrics
+    token; 401 otherwise, without saying which kinds of credential exist. Without
+    require_auth they stay open, as before."""
+    state: AppState = request.app.state.edge
+    auth = state.auth
+    if auth is None or not auth.settings.require_auth:
+        return
+    key = presented_key(request.headers)
+    if key is None:
+        raise AuthError("Missing credentials: send 'Authorization: Bearer <key>' or 'x-api-key'.")
+    if not await auth.may_operate_async(key, metrics=metrics):
+        raise AuthError("Invalid credentials.")
 
 
 def error_response(exc: RouterError, extra_headers: dict[str, str] | None = None) -> Response:
@@ -130,3 +148,23 @@ class CatchAll:
             log.error("unhandled error", extra={"fields": {"exc_type": type(exc).__name__}})
             if not started:
                 await JSONResponse(INTERNAL_ERROR, status_code=500)(scope, receive, send)
+
+
+class ClientAddress:
+    """Makes the caller's address known to the authenticator for the whole request
+    (:data:`edge_router.api.throttle.client_address`), so that failed authentications are
+    counted per address wherever a key is checked (client, admin and operator paths)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        token = client_address.set(str(client[0]) if client else "unknown")
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            client_address.reset(token)

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from edge_router.api.common import authenticate, read_json
+from edge_router.api.common import authenticate, read_json, require_operator
 from edge_router.errors import PolicyBlocked, RouterError
 from edge_router.flow.dispatch import AUTO, Outcome, check_model, dispatch_chat, usable_cloud
 from edge_router.flow.recorder import record, record_nowait
@@ -21,6 +21,9 @@ from edge_router.wire.openai_chat import validate_chat
 from edge_router.wire.openai_stream import Chunk, openai_sse
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+ABORTED = 499
+"""Audit and metrics status of a stream the client left before its end (nginx's code
+for "client closed request")."""
 
 
 def state_of(request: Request) -> AppState:
@@ -64,7 +67,8 @@ def audit_kw(
 async def observed(
     state: AppState, outcome: Outcome, chunks: AsyncIterator[Chunk], identity: Identity | None
 ) -> AsyncIterator[Chunk]:
-    """Pass a stream through, then count it and audit it (also when the client leaves)."""
+    """Pass a stream through, then count it and audit it (also when the client leaves:
+    status ``ABORTED``, not 200, since the client never got the whole answer)."""
     usage: dict[str, Any] | None = None
     status = 200
     try:
@@ -74,6 +78,9 @@ async def observed(
             yield c
     except RouterError as exc:
         status = exc.status
+        raise
+    except BaseException:  # the client went away (cancelled / generator closed)
+        status = ABORTED
         raise
     finally:
         observe(state, outcome, str(status), usage)
@@ -155,6 +162,7 @@ async def route(request: Request) -> Response:
 
 
 async def list_models(request: Request) -> Response:
+    await require_operator(request)
     state = state_of(request)
     created = int(state.started_at)
     data: list[dict[str, Any]] = [
