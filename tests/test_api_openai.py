@@ -232,3 +232,29 @@ def test_saturation_maps_to_503_with_retry_after(settings: Settings) -> None:
             assert r.status_code == 503
             assert r.headers["retry-after"] == "3"
             assert r.json()["error"]["code"] == "saturated"
+
+
+def test_a_stream_the_client_leaves_is_audited_as_aborted(live_app: tuple[str, Any]) -> None:
+    """Issue 19: an aborted stream is not a 200 in the audit trail."""
+    url, app = live_app
+    body = {
+        "model": "auto",
+        "stream": True,
+        "max_tokens": 200,
+        "messages": [{"role": "user", "content": "Count slowly from one to one hundred."}],
+    }
+    with (
+        httpx.Client(timeout=60) as client,
+        client.stream("POST", url + "/v1/chat/completions", json=body) as r,
+    ):
+        request_id = r.headers["x-request-id"]
+        next(r.iter_lines())  # the first event arrived, then the client hangs up
+    audit = app.state.edge.audit
+    deadline = time.monotonic() + 30
+    rows: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        rows = [row for row in audit.query(limit=None) if row["request_id"] == request_id]
+        if rows:
+            break
+        time.sleep(0.1)
+    assert [row["status"] for row in rows] == [499]

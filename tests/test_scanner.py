@@ -342,3 +342,21 @@ def test_joined_parts_add_no_names(scanner: PrivacyScanner) -> None:  # noqa: F8
     assert {(e.type, e.start, e.end) for e in result.entities} == {
         (e.type, e.start, e.end) for e in alone.entities
     }
+
+
+def test_cache_is_keyed_per_scope_so_tenants_cannot_time_each_other() -> None:
+    """A hit costs microseconds and a miss milliseconds: a text another tenant sent must
+    be a miss for everyone else (issue 19's timing side channel)."""
+    s = PrivacyScanner(ScannerSettings(cache_size=100))
+    text = "Please call Ada Lovelace on 020 7946 0018 about the contract."
+    s.scan([TextField("t", text)], scope="tenant-a")
+    size = len(s._cache)
+    s.scan([TextField("t", text)], scope="tenant-a")
+    assert len(s._cache) == size  # a hit within the same scope
+    s.scan([TextField("t", text)], scope="tenant-b")
+    assert len(s._cache) > size  # another scope misses and scans for itself
+    # Keys are keyed hashes: an unkeyed hash of the text is not among them.
+    import hashlib
+
+    plain = hashlib.blake2b(text.encode(), digest_size=16).digest()
+    assert plain not in s._cache

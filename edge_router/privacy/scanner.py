@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import logging
 import re
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -58,6 +59,7 @@ class PrivacyScanner:
         self._settings = settings
         self._lock = threading.Lock()
         self._cache: OrderedDict[bytes, tuple[Detection, ...]] = OrderedDict()
+        self._cache_secret = secrets.token_bytes(32)
         self._ready = False
         nlp = load_ner_pipeline(settings.spacy_model)
         self._nlp = nlp
@@ -118,21 +120,27 @@ class PrivacyScanner:
 
     # ---- scanning -------------------------------------------------------------------
 
-    def scan(self, fields: Sequence[TextField], non_text_parts: Sequence[str] = ()) -> ScanResult:
-        """Scan one request's text fields; never raises (fails closed)."""
+    def scan(
+        self, fields: Sequence[TextField], non_text_parts: Sequence[str] = (), *, scope: str = ""
+    ) -> ScanResult:
+        """Scan one request's text fields; never raises (fails closed).
+
+        ``scope`` (the tenant or API key) partitions the result cache, so that one
+        tenant cannot time whether another recently sent a given text.
+        """
         try:
-            return self.scan_many([(fields, non_text_parts)])[0]
+            return self.scan_many([(fields, non_text_parts)], scope=scope)[0]
         except Exception:  # fail closed on anything
             return ScanResult.failed()
 
     def scan_many(
-        self, requests: Sequence[tuple[Sequence[TextField], Sequence[str]]]
+        self, requests: Sequence[tuple[Sequence[TextField], Sequence[str]]], *, scope: str = ""
     ) -> list[ScanResult]:
         """Scan several requests at once, batching all their new texts through spaCy."""
         try:
             joins = [join_windows(fields) for fields, _ in requests]
             texts = [f.text for fields, _ in requests for f in fields]
-            found = self._detect([*texts, *(w.text for ws in joins for w in ws)])
+            found = self._detect([*texts, *(w.text for ws in joins for w in ws)], scope)
             results = []
             for (fields, non_text), windows in zip(requests, joins, strict=True):
                 detections = [found[f.text] for f in fields]
@@ -147,12 +155,12 @@ class PrivacyScanner:
         return results
 
     async def ascan(
-        self, fields: Sequence[TextField], non_text_parts: Sequence[str] = ()
+        self, fields: Sequence[TextField], non_text_parts: Sequence[str] = (), *, scope: str = ""
     ) -> ScanResult:
         """``scan`` in a worker thread, bounded by ``settings.timeout_s``."""
         try:
             return await asyncio.wait_for(
-                asyncio.to_thread(self.scan, fields, non_text_parts),
+                asyncio.to_thread(self.scan, fields, non_text_parts, scope=scope),
                 timeout=self._settings.timeout_s,
             )
         except Exception:  # timeout or anything else: fail closed
@@ -191,8 +199,11 @@ class PrivacyScanner:
             non_text_parts=non_text,
         )
 
-    def _detect(self, texts: Iterable[str]) -> dict[str, tuple[Detection, ...]]:
+    def _detect(self, texts: Iterable[str], scope: str = "") -> dict[str, tuple[Detection, ...]]:
         """Detections per distinct text, from the cache or a fresh batched analysis."""
+        # Keyed (a per-process secret) and scoped: the cache key reveals nothing about the
+        # text, and a hit for one scope says nothing about another's texts.
+        prefix = f"{len(scope)}:{scope}\x00".encode("utf-8", "surrogatepass")
         out: dict[str, tuple[Detection, ...]] = {}
         todo: dict[bytes, str] = {}
         for text in texts:
@@ -200,7 +211,11 @@ class PrivacyScanner:
                 raise TypeError("text field is not a string")
             if text in out:
                 continue
-            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            key = hashlib.blake2b(
+                prefix + text.encode("utf-8", "surrogatepass"),
+                digest_size=16,
+                key=self._cache_secret,
+            ).digest()
             with self._lock:
                 cached = self._cache.get(key)
                 if cached is not None:

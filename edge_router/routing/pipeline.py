@@ -165,7 +165,8 @@ class Router:
         fields, non_text = outbound_fields(projected)
         if projected.get("model") in self.known_models:
             fields = [f for f in fields if f.path != "model"]
-        scan = await self.scanner.ascan(fields, non_text)
+        scope = (identity.tenant or identity.key_id or "") if identity else ""
+        scan = await self.scanner.ascan(fields, non_text, scope=scope)
         return self.evaluate_scanned(
             projected,
             fields,
