@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from edge_router.api.auth import AuthSettings
 from edge_router.backends.settings import ProviderSettings
+from edge_router.errors import EdgeRouterError
 from edge_router.load.control import LoadSettings
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.record.audit import AuditSettings
@@ -155,7 +156,7 @@ class Settings(_Frozen):
         return local
 
 
-class ConfigError(Exception):
+class ConfigError(EdgeRouterError):
     """The config file is unreadable or invalid; the message names file and key."""
 
 

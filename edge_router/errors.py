@@ -1,6 +1,14 @@
 """The router's exception tree and its mapping to OpenAI-shaped errors.
 
-    RouterError                      (500, server_error)
+    EdgeRouterError                  every exception the router raises on purpose
+    ├── ConfigError, PolicyError     startup: a config or policy file is invalid
+    ├── CredentialError              startup: a provider's key cannot be read
+    ├── RedactionError               redaction cannot be applied faithfully (fail closed)
+    ├── AuditError                   the audit store cannot be written or read
+    ├── AnthropicStreamError, MalformedUpstream
+    │                                an upstream's answer, translated at the boundary
+    └── RouterError                  (500, server_error): answered to the client
+    RouterError
     ├── BadRequest                   (400, invalid_request_error)
     │   ├── PayloadTooLarge          (413, invalid_request_error)
     │   └── RequestTimeout           (408, invalid_request_error)
@@ -22,7 +30,12 @@ from __future__ import annotations
 from typing import Any
 
 
-class RouterError(Exception):
+class EdgeRouterError(Exception):
+    """The root of every exception the router raises on purpose (``except
+    EdgeRouterError`` never catches a bug such as a KeyError)."""
+
+
+class RouterError(EdgeRouterError):
     status = 500
     type = "server_error"
     code: str | None = None

@@ -27,6 +27,7 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from edge_router.errors import EdgeRouterError
 from edge_router.wire.openai_chat import check_extra_fields
 
 ProviderKind = Literal["openai", "anthropic", "openai_compatible"]
@@ -205,7 +206,7 @@ class ProviderSettings(_Frozen):
         return self.model_map.get(client_model, client_model)
 
 
-class CredentialError(Exception):
+class CredentialError(EdgeRouterError):
     """A configured API key cannot be read. The message names the source, never a value."""
 
 

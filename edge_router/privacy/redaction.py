@@ -27,6 +27,7 @@ import string
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+from edge_router.errors import EdgeRouterError
 from edge_router.privacy.types import Entity, ScanResult, TextField
 
 _NONCE_LEN = 8
@@ -39,7 +40,7 @@ _PATH_PART = re.compile(r"(?:^|\.)([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]")
 _JSON_STRING_FIELDS = ("arguments",)
 
 
-class RedactionError(Exception):
+class RedactionError(EdgeRouterError):
     """Redaction could not be done faithfully; the caller must not send the request out."""
 
 

@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from edge_router.errors import EdgeRouterError
 
-class AuditError(Exception):
+
+class AuditError(EdgeRouterError):
     """The audit log cannot be opened or written; messages never quote record contents."""
 
 

@@ -49,6 +49,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from edge_router.errors import EdgeRouterError
+
 Action = Literal["local", "block", "redact", "cloud", "auto"]
 Complexity = Literal["simple", "complex"]
 LoadState = Literal["normal", "busy", "saturated"]
@@ -65,7 +67,7 @@ KNOWN_ENTITY_TYPES: frozenset[str] = frozenset({
 ANY_ENTITY = "*"
 
 
-class PolicyError(Exception):
+class PolicyError(EdgeRouterError):
     """A policy file is unreadable or invalid. ``problems`` holds one line per problem."""
 
     def __init__(self, problems: Sequence[str]) -> None:

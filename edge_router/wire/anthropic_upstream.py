@@ -19,7 +19,7 @@ import json
 import time
 from typing import Any
 
-from edge_router.errors import BadRequest
+from edge_router.errors import BadRequest, EdgeRouterError
 from edge_router.wire.anthropic_maps import (
     STOP_TO_FINISH,
     count,
@@ -31,7 +31,7 @@ from edge_router.wire.anthropic_maps import (
 )
 
 
-class AnthropicStreamError(Exception):
+class AnthropicStreamError(EdgeRouterError):
     """An ``event: error`` frame in an Anthropic stream; ``payload`` is its error object."""
 
     def __init__(self, payload: dict[str, Any]) -> None:
@@ -39,7 +39,7 @@ class AnthropicStreamError(Exception):
         self.payload = payload
 
 
-class MalformedUpstream(Exception):
+class MalformedUpstream(EdgeRouterError):
     """The upstream answered with JSON of the wrong shape (no content is kept)."""
 
 
