@@ -27,7 +27,7 @@ from edge_router.privacy.types import ScanResult, TextField
 from edge_router.routing.complexity import Complexity, ComplexityScorer
 from edge_router.routing.decide import Decision, RouteContext, decide
 from edge_router.routing.policy import Policy, PolicyError, load_policy, load_policy_dir
-from edge_router.wire.openai_chat import outbound_fields, project
+from edge_router.wire.openai_chat import copy_json, outbound_fields, project
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ class Router:
         """
         vault = Vault()
         if not (ev.decision.redact if redact is None else redact):
-            return _copy(ev.body), vault
+            return copy_json(ev.body), vault
         redacted = redact_body(
             dict(ev.body), ev.scan, vault, extra=ev.decision.extra_entities, texts=ev.fields
         )
@@ -271,11 +271,3 @@ class Router:
             "load": dict(ev.load) if ev.load else None,
             "outbound": outbound,
         }
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value

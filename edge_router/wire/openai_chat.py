@@ -248,9 +248,9 @@ def project(body: Mapping[str, Any], *, extra: Collection[str] = ()) -> dict[str
                 continue
             if not SCALARS[key](value):
                 raise _bad(key, "wrong type or value")
-            out[key] = _copy(value)
+            out[key] = copy_json(value)
         elif (key in TEXT_BEARING or key in extra) and value is not None:
-            out[key] = _copy(value)
+            out[key] = copy_json(value)
     return out
 
 
@@ -259,12 +259,12 @@ def dropped_fields(body: Mapping[str, Any], *, extra: Collection[str] = ()) -> i
     return sum(1 for k in body if k not in FORWARDED and k not in extra)
 
 
-def _copy(value: Any) -> Any:
-    """A fresh copy of a JSON value (iterative depth is bounded by json_body.MAX_DEPTH)."""
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
+def copy_json(value: Any) -> Any:
+    """A fresh copy of a JSON value (its depth is bounded by json_body.MAX_DEPTH)."""
+    if isinstance(value, Mapping):
+        return {k: copy_json(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy(v) for v in value]
+        return [copy_json(v) for v in value]
     return value
 
 
@@ -284,7 +284,7 @@ def _message(m: Any, param: str) -> dict[str, Any]:
             if not isinstance(value, dict):
                 raise _bad(f"{param}.{key}", "expected an object")
             keep = ("name", "arguments") if key == "function_call" else ("id",)
-            out[key] = {k: _copy(value[k]) for k in keep if k in value}
+            out[key] = {k: copy_json(value[k]) for k in keep if k in value}
         else:
             if not isinstance(value, str):
                 raise _bad(f"{param}.{key}", "expected a string")
@@ -305,7 +305,7 @@ def _tool_calls(calls: Any, param: str) -> list[dict[str, Any]]:
             kept["id"] = call["id"]
         for name in ("name", "arguments"):
             if name in fn:
-                kept["function"][name] = _copy(fn[name])
+                kept["function"][name] = copy_json(fn[name])
         out.append(kept)
     return out
 
@@ -325,7 +325,7 @@ def _part(part: Any, param: str) -> dict[str, Any]:
             raise _bad(f"{param}.{key}", "expected a string")
         if kind in _NON_TEXT_PARTS and not isinstance(value, dict):
             raise _bad(f"{param}.{key}", "expected an object")
-        out[key] = _copy(value)
+        out[key] = copy_json(value)
     return out
 
 
