@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -74,6 +75,67 @@ def test_context_overflow_is_a_400(settings: Settings) -> None:
             async for _ in runner.generate(huge, GenParams(max_tokens=5)):
                 pass
         assert info.value.code == "context_length_exceeded"
+        runner.close()
+
+    asyncio.run(main())
+
+
+def test_grammar_constrains_output_and_bad_requests_name_the_field(settings: Settings) -> None:
+    async def main() -> None:
+        runner = _runner(settings)
+        await runner.start()
+        yes_no = GenParams(max_tokens=5, temperature=0, grammar='root ::= "yes" | "no"')
+        events = [e async for e in runner.generate(MSGS, yes_no)]
+        assert "".join(e.text for e in events if isinstance(e, Delta)) in {"yes", "no"}
+        assert isinstance(events[-1], Finish) and events[-1].finish_reason == "stop"
+        broken = GenParams(max_tokens=5, grammar="root ::= (", grammar_param="tools")
+        with pytest.raises(BadRequest) as bad_grammar:
+            async for _ in runner.generate(MSGS, broken):
+                pass
+        assert bad_grammar.value.param == "tools"
+        with pytest.raises(BadRequest) as bad_bias:
+            async for _ in runner.generate(MSGS, GenParams(max_tokens=2, logit_bias=((10**7, 1),))):
+                pass
+        assert bad_bias.value.param == "logit_bias"
+        runner.close()
+
+    asyncio.run(main())
+
+
+def test_lazy_grammar_check_samples_what_the_grammar_in_the_chain_samples(
+    settings: Settings,
+) -> None:
+    """local_decode checks the grammar on the sampled token first; greedy decoding must
+    pick exactly what llama.cpp picks with the grammar applied to every token."""
+    from llama_cpp import LlamaGrammar
+
+    from edge_router.backends.local_decode import Decoder
+    from edge_router.backends.local_grammar import json_object_grammar
+
+    async def main() -> None:
+        runner = _runner(settings)
+        await runner.start()
+        llm: Any = runner._llm
+        prompt = llm.tokenize(
+            b"<|im_start|>user\nDescribe a dog as JSON.<|im_end|>\n<|im_start|>assistant\n",
+            special=True,
+        )
+        gbnf = json_object_grammar()
+        reference = []
+        for token in llm.generate(prompt, temp=0, grammar=LlamaGrammar.from_string(gbnf)):
+            reference.append(token)
+            if len(reference) == 40:
+                break
+        decoder = Decoder(llm, GenParams(max_tokens=40, temperature=0), grammar=gbnf, processors=[])
+        ours = []
+        tokens = decoder.tokens(prompt)
+        for token in tokens:
+            ours.append(token)
+            if len(ours) == 40:
+                break
+        tokens.close()
+        decoder.close()
+        assert ours == reference
         runner.close()
 
     asyncio.run(main())

@@ -16,13 +16,37 @@ class GenParams:
     top_p: float = 1.0
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    frequency_penalty: float = 0.0
+    presence_penalty: float = 0.0
+    logit_bias: tuple[tuple[int, float], ...] = ()
+    """(token id in the model's own vocabulary, bias added to its logit)."""
+    logprobs: int | None = None
+    """None: no log probabilities; k >= 0: each token's, with the k likeliest alternatives."""
+    grammar: str | None = None
+    """A GBNF grammar (root rule ``root``) that every sampled token must keep to."""
+    grammar_param: str = "response_format"
+    """The request field the grammar comes from, for errors."""
+    grammar_until_text: bool = False
+    """Drop the grammar after the first token when that token does not start with '{':
+    the model chose free text over a tool call (``tool_choice: auto``)."""
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    """One sampled token's log probability, with the likeliest alternatives."""
+
+    token: str
+    logprob: float
+    token_bytes: tuple[int, ...]
+    top: tuple[tuple[str, float, tuple[int, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
 class Delta:
-    """A piece of generated text."""
+    """A piece of generated text (with its tokens' log probabilities when asked for)."""
 
     text: str
+    logprobs: tuple[TokenLogprob, ...] = ()
 
 
 @dataclass(frozen=True)

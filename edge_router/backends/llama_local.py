@@ -6,6 +6,13 @@ and a waiter gives up with 503 after ``queue_timeout_s``. Generation runs on
 the worker thread and hands tokens to the event loop one at a time; setting
 the cancel flag (client gone) stops it at the next token.
 
+The token loop is ours (``local_decode.Decoder`` drives llama.cpp's sampler chain):
+it stops at an end-of-generation token, a stop sequence
+(``local_sampling.TextAssembler``) or exactly ``max_tokens``, and applies what a
+request asks of sampling: a GBNF grammar (JSON mode, tool calls; ``local_grammar``),
+``logit_bias`` and log probabilities (``local_sampling``), frequency and presence
+penalties (llama.cpp's penalty sampler, over the whole completion).
+
 Example::
 
     model = LocalModelRunner(spec, path, max_queue=16, queue_timeout_s=60)
@@ -27,7 +34,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from edge_router.backends.base import Delta, Event, Finish, GenParams
+from edge_router.backends.base import Event, Finish, GenParams
+from edge_router.backends.local_decode import Decoder
+from edge_router.backends.local_sampling import LogitBias, LogprobRecorder, TextAssembler
 from edge_router.backends.templates import FALLBACKS
 from edge_router.config import LocalModel
 from edge_router.errors import BackendError, BadRequest, Saturated
@@ -67,6 +76,8 @@ class LocalModelRunner:
         self.ewma_ttft_s: float | None = None
         # Tokens sampled by the last generation, cancelled ones included.
         self.last_sampled = 0
+        # Whether the chat template renders a ``tool`` role (set when loaded).
+        self.tool_role = True
 
     # -- lifecycle ---------------------------------------------------------
     @property
@@ -97,6 +108,9 @@ class LocalModelRunner:
             n_threads=self.spec.n_threads or _physical_cores(),
             n_batch=self.spec.n_batch,
             n_gpu_layers=self.spec.n_gpu_layers,
+            # OpenAI's frequency and presence penalties count every token generated so
+            # far; llama.cpp counts a window of this many (64 by default).
+            last_n_tokens_size=self.spec.n_ctx,
             verbose=False,
         )
         template = self.spec.chat_template or llm.metadata.get("tokenizer.chat_template")
@@ -112,7 +126,22 @@ class LocalModelRunner:
             stop_token_ids=[eos] if eos >= 0 else None,
         )
         self._extra_stops = extra_stops
+        self.tool_role = self._renders_tool_role()
         self._llm = llm
+
+    def _renders_tool_role(self) -> bool:
+        """Whether the chat template shows a ``tool`` message (many raise or drop it);
+        where it does not, tool results are handed back as user turns instead."""
+        marker = "edge-router-tool-probe"
+        probe = [
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "a"},
+            {"role": "tool", "content": marker},
+        ]
+        try:
+            return marker in self._formatter(messages=probe).prompt
+        except Exception:  # a template's raise_exception() or a rendering error
+            return False
 
     @staticmethod
     def _token_text(llm: Any, token: int) -> str:
@@ -196,6 +225,9 @@ class LocalModelRunner:
         cancel: threading.Event,
         emit: Callable[[Any], None],
     ) -> None:
+        import llama_cpp
+
+        lib: Any = llama_cpp
         llm = self._llm
         formatted = self._formatter(messages=list(messages))
         prompt_tokens = llm.tokenize(
@@ -214,61 +246,63 @@ class LocalModelRunner:
             stops.append(formatted.stop)
         elif formatted.stop:
             stops.extend(formatted.stop)
-        sampled = 0
-
-        def count(_ids: Any, logits: Any) -> Any:
-            # Called once per sampled token: an exact count of generated tokens.
-            nonlocal sampled
-            sampled += 1
-            return logits
-
+        # max_tokens is a hard cap, as in OpenAI's API.
         limit = min(params.max_tokens, budget)
-
-        def cancelled(_ids: Any, _logits: Any) -> bool:
-            # Checked after every sampled token, before it is emitted: a vanished client
-            # stops generation here. So does a token past the limit, which llama.cpp
-            # samples when the previous one ended inside a multi-byte character:
-            # max_tokens is a hard cap, as in OpenAI's API.
-            return cancel.is_set() or sampled > limit
-
-        from llama_cpp import LogitsProcessorList, StoppingCriteriaList
-
+        processors: list[Any] = []
+        if params.logit_bias:
+            self._check_bias(params.logit_bias)
+            processors.append(LogitBias(params.logit_bias))
+        recorder = None if params.logprobs is None else LogprobRecorder(llm, params.logprobs)
+        if recorder is not None:
+            processors.append(recorder)
+        # No seed means a fresh one per request, as OpenAI's API behaves;
+        # llama.cpp would otherwise reuse its fixed default seed.
+        llm.set_seed(params.seed if params.seed is not None else secrets.randbits(31))
+        try:
+            decoder = Decoder(llm, params, grammar=params.grammar, processors=processors)
+        except ValueError as exc:
+            raise BadRequest(
+                "The local model could not compile a grammar for this request's "
+                f"'{params.grammar_param}'.",
+                param=params.grammar_param,
+                code="unsupported_schema",
+            ) from exc
+        text = TextAssembler(stops)
+        vocab = llm._model.vocab
         started = time.perf_counter()
         first: float | None = None
-        finish_reason = "stop"
-        stream = llm.create_completion(
-            prompt=prompt_tokens,
-            max_tokens=limit,
-            temperature=params.temperature,
-            top_p=params.top_p,
-            stop=stops or None,
-            # No seed means a fresh one per request, as OpenAI's API behaves;
-            # llama.cpp would otherwise reuse its fixed default seed.
-            seed=params.seed if params.seed is not None else secrets.randbits(31),
-            stream=True,
-            stopping_criteria=StoppingCriteriaList([cancelled]),
-            logits_processor=LogitsProcessorList([count]),
-        )
+        sampled = 0
+        finish_reason = "length"
+        tokens = decoder.tokens(prompt_tokens)
         try:
-            for chunk in stream:
-                choice = chunk["choices"][0]
-                text = choice.get("text") or ""
-                if text:
-                    if first is None:
-                        first = time.perf_counter()
-                    emit(Delta(text))
-                if choice.get("finish_reason"):
-                    finish_reason = choice["finish_reason"]
-                if cancel.is_set():
+            while sampled < limit:
+                if cancel.is_set():  # a vanished client stops generation here
                     finish_reason = "cancelled"
                     break
+                token = next(tokens)
+                if lib.llama_vocab_is_eog(vocab, token):
+                    finish_reason = "stop"
+                    break
+                sampled += 1
+                piece = bytes(llm.detokenize([token]))
+                if sampled == 1 and params.grammar_until_text and not piece.startswith(b"{"):
+                    # The model chose text over a tool call: text is unconstrained, so
+                    # the grammar has nothing left to check (local_tools).
+                    decoder.drop_grammar()
+                delta = text.push(piece, None if recorder is None else recorder.take(token))
+                if delta is not None:
+                    if first is None and delta.text:
+                        first = time.perf_counter()
+                    emit(delta)
+                if text.stopped:
+                    finish_reason = "stop"
+                    break
         finally:
-            stream.close()
+            tokens.close()
+            decoder.close()
+        if not text.stopped and (rest := text.finish()) is not None:
+            emit(rest)
         elapsed = time.perf_counter() - started
-        if sampled > limit:
-            finish_reason, sampled = "length", limit  # the extra token was never emitted
-        elif finish_reason == "stop" and sampled:
-            sampled -= 1  # the end-of-generation token is sampled but is not content
         self.last_sampled = sampled
         self._record(first, started, sampled, elapsed)
         emit(
@@ -279,6 +313,16 @@ class LocalModelRunner:
                 timings={"ttft_s": (first or time.perf_counter()) - started, "total_s": elapsed},
             )
         )
+
+    def _check_bias(self, bias: Sequence[tuple[int, float]]) -> None:
+        n_vocab = int(self._llm.n_vocab())
+        for token, _ in bias:
+            if not 0 <= token < n_vocab:
+                raise BadRequest(
+                    f"logit_bias names token {token}; this model's vocabulary has token ids "
+                    f"0 to {n_vocab - 1}.",
+                    param="logit_bias",
+                )
 
     def _record(self, first: float | None, started: float, tokens: int, elapsed: float) -> None:
         alpha = 0.3

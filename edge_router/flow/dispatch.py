@@ -20,8 +20,8 @@ from typing import Any
 
 from edge_router.backends.base import CloudBackend, Event, Finish
 from edge_router.backends.llama_local import LocalModelRunner
-from edge_router.backends.local_reply import collect, completion_from_local, local_chunks
-from edge_router.backends.local_request import gen_params, local_messages
+from edge_router.backends.local_reply import local_chunks, local_completion
+from edge_router.backends.local_request import prepare
 from edge_router.errors import BackendError, ModelNotFound, PolicyBlocked, RouterError
 from edge_router.privacy.redaction import RedactionError
 from edge_router.privacy.restore import restore_chunks, restore_completion
@@ -262,8 +262,8 @@ async def _local(state: AppState, chat: ChatRequest, ev: Evaluation, completion_
                 "trusted on-prem server failed; using this machine",
                 extra={"fields": {"provider": trusted.name, "error": type(exc).__name__}},
             )
-    params = gen_params(chat, runner)
-    events = runner.generate(local_messages(chat), params)
+    req = prepare(chat, runner)
+    events = runner.generate(req.messages, req.params)
     outcome = Outcome(completion_id, ev, "local", "llama", runner.spec.name)
     if chat.stream:
         # Wait for the first event before any byte is sent, so that a full queue
@@ -274,16 +274,17 @@ async def _local(state: AppState, chat: ChatRequest, ev: Evaluation, completion_
             try:
                 yield first
                 async for e in events:
-                    if isinstance(e, Finish):
-                        outcome.finish = e
                     yield e
             finally:
                 await events.aclose()  # type: ignore[attr-defined]
 
+        def finished(finish: Finish) -> None:
+            outcome.finish = finish
+
         writer = ChunkWriter(completion_id, runner.spec.name, include_usage=chat.include_usage)
-        outcome.chunks = local_chunks(replay(), writer)
+        outcome.chunks = local_chunks(replay(), writer, req.shape, on_finish=finished)
     else:
-        text, finish = await collect(events)
-        outcome.finish = finish
-        outcome.completion = completion_from_local(completion_id, runner.spec.name, text, finish)
+        outcome.completion, outcome.finish = await local_completion(
+            events, completion_id, runner.spec.name, req.shape
+        )
     return outcome
