@@ -17,6 +17,16 @@ out of that denominator (they reveal nothing private on their own) but the "all 
 row counts every sample with any span. Clean prompts: MT-Bench turns and self-instruct
 tasks (instruction plus instance inputs). Stock = Presidio's default AnalyzerEngine on
 the same spaCy model, threshold 0.35, any entity => sensitive.
+
+Those two "sensitive" columns use each detector's own definition (stock counts any
+entity, dates and NRP included; ours ignores or weakens some types). The span table
+compares both detectors under ONE definition, on what ``redact`` depends on: per gold
+entity type, the share of labelled spans a detection would hide (every character of
+the span inside a detection; a missed or partly covered span leaks under ``gdpr``),
+and the share found with the right type. Both detectors' outputs go through the same
+type map (``DETECTOR_CLASS``) onto the same gold classes (``GOLD_CLASS``); a detected
+type outside the map is dropped for both. Ours runs with its shipped settings
+(thresholds, ``ignore_types``), because that is what redaction sees.
 """
 
 from __future__ import annotations
@@ -52,6 +62,47 @@ PRIVATE_SPAN_TYPES = frozenset(
         "US_DRIVER_LICENSE",
     }
 )
+
+
+# Gold span types -> the class they are scored as. AGE, TITLE, ZIP_CODE and PREFIX have
+# no detector on either side and are not scored.
+GOLD_CLASS = {
+    "PERSON": "PERSON",
+    "STREET_ADDRESS": "ADDRESS",
+    "ADDRESS": "ADDRESS",
+    "GPE": "LOCATION",
+    "LOCATION": "LOCATION",
+    "EMAIL_ADDRESS": "EMAIL_ADDRESS",
+    "PHONE_NUMBER": "PHONE_NUMBER",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "US_SSN": "US_SSN",
+    "IBAN_CODE": "IBAN_CODE",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
+    "ORGANIZATION": "ORGANIZATION",
+    "NRP": "NRP",
+    "DATE_TIME": "DATE_TIME",
+    "DOMAIN_NAME": "DOMAIN_NAME",
+}
+# Detector output types (ours and stock alike) -> the same classes. A street address
+# read only as a place counts as hidden (covered) but not as found with its type.
+DETECTOR_CLASS = {
+    "PERSON": "PERSON",
+    "STREET_ADDRESS": "ADDRESS",
+    "LOCATION": "LOCATION",
+    "EMAIL_ADDRESS": "EMAIL_ADDRESS",
+    "PHONE_NUMBER": "PHONE_NUMBER",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "US_SSN": "US_SSN",
+    "IBAN_CODE": "IBAN_CODE",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
+    "ORGANIZATION": "ORGANIZATION",
+    "NRP": "NRP",
+    "DATE_TIME": "DATE_TIME",
+    "URL": "DOMAIN_NAME",
+}
+Span = tuple[str, int, int]  # (detected type, start, end)
 
 
 def load_pii(data: Path) -> list[dict[str, Any]]:
@@ -97,27 +148,98 @@ def stock_engine(model: str) -> Any:
     return AnalyzerEngine(nlp_engine=NlpEngineProvider(nlp_configuration=conf).create_engine())
 
 
-def stock_flags(engine: Any, texts: list[str]) -> list[tuple[bool, set[str]]]:
-    out = []
+Flag = tuple[bool, set[str], list[Span]]  # (sensitive, types, detected spans)
+
+
+def stock_flags(engine: Any, texts: list[str]) -> list[Flag]:
+    out: list[Flag] = []
     for text in texts:
         found = engine.analyze(text, language="en", score_threshold=0.35)
-        out.append((bool(found), {r.entity_type for r in found}))
+        spans = [(r.entity_type, r.start, r.end) for r in found]
+        out.append((bool(found), {r.entity_type for r in found}, spans))
     return out
 
 
-def ours_flags(scanner: Any, texts: list[str]) -> list[tuple[bool, set[str]]]:
+def ours_flags(scanner: Any, texts: list[str]) -> list[Flag]:
     from edge_router.privacy.types import TextField
 
-    out = []
+    out: list[Flag] = []
     for start in range(0, len(texts), 256):
         batch = [([TextField("text", t)], ()) for t in texts[start : start + 256]]
         for res in scanner.scan_many(batch):
             types = {r.removeprefix("entity:") for r in res.reasons if r.startswith("entity:")}
-            out.append((res.sensitive, types))
+            spans = [(e.type, e.start, e.end) for e in res.entities]
+            out.append((res.sensitive, types, spans))
     return out
 
 
-def pct(flags: list[tuple[bool, set[str]]], idx: list[int]) -> str:
+def span_scores(text: str, gold: dict[str, Any], found: list[Span]) -> tuple[bool, bool]:
+    """(hidden, found with its type) for one gold span, under the shared type map.
+
+    Hidden: every non-space character of the span lies inside some mapped detection,
+    so redaction would leave nothing of it. Typed: a detection of the same class
+    overlaps it.
+    """
+    start, end = gold["start_position"], gold["end_position"]
+    cls = GOLD_CLASS[gold["entity_type"]]
+    mapped = [(DETECTOR_CLASS[t], s, e) for t, s, e in found if t in DETECTOR_CLASS]
+    covered = [False] * (end - start)
+    typed = False
+    for c, s, e in mapped:
+        if s < end and e > start:
+            typed = typed or c == cls
+            for i in range(max(s, start), min(e, end)):
+                covered[i - start] = True
+    hidden = all(covered[i] for i in range(end - start) if not text[start + i].isspace())
+    return hidden, typed
+
+
+def span_table(pii: list[dict[str, Any]], ours: list[Flag], stock: list[Flag] | None) -> None:
+    """Per gold class: spans, share hidden and share found with its type, both detectors."""
+    counts: Counter[str] = Counter()
+    tallies: dict[str, Counter[str]] = {}
+    for i, sample in enumerate(pii):
+        text = sample["full_text"]
+        for g in sample["spans"]:
+            if g["entity_type"] not in GOLD_CLASS:
+                continue
+            cls = GOLD_CLASS[g["entity_type"]]
+            counts[cls] += 1
+            t = tallies.setdefault(cls, Counter())
+            for who, flags in (("ours", ours), ("stock", stock)):
+                if flags is None:
+                    continue
+                hidden, typed = span_scores(text, g, flags[i][2])
+                t[f"{who}_hidden"] += hidden
+                t[f"{who}_typed"] += typed
+    skipped = Counter(
+        g["entity_type"] for s in pii for g in s["spans"] if g["entity_type"] not in GOLD_CLASS
+    )
+
+    def share(n: int, d: int) -> str:
+        return f"{100.0 * n / d:.1f}%" if d else "n/a"
+
+    def cells(t: Counter[str], n: int) -> str:
+        out = []
+        for k in ("hidden", "typed"):
+            for w in ("ours", "stock"):
+                out.append("n/a" if w == "stock" and stock is None else share(t[f"{w}_{k}"], n))
+        return " | ".join(out)
+
+    print("\n| gold type | spans | ours hidden | stock hidden | ours typed | stock typed |")
+    print("|---|---:|---:|---:|---:|---:|")
+    total: Counter[str] = Counter()
+    private = {GOLD_CLASS[t] for t in PRIVATE_SPAN_TYPES}
+    for cls, n in counts.most_common():
+        if cls in private:
+            total.update(tallies[cls])
+            total["n"] += n
+        print(f"| {cls} | {n} | {cells(tallies[cls], n)} |")
+    print(f"| **private types together** | {total['n']} | {cells(total, total['n'])} |")
+    print(f"not scored (no detector on either side): {dict(skipped.most_common())}")
+
+
+def pct(flags: list[Flag], idx: list[int]) -> str:
     if not idx:
         return "n/a"
     return f"{100.0 * sum(flags[i][0] for i in idx) / len(idx):.1f}%"
@@ -158,7 +280,8 @@ def main() -> None:
     t_ours = time.perf_counter() - t0
     t0 = time.perf_counter()
     if args.no_stock:
-        stock_p, stock_c = [(False, set())] * len(pii), [(False, set())] * len(clean)
+        none: Flag = (False, set(), [])
+        stock_p, stock_c = [none] * len(pii), [none] * len(clean)
     else:
         stock = stock_engine(settings.spacy_model)
         stock_p = stock_flags(stock, [s["full_text"] for s in pii])
@@ -184,16 +307,19 @@ def main() -> None:
     if args.unseen:
         unseen = load_unseen(args.data, args.unseen)
         ours_u = ours_flags(scanner, unseen)
-        stock_u = [(False, set())] * len(unseen) if args.no_stock else stock_flags(stock, unseen)
+        none: Flag = (False, set(), [])
+        stock_u = [none] * len(unseen) if args.no_stock else stock_flags(stock, unseen)
         every_u = list(range(len(unseen)))
         label = "unseen MMLU questions (real-world noise proxy)"
         print(f"| {label} | {len(unseen)} | {pct(ours_u, every_u)} | {pct(stock_u, every_u)} |")
     print(f"\nwall time incl. engine build: ours {t_ours:.1f}s, stock {t_stock:.1f}s")
+    print("\nSpan-level recall on the PII sets, both detectors under one type map:")
+    span_table(pii, ours_p, None if args.no_stock else stock_p)
 
     missed = Counter(
         t for i in strict if not ours_p[i][0] for t in {x["entity_type"] for x in pii[i]["spans"]}
     )
-    alarms = Counter(t for f, types in ours_c if f for t in types)
+    alarms = Counter(t for f, types, _ in ours_c if f for t in types)
     print("\nours, misses by gold span type:", dict(missed.most_common()))
     print("ours, false alarms on clean by detected type:", dict(alarms.most_common()))
     if args.show:

@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from edge_router.api import admin, anthropic, openai
+from edge_router.api import admin, anthropic, completions, embeddings, openai
+from edge_router.api.access_log import AccessLog
 from edge_router.api.auth import Authenticator
 from edge_router.api.common import (
     CatchAll,
@@ -29,12 +30,14 @@ from edge_router.api.common import (
     require_operator,
     router_error_handler,
 )
+from edge_router.api.status import log_ready, readyz
 from edge_router.backends.base import CloudBackend
 from edge_router.backends.cloud import CloudProvider
 from edge_router.backends.llama_local import LocalModelRunner
+from edge_router.backends.local_embed import build_embedders
 from edge_router.config import Settings
 from edge_router.errors import RouterError
-from edge_router.load.sampler import HostSampler, local_stats_from
+from edge_router.load.sampler import HostSampler, LoadProbe, local_stats_from
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.record import sdnotify
 from edge_router.record.audit import AuditLog
@@ -63,28 +66,6 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def readyz(request: Request) -> Response:
-    await require_operator(request)  # names models and providers: not for anyone
-    state: AppState = request.app.state.edge
-    models = {name: r.loaded for name, r in state.runners.items()}
-    scanner = state.ready and state.router.scanner.ready
-    ok = state.ready and scanner and all(models.values())
-    cloud = {p.name: p.available for p in state.providers if not p.trusted_local}
-    # Degraded: serving, but only locally (offline mode or no reachable provider).
-    degraded = state.settings.offline or (bool(cloud) and not any(cloud.values()))
-    status = "not_ready" if not ok else "degraded" if degraded else "ready"
-    return JSONResponse(
-        {
-            "status": status,
-            "models": models,
-            "scanner": scanner,
-            "providers": cloud,
-            "offline": state.settings.offline,
-        },
-        status_code=200 if ok else 503,
-    )
-
-
 async def metrics(request: Request) -> Response:
     await require_operator(request, metrics=True)
     state: AppState = request.app.state.edge
@@ -105,8 +86,9 @@ def _warn_blind_rules(policies: PolicySet, settings: Settings) -> None:
 
 
 def _configured_models(settings: Settings) -> set[str]:
-    """Every model name the operator's config mentions (local and provider names)."""
+    """Every model name the operator's config mentions (local, alias and provider names)."""
     names = {m.name for m in settings.local.models}
+    names |= {*settings.aliases, *settings.aliases.values()}
     for p in settings.providers:
         names |= {*p.models, *p.model_map, *p.model_map.values()}
         if p.default_model:
@@ -147,9 +129,11 @@ def create_app(
     runners: Mapping[str, LocalModelRunner] | None = None,
     scanner: PrivacyScanner | None = None,
     providers: Sequence[CloudBackend] | None = None,
+    load: LoadProbe | None = None,
 ) -> Starlette:
-    """Build the app. ``runners``, ``scanner`` and ``providers`` override the real ones
-    (tests, benches); overridden parts are not closed by the app.
+    """Build the app. ``runners``, ``scanner``, ``providers`` and ``load`` (the load
+    probe routing reads, by default a started :class:`HostSampler`) override the real
+    ones (tests, benches); overridden parts are not started or closed by the app.
 
     Policies are loaded here, not in the lifespan, so that an invalid policy stops
     the daemon before it binds its port (raises PolicyError).
@@ -172,23 +156,31 @@ def create_app(
             else await asyncio.to_thread(PrivacyScanner, settings.privacy)
         )
         state.runners = dict(runners) if runners is not None else _build_runners(settings)
+        state.embedders = build_embedders(settings.local)  # each loads on first use
+        for embedder in state.embedders.values():
+            embedder.check_file()
         if not settings.offline:
             state.providers = (
                 list(providers)
                 if providers is not None
                 else [CloudProvider.from_settings(p) for p in settings.providers]
             )
-        sampler = HostSampler(
-            settings.load,
-            local_stats=local_stats_from(lambda: state.runners.values()),
-            cloud_latency_s=lambda: _cloud_latency(state),
+        sampler = (
+            HostSampler(
+                settings.load,
+                local_stats=local_stats_from(lambda: state.runners.values()),
+                cloud_latency_s=lambda: _cloud_latency(state),
+            )
+            if load is None
+            else None
         )
-        state.load = sampler
+        probe = load if load is not None else sampler
+        state.load = probe
         state.router = Router(
             scan,
             policies,
             ComplexityScorer(settings.policy.complexity_threshold),
-            load=lambda: sampler.decision_snapshot().as_dict(),
+            load=probe,
             cloud_available=lambda: any(
                 p.available and not p.trusted_local for p in state.providers
             ),
@@ -212,21 +204,23 @@ def create_app(
             "Local generations running now.",
             lambda: float(sum(r.in_flight for r in state.runners.values())),
         )
-        await sampler.start()
+        if sampler is not None:
+            await sampler.start()
         if settings.audit.enabled:
             state.audit = await asyncio.to_thread(AuditLog.open, settings.audit)
         state.ready = True
         _install_sighup(state)
         sdnotify.ready("edge-router ready")
         watchdog = asyncio.create_task(sdnotify.watchdog_loop(lambda: state.ready))
-        log.info("ready", extra={"fields": {"models": list(state.runners)}})
+        log_ready(state)  # one line: policy, providers, auth, audit path, offline
         try:
             yield
         finally:
             sdnotify.stopping()
             state.ready = False
             watchdog.cancel()
-            await sampler.stop()
+            if sampler is not None:
+                await sampler.stop()
             if state.audit is not None:
                 await asyncio.to_thread(state.audit.close)
             if providers is None:
@@ -235,13 +229,19 @@ def create_app(
             if runners is None:
                 for runner in state.runners.values():
                     runner.close()
+            for embedder in state.embedders.values():
+                embedder.close()
 
     app = Starlette(
         routes=[
             Route("/v1/chat/completions", openai.chat_completions, methods=["POST"]),
+            Route("/v1/completions", completions.completions, methods=["POST"]),
+            Route("/v1/embeddings", embeddings.embeddings, methods=["POST"]),
             Route("/v1/models", openai.list_models, methods=["GET"]),
+            Route("/v1/models/{model:path}", openai.retrieve_model, methods=["GET"]),
             Route("/v1/route", openai.route, methods=["POST"]),
             Route("/v1/messages", anthropic.messages, methods=["POST"]),
+            Route("/v1/messages/count_tokens", anthropic.count_tokens, methods=["POST"]),
             Route("/admin/reload", admin.reload, methods=["POST"]),
             Route("/admin/audit", admin.audit, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
@@ -252,7 +252,12 @@ def create_app(
             RouterError: router_error_handler,
             HTTPException: http_error_handler,
         },
-        middleware=[Middleware(CatchAll), Middleware(ClientAddress)],
+        middleware=[
+            # Outermost, so that it sees CatchAll's 500s and times the whole request.
+            Middleware(AccessLog, enabled=settings.server.access_log),
+            Middleware(CatchAll),
+            Middleware(ClientAddress),
+        ],
         lifespan=lifespan,
     )
     # Starlette would answer a path with a stray trailing slash with a 307 whose

@@ -13,27 +13,29 @@ Example::
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from edge_router.api.auth import AuthSettings
 from edge_router.backends.settings import ProviderSettings
 from edge_router.errors import EdgeRouterError
+from edge_router.frozen import Frozen
 from edge_router.load.control import LoadSettings
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.record.audit import AuditSettings
+from edge_router.wire.openai_chat import MODEL_PATTERN
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+AUTO = "auto"
+"""The virtual model: the router picks local or cloud (matched in any case)."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ServerSettings(_Frozen):
+class ServerSettings(Frozen):
     host: str = "127.0.0.1"
     """Bind address. Env override: EDGE_ROUTER_HOST."""
     port: int = Field(default=8088, ge=1, le=65535)
@@ -47,13 +49,22 @@ class ServerSettings(_Frozen):
     connecting (first request) or from the request's first byte (later requests on a
     kept-alive connection, which wait idle for at most 5 s); slower connections are
     closed, with 408 if a request had begun."""
+    max_header_bytes: int = Field(default=32_768, ge=1024)
+    """Largest request target (path and query) and, separately, largest total of header
+    names and values a request may send; more gets 414 (target) or 431 (headers) and the
+    connection is closed."""
+    max_headers: int = Field(default=100, ge=8)
+    """Most header lines a request may send; more gets 431 and the connection is closed."""
     drain_timeout_s: float = Field(default=30.0, ge=0)
     """On SIGTERM, how long in-flight requests may take to finish."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """JSON log lines on stdout (journald under systemd); never prompt text or detected values."""
+    access_log: bool = True
+    """One log line per HTTP request (logger ``edge_router.access``): method, route path,
+    status, route, rule, latency and request id; never a query string, header or body."""
 
 
-class LocalModel(_Frozen):
+class LocalModel(Frozen):
     name: str = Field(min_length=1)
     """The model id clients send in `model` and see in /v1/models."""
     path: str
@@ -76,7 +87,28 @@ class LocalModel(_Frozen):
     """Largest max_tokens a client may ask for; more gets 400."""
 
 
-class LocalSettings(_Frozen):
+class EmbeddingModel(Frozen):
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/+-]*$")
+    """The model id clients send to /v1/embeddings and see in /v1/models. Name it after
+    the weights: vectors from different models are not comparable, so a new GGUF
+    deserves a new name rather than a silent change under an old one."""
+    path: str
+    """GGUF file; relative paths are resolved against `models_dir`. A dedicated embedding
+    model (BERT-style encoders such as bge, e5, nomic-embed, gte) embeds far better than
+    a chat model's mean-pooled hidden states."""
+    n_ctx: int = Field(default=2048, ge=8)
+    """Longest input in tokens; a longer input is refused with 400 (never truncated)."""
+    n_threads: int | None = Field(default=None, ge=1)
+    """CPU threads; null = number of physical cores."""
+    n_gpu_layers: int = 0
+    """Layers to offload to a GPU when llama.cpp was built with CUDA/Metal (-1 = all)."""
+    pooling: Literal["mean", "cls", "last"] = "mean"
+    """How token states become one vector: `mean` (chat models, e5, gte, nomic-embed),
+    `cls` (bge), `last` (decoder embedders such as Qwen3-Embedding); see the model's card.
+    Vectors are always L2-normalised."""
+
+
+class LocalSettings(Frozen):
     models_dir: str | None = None
     """Where relative model paths live. Default: `models/` beside the package (the checkout)."""
     default_model: str = "smollm2-135m-instruct"
@@ -85,6 +117,14 @@ class LocalSettings(_Frozen):
         LocalModel(name="smollm2-135m-instruct", path="SmolLM2-135M-Instruct.Q4_1.gguf"),
     )
     """Local GGUF models; the default is the embedded SmolLM2-135M-Instruct."""
+    embedding_models: tuple[EmbeddingModel, ...] = (
+        EmbeddingModel(name="smollm2-135m-embed", path="SmolLM2-135M-Instruct.Q4_1.gguf"),
+    )
+    """Local embedding models for /v1/embeddings, each loaded on its first request. The
+    default mean-pools the embedded chat model: usable, but weak; see "Embeddings"."""
+    default_embedding_model: str = "smollm2-135m-embed"
+    """The embedding model for `model: "auto"` (or none): a local embedding model, or a
+    provider's `embedding_models` entry (then sensitive input is refused, not re-routed)."""
     max_queue: int = Field(default=16, ge=0)
     """Requests allowed to wait for the local model; more get 503 with Retry-After."""
     queue_timeout_s: float = Field(default=60.0, gt=0)
@@ -100,7 +140,17 @@ class LocalSettings(_Frozen):
             raise ValueError("at least one local model is required")
         return models
 
-    def resolve_path(self, model: LocalModel) -> Path:
+    @field_validator("embedding_models")
+    @classmethod
+    def _unique_embedding_names(
+        cls, models: tuple[EmbeddingModel, ...]
+    ) -> tuple[EmbeddingModel, ...]:
+        names = [m.name for m in models]
+        if len(set(names)) != len(names):
+            raise ValueError("embedding model names must be unique")
+        return models
+
+    def resolve_path(self, model: LocalModel | EmbeddingModel) -> Path:
         p = Path(model.path)
         if p.is_absolute():
             return p
@@ -111,7 +161,7 @@ class LocalSettings(_Frozen):
         return next((m for m in self.models if m.name == name), None)
 
 
-class PolicySettings(_Frozen):
+class PolicySettings(Frozen):
     dir: str | None = None
     """Directory of policy YAML files. Default: `policies/` beside the package (the checkout)."""
     default: str = "default"
@@ -123,7 +173,7 @@ class PolicySettings(_Frozen):
         return Path(self.dir) if self.dir else REPO_ROOT / "policies"
 
 
-class Settings(_Frozen):
+class Settings(Frozen):
     server: ServerSettings = ServerSettings()
     local: LocalSettings = LocalSettings()
     privacy: ScannerSettings = ScannerSettings()
@@ -133,6 +183,11 @@ class Settings(_Frozen):
     auth: AuthSettings = AuthSettings()
     providers: tuple[ProviderSettings, ...] = ()
     """Cloud providers and trusted on-prem servers, tried in this order."""
+    aliases: dict[str, str] = Field(default_factory=dict)
+    """Extra model names clients may send, each standing for `auto`, a local model or a
+    provider's model: `{gpt-4o-mini: auto}` points a client hard-wired to `gpt-4o-mini` at
+    the router. Resolved before routing (policies, headers and the audit see the target);
+    listed by /v1/models. An alias may shadow a provider's name, not `auto` or a local one."""
     offline: bool = False
     """Never contact a provider: everything the policy allows runs locally."""
     source: str = "<defaults>"
@@ -148,12 +203,50 @@ class Settings(_Frozen):
             raise ValueError("provider names must be unique")
         return providers
 
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_resolve(cls, aliases: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        local, providers = info.data.get("local"), info.data.get("providers")
+        if local is None or providers is None:
+            return aliases  # reported on their own keys
+        names = {m.name for m in local.models}
+        out: dict[str, str] = {}
+        for alias, target in aliases.items():
+            if not re.fullmatch(MODEL_PATTERN, alias):
+                raise ValueError(f"{alias!r} is not a model name (letters, digits, ._:/+-)")
+            if alias.lower() == AUTO or alias in names:
+                raise ValueError(f"{alias!r} would hide the model of that name")
+            target = AUTO if target.lower() == AUTO else target
+            # Providers without a `models` list pass any name through.
+            served = any(not p.models or target in p.models for p in providers)
+            if target in aliases or not (target == AUTO or target in names or served):
+                raise ValueError(
+                    f"{alias!r} -> {target!r}: a target must be auto, a local model or a "
+                    "model a provider serves (not another alias)"
+                )
+            out[alias] = target
+        return out
+
     @field_validator("local")
     @classmethod
     def _default_model_exists(cls, local: LocalSettings) -> LocalSettings:
         if local.model(local.default_model) is None:
             raise ValueError(f"default_model {local.default_model!r} is not in local.models")
+        if {m.name for m in local.models} & {m.name for m in local.embedding_models}:
+            raise ValueError("a name may not be both a chat model and an embedding model")
         return local
+
+    @model_validator(mode="after")
+    def _default_embedding_model_exists(self) -> Settings:
+        name = self.local.default_embedding_model
+        names = {m.name for m in self.local.embedding_models}
+        names.update(e for p in self.providers for e in p.embedding_models)
+        if name not in names:
+            raise ValueError(
+                f"local.default_embedding_model {name!r} is neither in local.embedding_models "
+                "nor in any provider's embedding_models"
+            )
+        return self
 
 
 class ConfigError(EdgeRouterError):
@@ -161,16 +254,17 @@ class ConfigError(EdgeRouterError):
 
 
 def _env_overrides(raw: dict[str, Any]) -> dict[str, Any]:
-    section = raw.get("server") or {}
-    if not isinstance(section, dict):
-        return raw  # left for validation to report as "server: must be a mapping"
-    server = dict(section)
-    if host := os.environ.get("EDGE_ROUTER_HOST"):
-        server["host"] = host
-    if port := os.environ.get("EDGE_ROUTER_PORT"):
-        server["port"] = port
-    if server:
-        raw = {**raw, "server": server}
+    env = {"host": os.environ.get("EDGE_ROUTER_HOST"), "port": os.environ.get("EDGE_ROUTER_PORT")}
+    return _override(raw, {"server": {k: v for k, v in env.items() if v}})
+
+
+def _override(raw: dict[str, Any], sections: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """``raw`` with ``sections`` (section -> key -> value) laid over it, one level deep."""
+    for name, values in sections.items():
+        section = raw.get(name) or {}
+        if not values or not isinstance(section, dict):
+            continue  # a non-mapping is left for validation to report
+        raw = {**raw, name: {**section, **values}}
     return raw
 
 
@@ -182,8 +276,12 @@ def _describe(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Read, merge env overrides into, and validate the config file."""
+def load_settings(
+    path: Path | None = None, overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> Settings:
+    """Read, merge env overrides into, and validate the config file. ``overrides``
+    (section -> key -> value, e.g. ``{"server": {"port": 9000}}`` from command-line
+    flags) win over the file and the environment, and are validated like them."""
     raw: dict[str, Any] = {}
     source = "<defaults>"
     if path is not None:
@@ -199,7 +297,7 @@ def load_settings(path: Path | None = None) -> Settings:
         if not isinstance(loaded, dict):
             raise ConfigError(f"invalid config {source}: top level must be a mapping")
         raw = loaded
-    raw = _env_overrides(raw)
+    raw = _override(_env_overrides(raw), overrides or {})
     try:
         return Settings.model_validate({**raw, "source": source})
     except ValidationError as exc:

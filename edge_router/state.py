@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from edge_router.backends.base import CloudBackend
 from edge_router.backends.llama_local import LocalModelRunner
+from edge_router.backends.local_embed import LocalEmbedder
 from edge_router.config import Settings
 from edge_router.record.metrics import Metrics
 from edge_router.routing.policy import PolicyError
@@ -26,6 +27,8 @@ class AppState:
 
     settings: Settings
     runners: dict[str, LocalModelRunner] = field(default_factory=dict)
+    embedders: dict[str, LocalEmbedder] = field(default_factory=dict)
+    """Local embedding models by name (each loads on its first request)."""
     providers: list[CloudBackend] = field(default_factory=list)
     in_flight: dict[str, int] = field(default_factory=dict)
     """Requests now running on each provider (balances trusted on-prem servers)."""

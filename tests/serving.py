@@ -11,6 +11,9 @@ from typing import Any
 
 import uvicorn
 
+from edge_router.api.http import server_config
+from edge_router.config import ServerSettings
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -23,9 +26,9 @@ def free_port() -> int:
 def serve(app: Any, *, port: int | None = None, ready_timeout: float = 120.0) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 and yield its base URL; stops on exit."""
     port = port or free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
-    )
+    # The daemon's own server configuration (header limits and timeouts included), so
+    # tests meet what `edge-router serve` runs.
+    config = server_config(app, ServerSettings(host="127.0.0.1", port=port))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

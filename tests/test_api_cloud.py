@@ -190,15 +190,23 @@ def test_provider_killed_goes_offline_local_then_recovers(
 
         with serve(app, port=port):
             assert route() == "cloud"
-        # The provider is gone: the very next request is served locally.
+        # The provider is gone: the very next request is served locally, and readiness
+        # says so from that failed call on (not only once the breaker opens).
         assert route() == "local"
         ready = httpx.get(url + "/readyz").json()
-        assert ready["status"] in ("ready", "degraded")
+        assert (ready["status"], ready["reason"]) == ("degraded", "providers_unreachable")
+        assert ready["providers"] == {"p1": False} and ready["providers_configured"]
         with serve(app, port=port):
             deadline = time.monotonic() + 10
             while route() != "cloud":
                 assert time.monotonic() < deadline, "router did not return to the cloud"
                 time.sleep(0.2)
+            ready = httpx.get(url + "/readyz").json()
+            assert (ready["status"], ready["reason"], ready["mode"]) == (
+                "ready",
+                None,
+                "local_and_cloud",
+            )
         assert control.request_count >= 2
 
 
@@ -213,6 +221,7 @@ def test_offline_mode_is_degraded_and_local(settings: Settings, policies: Path) 
     with serve(create_app(s, scanner=shared_scanner())) as url:
         ready = httpx.get(url + "/readyz")
         assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+        assert (ready.json()["reason"], ready.json()["mode"]) == ("offline", "offline")
         r = httpx.post(
             url + "/v1/chat/completions",
             json={"model": "auto", "messages": [{"role": "user", "content": "x"}], "max_tokens": 2},

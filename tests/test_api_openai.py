@@ -120,7 +120,7 @@ def test_stop_sequence_cuts_output(client: openai.OpenAI) -> None:
 
 def test_models_lists_local_and_auto(client: openai.OpenAI) -> None:
     ids = {m.id for m in client.models.list()}
-    assert ids == {"auto", "smollm2-135m-instruct"}
+    assert ids == {"auto", "smollm2-135m-instruct", "smollm2-135m-embed"}
 
 
 def test_health_and_ready(base_url: str) -> None:

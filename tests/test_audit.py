@@ -284,7 +284,13 @@ def test_settings_default_path_follows_state_directory(
     monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path))
     assert AuditSettings().resolve_path() == tmp_path / "audit.sqlite"
     monkeypatch.delenv("STATE_DIRECTORY")
-    assert AuditSettings().resolve_path() == REPO / "state" / "audit.sqlite"
+    # Outside systemd: the user's XDG state directory, never the checkout.
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert AuditSettings().resolve_path() == tmp_path / "xdg" / "edge-router" / "audit.sqlite"
+    monkeypatch.setenv("XDG_STATE_HOME", "relative/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    home_db = tmp_path / "home" / ".local" / "state" / "edge-router" / "audit.sqlite"
+    assert AuditSettings().resolve_path() == home_db
     assert AuditSettings(path="/x/a.db").resolve_path() == Path("/x/a.db")
     with pytest.raises(ValueError):
         AuditSettings(retention=3)  # type: ignore[call-arg]

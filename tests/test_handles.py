@@ -58,7 +58,8 @@ def test_handles_and_profile_usernames(text: str, expected: list[str]) -> None:
         "Mail me at anna@example.com or anna.k@mail.example.org",
         "meet @ 5pm or @5pm; use icon@2x.png",
         "@here the build is broken, @everyone please check",
-        "git clone git@github.com:jdoe/repo.git",
+        # (the ssh form of a git remote names a user: see test_real_prompt_rules.py)
+        "git clone git@gitlab.example.net:repo.git",
         "See https://github.com/features and https://www.reddit.com/r/python",
         "username is required; the login is invalid",
         "/**\n * @param name the name\n * @return the greeting\n */",

@@ -16,8 +16,8 @@ import pytest
 PKG = Path(__file__).resolve().parent.parent / "edge_router"
 README = PKG.parent / "README.md"
 
-# The root basics every layer may use: the exception tree.
-BASICS = {"errors"}
+# The root basics every layer may use: the exception tree and the frozen-model base.
+BASICS = {"errors", "frozen"}
 
 # package -> edge_router packages (or root modules) it may import, besides itself.
 ALLOWED: dict[str, set[str]] = {
@@ -92,7 +92,9 @@ def test_every_edge_router_import_resolves() -> None:
 
 def test_root_holds_only_entry_points_and_basics() -> None:
     root = {p.stem for p in PKG.glob("*.py")}
-    assert root <= {"__init__", "app", "cli", "config", "configdoc", "errors", "state"}, root
+    assert root <= {"__init__", "app", "cli", "config", "configdoc", "errors", "frozen", "state"}, (
+        root
+    )
 
 
 def test_no_module_over_450_lines() -> None:

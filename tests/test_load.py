@@ -9,10 +9,17 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+import openai
 import psutil
 import pytest
+from fake_provider import FakeControl
+from privacy_fixtures import shared_scanner
 from pydantic import ValidationError
+from serving import serve
 
+from edge_router.app import create_app
+from edge_router.backends.settings import ProviderSettings
+from edge_router.config import REPO_ROOT, PolicySettings, Settings
 from edge_router.load.sampler import (
     BackendStats,
     FakeLoadProbe,
@@ -572,3 +579,110 @@ def test_fake_load_probe() -> None:
     assert json.loads(json.dumps(snap.as_dict()))["state"] == "saturated"
     with pytest.raises(TypeError):
         probe.set(colour="red")
+
+
+# -- auto -> cloud through the real daemon, driven by load ------------------------------
+class FakeHost:
+    """The psutil calls :class:`HostSampler` makes, for a host whose CPU the test sets."""
+
+    def __init__(self, cpu_pct: float) -> None:
+        self.cpu_pct = cpu_pct
+
+    def Process(self) -> Any:
+        return SimpleNamespace(
+            cpu_percent=lambda interval=None: 0.0,
+            memory_info=lambda: SimpleNamespace(rss=300 * 1024 * 1024),
+        )
+
+    def cpu_count(self) -> int:
+        return 2
+
+    def cpu_percent(self, interval: float | None = None, percpu: bool = False) -> Any:
+        return [self.cpu_pct] * 2 if percpu else self.cpu_pct
+
+    def getloadavg(self) -> tuple[float, float, float]:
+        return (0.5, 0.5, 0.5)
+
+    def virtual_memory(self) -> Any:
+        return SimpleNamespace(available=8 * 1024**3)
+
+    def swap_memory(self) -> Any:
+        return SimpleNamespace(percent=0.0)
+
+
+@pytest.fixture()
+def cloud_settings(settings: Settings, fake: tuple[str, FakeControl]) -> Settings:
+    provider = ProviderSettings(
+        name="fake",
+        kind="openai_compatible",
+        base_url=fake[0] + "/v1",
+        models=("gpt-fake",),
+        default_model="gpt-fake",
+        max_retries=0,
+    )
+    return settings.model_copy(
+        update={
+            "providers": (provider,),
+            "policy": PolicySettings(dir=str(REPO_ROOT / "policies"), default="default"),
+        }
+    )
+
+
+def _ask(url: str, text: str) -> tuple[str, str, str]:
+    """(route, load state, reasons) of one ``auto`` chat request through the SDK."""
+    client = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": text}], max_tokens=4
+    )
+    assert raw.parse().choices[0].message.content is not None
+    h = raw.headers
+    return h["x-edge-router-route"], h["x-edge-router-load"], h["x-edge-router-reasons"]
+
+
+def test_auto_goes_to_the_cloud_when_the_sampled_host_is_busy(
+    cloud_settings: Settings, control: FakeControl
+) -> None:
+    # The real sampler and offload controller, fed a host whose CPU the test sets; it is
+    # started and sampled here on a loop of the test's own (one sample each time, the
+    # 60 s interval never comes round), not by the app.
+    host = FakeHost(cpu_pct=5.0)
+    load = LoadSettings(
+        sample_interval_s=60, stale_after_s=600, enter_after_s=0, min_dwell_s=0,
+        cpu_busy_basis="total",
+    )  # fmt: skip
+    sampler = HostSampler(load, psutil_module=host)
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(sampler.start())
+    plain, private = "Say hello.", "Say hello to jane.roe@example.org for me."
+    try:
+        app = create_app(cloud_settings, scanner=shared_scanner(), load=sampler)
+        with serve(app) as url:
+            assert _ask(url, plain)[:2] == ("local", "normal")
+            host.cpu_pct = 97.0
+            assert loop.run_until_complete(sampler.sample_once()).state == "busy"
+            route, state, reasons = _ask(url, plain)
+            assert (route, state) == ("cloud", "busy")
+            assert "auto:load_busy" in reasons.split(",")
+            assert control.request_count == 1
+            # Load never moves personal data: the e-mail address stays local when busy.
+            assert _ask(url, private)[:2] == ("local", "busy")
+            host.cpu_pct = 10.0
+            assert loop.run_until_complete(sampler.sample_once()).state == "normal"
+            assert _ask(url, plain)[:2] == ("local", "normal")
+    finally:
+        loop.run_until_complete(sampler.stop())
+        loop.close()
+    assert control.request_count == 1
+    assert "jane.roe" not in json.dumps(control.received)
+
+
+def test_the_fake_probe_stands_in_for_the_sampler(
+    cloud_settings: Settings, control: FakeControl
+) -> None:
+    probe = FakeLoadProbe("saturated", reasons=("queue_full",))
+    with serve(create_app(cloud_settings, scanner=shared_scanner(), load=probe)) as url:
+        route, state, reasons = _ask(url, "Say hello.")
+    assert (route, state) == ("cloud", "saturated")
+    assert "auto:load_saturated" in reasons.split(",")
+    assert probe.admitted == 1  # the dispatcher admitted the request through the probe
+    assert control.request_count == 1

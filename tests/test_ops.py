@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -18,10 +20,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from serving import free_port, serve, wait_ready
 
 from edge_router.api.auth import ApiKey, AuthSettings, hash_key
+from edge_router.api.status import startup_summary
 from edge_router.app import create_app
-from edge_router.config import REPO_ROOT, PolicySettings, Settings
+from edge_router.backends.settings import ProviderSettings
+from edge_router.config import PolicySettings, Settings
+from edge_router.state import AppState
 
-DATA = REPO_ROOT.parent / "shared" / "data" / "presidio_synth_dataset_v2.json"
+DATA = Path(__file__).parent / "data" / "pii_sentences.jsonl"
 ALICE, BOB = "er-alice-0123456789abcdef", "er-bob-0123456789abcdef"
 
 
@@ -146,29 +151,17 @@ def test_refuses_public_bind_without_auth(tmp_path: Path) -> None:
     assert "auth" in proc.stderr.lower()
 
 
-def _pii_values(limit: int) -> tuple[list[str], list[str]]:
-    if not DATA.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"development set missing: {DATA}")
-        pytest.skip(f"development set not present beside the checkout: {DATA}")
-    rows = [r for r in json.loads(DATA.read_text()) if r["spans"]][:limit]
-    texts = [r["full_text"] for r in rows]
-    # Values long enough not to occur by chance in a log line (dates, ages and
-    # two-letter codes would match timestamps and field names).
-    values = sorted(
-        {
-            s["entity_value"].strip()
-            for r in rows
-            for s in r["spans"]
-            if s["entity_type"] not in {"DATE_TIME", "AGE", "TITLE", "NRP", "GPE"}
-            and len(s["entity_value"].strip()) >= 6
-        }
-    )
+def _pii_values() -> tuple[list[str], list[str]]:
+    """Synthetic sentences shipped with the tests, and the personal values in them."""
+    rows = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
+    texts = [r["text"] for r in rows]
+    values = sorted({v for r in rows for v in r["values"]})
     return texts, values
 
 
 def test_no_personal_data_in_logs_or_audit(tmp_path: Path) -> None:
-    texts, values = _pii_values(80)
+    texts, values = _pii_values()
+    assert len(texts) >= 30 and len(values) >= 50
     port = free_port()
     cfg = tmp_path / "config.yaml"
     db = tmp_path / "audit.sqlite"
@@ -201,3 +194,155 @@ def test_no_personal_data_in_logs_or_audit(tmp_path: Path) -> None:
     audit_bytes = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite*"))
     leaks = [v for v in values if v in logged or v.encode() in audit_bytes]
     assert leaks == [], f"{len(leaks)} detected values leaked into logs or the audit trail"
+
+
+# --- what the daemon says about itself: startup line, access log, /readyz, status ----------
+
+
+def _status(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "edge_router.cli", "status", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_daemon_says_what_it_does(tmp_path: Path) -> None:
+    """A plain `serve` (no audit path): one startup summary line, the audit trail in the
+    user's XDG state directory, /readyz and `edge-router status` saying that everything
+    stays local, and an access line per request that holds no content."""
+    port = free_port()
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"server: {{port: {port}}}\n")
+    xdg = tmp_path / "xdg"
+    env = {k: v for k, v in os.environ.items() if k != "STATE_DIRECTORY"}
+    env["XDG_STATE_HOME"] = str(xdg)
+    secret = "zelda.quimby@example.org"
+    log_path = tmp_path / "daemon.log"
+    url = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "edge_router.cli", "serve", "--config", str(cfg)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        try:
+            wait_ready(url, proc=proc)
+            client = httpx.Client(base_url=url, timeout=120)
+            ready = client.get("/readyz").json()
+            status = _status("--url", url, "--timeout", "60")
+            body = {"model": "auto", "max_tokens": 2}
+            msgs = [{"role": "user", "content": f"Please email {secret} the report"}]
+            chat = client.post("/v1/chat/completions", json={**body, "messages": msgs})
+            stream_body = {**body, "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+            with client.stream("POST", "/v1/chat/completions", json=stream_body) as s:
+                streamed = b"".join(s.iter_bytes())
+                stream_id = s.headers["x-request-id"]
+            route = client.post("/v1/route", json={"messages": msgs})
+            client.get(f"/readyz?who={secret}")
+            client.get(f"/v1/{secret}/x")
+            client.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    assert (ready["status"], ready["reason"], ready["mode"]) == (
+        "ready",
+        "no_provider_configured",
+        "local_only",
+    )
+    assert ready["providers_configured"] is False and ready["providers"] == {}
+    assert status.returncode == 0, status.stderr
+    assert "ready" in status.stdout and "none configured (everything stays local)" in status.stdout
+    assert "requests" in status.stdout and "queue" in status.stdout
+    assert chat.status_code == 200 and streamed.endswith(b"data: [DONE]\n\n")
+    # The explain preview never reaches HTTP: /v1/route stays value-free.
+    assert route.status_code == 200 and "preview" not in route.text and "***" not in route.text
+
+    logged = log_path.read_text()
+    lines = [json.loads(ln) for ln in logged.splitlines() if ln.startswith("{")]
+    audit_db = xdg / "edge-router" / "audit.sqlite"
+    (summary,) = [ln for ln in lines if ln["msg"].startswith("ready: ")]
+    assert summary["msg"].startswith(
+        "ready: policy=default providers=none (everything stays local) auth=none "
+        f"audit={audit_db} offline=false models=[smollm2-135m-instruct] "
+        "attachments_to_cloud=false"
+    )
+    assert audit_db.is_file()  # the default audit path: the user's state dir, not the checkout
+    access = {ln["request_id"]: ln for ln in lines if ln["logger"] == "edge_router.access"}
+    first = access[chat.headers["x-request-id"]]
+    assert (first["method"], first["path"], first["status"], first["route"]) == (
+        "POST",
+        "/v1/chat/completions",
+        200,
+        "local",
+    )
+    assert first["rule"] == chat.headers["x-edge-router-rule"] and first["latency_ms"] > 0
+    assert access[stream_id]["status"] == 200 and "complete" not in access[stream_id]
+    paths = [ln["path"] for ln in access.values()]
+    assert "/v1/*/x" in paths and paths.count("/readyz") >= 2
+    assert secret not in logged and "who=" not in logged
+
+
+def test_status_needs_operator_credentials_with_auth(
+    secured: tuple[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, _ = secured
+    caplog.set_level(logging.INFO, logger="edge_router.access")
+    refused = _status("--url", url, env={"EDGE_ROUTER_API_KEY": ""})
+    assert refused.returncode == 2 and "--api-key" in refused.stderr
+    _chat(url, BOB)
+    ok = _status("--url", url, "--api-key", BOB, "--timeout", "60")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith(f"edge-router at {url}: ready")
+    assert re.search(r"requests +local [1-9]", ok.stdout), ok.stdout
+    assert _status("--url", url, env={"EDGE_ROUTER_API_KEY": ALICE}).returncode == 0
+    # The refused /readyz left an access line with its status, and no credential.
+    denied = [r for r in caplog.records if r.name == "edge_router.access"]
+    assert any(getattr(r, "fields", {}).get("status") == 401 for r in denied)
+    assert BOB not in json.dumps([getattr(r, "fields", {}) for r in denied])
+
+
+def test_status_exit_codes_for_degraded_and_unreachable(settings: Settings) -> None:
+    assert _status("--url", f"http://127.0.0.1:{free_port()}").returncode == 2
+    provider = ProviderSettings(
+        name="up", kind="openai_compatible", base_url="http://127.0.0.1:9/v1", default_model="m"
+    )
+    s = settings.model_copy(update={"offline": True, "providers": (provider,)})
+    with serve(create_app(s, scanner=shared_scanner())) as url:
+        ready = httpx.get(url + "/readyz", timeout=60).json()
+        proc = _status("--url", url, "--timeout", "60")
+    assert (ready["status"], ready["reason"], ready["providers_configured"]) == (
+        "degraded",
+        "offline",
+        True,
+    )
+    assert proc.returncode == 1 and "degraded" in proc.stdout and "offline" in proc.stdout
+
+
+def test_startup_summary_names_providers_auth_and_audit(settings: Settings) -> None:
+    provider = ProviderSettings(
+        name="up", kind="openai_compatible", base_url="http://127.0.0.1:9/v1", default_model="m"
+    )
+    on_prem = provider.model_copy(update={"name": "gpu-box", "trusted_local": True})
+    auth = AuthSettings(
+        require_auth=True,
+        keys=[ApiKey(id="bob", hash=hash_key(BOB))],
+        admin_token_hash=hash_key(ALICE),
+    )
+    cases = [
+        ({"providers": (provider, on_prem), "auth": auth}, "providers=up auth=required (1 keys)"),
+        ({"providers": (provider,), "offline": True}, "providers=up (offline: never contacted)"),
+        ({"audit": settings.audit.model_copy(update={"enabled": False})}, "audit=off"),
+    ]
+    for update, expected in cases:
+        message, fields = startup_summary(AppState(settings=settings.model_copy(update=update)))
+        assert expected in message, message
+    assert fields["audit"] == "off" and fields["providers"].startswith("none")
+    message, fields = startup_summary(
+        AppState(settings=settings.model_copy(update={"providers": (provider, on_prem)}))
+    )
+    assert fields["local_servers"] == "gpu-box" and "gpu-box" not in fields["providers"]

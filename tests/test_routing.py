@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import builtins
+import copy
 import dataclasses
-from typing import Any
+import inspect
+import io
+import logging
+import os
+import random
+import re
+import socket
+import subprocess
+import time
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 
 from edge_router.privacy.types import Entity, ScanResult, TextField
-from edge_router.routing.decide import CUSTOM_TERM, RouteContext, decide
-from edge_router.routing.policy import Policy, parse_policy
+from edge_router.routing import decide as decide_module
+from edge_router.routing.decide import CUSTOM_TERM, Decision, RouteContext, decide
+from edge_router.routing.policy import Policy, load_policy, parse_policy
+
+PRESETS = ("default", "gdpr", "hipaa", "pci", "strict")
 
 CLEAN = ScanResult()
 FAILED = ScanResult.failed()
@@ -193,6 +211,134 @@ def test_redact_decision_carries_custom_term_spans() -> None:
     assert decide(ctx(cloud_available=False), p).extra_entities == ()
 
 
-def test_decide_is_pure() -> None:
-    c, p = ctx(scan=SENSITIVE, load_state="busy"), policy("auto")
-    assert decide(c, p) == decide(c, p)
+# -- purity: by construction, and observed ------------------------------------------
+# Types a decision input may hold: values with no behaviour that could reach the outside.
+_VALUE_TYPES = (str, int, float, bool, type(None), re.Pattern)
+_READ_ONLY = (tuple, frozenset, Sequence, Mapping)  # no mutating methods in their interface
+
+
+def _io_free(tp: Any, seen: set[type], where: str) -> list[str]:
+    """Why ``tp`` could carry I/O or mutable state into decide() (empty: it cannot)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Literal:
+        return []
+    if origin in (typing.Union, types.UnionType):
+        return [p for a in args for p in _io_free(a, seen, where)]
+    if origin is not None:
+        # The annotation itself must be read-only: list and dict are Sequences and
+        # Mappings too, but a list annotation would let a caller hand decide() a buffer.
+        if origin not in (*_READ_ONLY, re.Pattern):
+            return [f"{where}: {tp} is not a read-only container"]
+        return [p for a in args if a is not Ellipsis for p in _io_free(a, seen, where)]
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if tp in seen:
+            return []
+        seen.add(tp)
+        if not tp.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            return [f"{where}: {tp.__name__} is not a frozen dataclass"]
+        hints = typing.get_type_hints(tp)
+        return [
+            p
+            for f in dataclasses.fields(tp)
+            for p in _io_free(hints[f.name], seen, f"{tp.__name__}.{f.name}")
+        ]
+    if isinstance(tp, type) and issubclass(tp, _VALUE_TYPES):
+        return []
+    return [f"{where}: {tp!r} is not a plain value type"]
+
+
+def test_decide_is_pure_by_construction() -> None:
+    # decide() takes exactly a context and a policy and returns a decision...
+    params = inspect.signature(decide).parameters
+    assert list(params) == ["ctx", "policy"]
+    assert all(p.default is inspect.Parameter.empty for p in params.values())
+    hints = typing.get_type_hints(decide)
+    assert hints == {"ctx": RouteContext, "policy": Policy, "return": Decision}
+    # ...each a tree of frozen dataclasses over plain values and read-only containers: no
+    # callable, client, file or lock can reach it, so it has nothing to do I/O with.
+    problems = [p for tp in (RouteContext, Policy, Decision) for p in _io_free(tp, set(), "")]
+    assert problems == []
+
+
+def test_decide_io_free_check_can_fail() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Leaky:
+        send: Callable[[str], None]
+        texts: list[str]
+
+    @dataclasses.dataclass
+    class Thawed:
+        x: int
+
+    problems = [*_io_free(Leaky, set(), ""), *_io_free(Thawed, set(), "")]
+    assert len(problems) == 3, problems
+
+
+def test_decide_inputs_refuse_mutation() -> None:
+    c, p = ctx(scan=SENSITIVE), policy("auto", when="{entities: [PERSON]}")
+    targets: list[tuple[Any, str]] = [
+        (c, "load_state"),
+        (c.scan, "sensitive"),
+        (c.scan.entities[0], "start"),
+        (c.texts[0], "text"),
+        (p, "default"),
+        (p.rules[0], "action"),
+    ]
+    for obj, attr in targets:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, attr, None)
+    # Containers are tuples and frozensets: no item can be added or replaced either.
+    rules: Any = p.rules
+    with pytest.raises(TypeError):
+        rules[0] = rules[0]
+    with pytest.raises(AttributeError):
+        rules[0].entities.add("EMAIL_ADDRESS")
+
+
+def _cases() -> list[tuple[RouteContext, Policy]]:
+    presets = [load_policy(Path("policies") / f"{n}.yaml") for n in PRESETS]
+    made = [
+        policy(a, w) for a in ("block", "cloud", "redact", "auto") for w, _, _ in CONDITIONS[:12]
+    ]
+    contexts = [ctx(**over) for _, over, _, _, _ in RESOLUTION] + [
+        # Mutable containers where the types allow them, so a write would show.
+        ctx(scan=SENSITIVE, headers={"x-team": "fin"}, texts=[TextField("system", "blue falcon")]),
+        ctx(scan=IMAGE, load_state="busy", complexity_class="complex", api_key_id="team-a"),
+    ]
+    return [(c, p) for p in presets + made for c in contexts]
+
+
+def test_decide_changes_nothing_and_touches_nothing_outside(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cases = _cases()
+    before = copy.deepcopy(cases)
+    expected = [decide(c, p) for c, p in cases]
+
+    def forbidden(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("decide() reached outside its arguments")
+
+    # Files, sockets, processes, clocks, randomness, the environment and logging: any
+    # of them would make a decision depend on (or leave traces in) the outside world.
+    for target, name in [
+        (builtins, "open"), (io, "open"), (os, "open"), (os, "getenv"), (os, "system"),
+        (socket, "socket"), (socket, "create_connection"), (socket, "getaddrinfo"),
+        (subprocess, "Popen"), (time, "time"), (time, "monotonic"), (time, "sleep"),
+        (random, "random"), (logging.Logger, "_log"),
+    ]:  # fmt: skip
+        monkeypatch.setattr(target, name, forbidden)
+    monkeypatch.setattr(os, "environ", ForbiddenEnviron())
+    module_state = dict(vars(decide_module))
+    got = [decide(c, p) for c, p in cases]
+    monkeypatch.undo()
+    assert got == expected  # the same answer every time
+    assert cases == before  # and every input as it was
+    assert vars(decide_module) == module_state  # no module state written
+
+
+class ForbiddenEnviron(dict[str, str]):
+    def __getitem__(self, key: str) -> str:
+        raise AssertionError("decide() read the environment")
+
+    def get(self, *_a: Any, **_k: Any) -> Any:  # type: ignore[override]
+        raise AssertionError("decide() read the environment")

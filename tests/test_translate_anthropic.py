@@ -205,7 +205,7 @@ GOOD = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": 
                     {"role": "user", "content": [{"type": "image", "source": {"type": "file"}}]}
                 ]
             },
-            "messages.0.content.0",
+            "messages.0.content.0.source.type",
         ),
         ({"temperature": 1.5}, "temperature"),
         ({"top_p": "high"}, "top_p"),
@@ -213,7 +213,7 @@ GOOD = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": 
         ({"stop_sequences": "END"}, "stop_sequences"),
         ({"system": [{"type": "image"}]}, "system.0.type"),
         ({"tools": [{"type": "web_search_20250305", "name": "web_search"}]}, "tools.0.type"),
-        ({"tools": [{"description": "no name"}]}, "tools.0"),
+        ({"tools": [{"description": "no name"}]}, "tools.0.name"),
         ({"tool_choice": {"type": "bogus"}}, "tool_choice.type"),
         ({"tool_choice": {"type": "tool"}}, "tool_choice.name"),
     ],

@@ -40,10 +40,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from edge_router.api.throttle import FailureThrottle, TooManyAuthFailures, client_address
 from edge_router.errors import AuthError
+from edge_router.frozen import Frozen
 
 _SCRYPT_LOG2_N, _SCRYPT_R, _SCRYPT_P = 14, 8, 1
 _CACHE_SIZE = 4096
@@ -51,10 +52,6 @@ _CACHE_SIZE = 4096
 # from occupying every core and worker thread before the failure count can stop it,
 # and makes concurrent first uses of one key hash it once (the rest find it cached).
 _HASH_SLOTS = 2
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 @dataclass(frozen=True)
@@ -120,7 +117,7 @@ def _check_hash(v: str) -> str:
     return v
 
 
-class ApiKey(_Frozen):
+class ApiKey(Frozen):
     """One client key in ``auth.keys``."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
@@ -138,7 +135,7 @@ class ApiKey(_Frozen):
         return _check_hash(v)
 
 
-class AuthSettings(_Frozen):
+class AuthSettings(Frozen):
     """The ``auth:`` section of the config file.
 
     Example::

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edge_router.api.auth import presented_key
@@ -98,16 +100,106 @@ async def router_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(exc)
 
 
+FOREIGN_ENDPOINTS: tuple[tuple[str, str], ...] = (
+    ("/v1/responses", "The OpenAI Responses API"),
+    ("/v1/chat/completions/", "Stored chat completions"),
+    ("/v1/images", "Image generation"),
+    ("/v1/audio", "Audio"),
+    ("/v1/files", "Files"),
+    ("/v1/uploads", "Uploads"),
+    ("/v1/assistants", "Assistants"),
+    ("/v1/threads", "Assistants threads"),
+    ("/v1/vector_stores", "Vector stores"),
+    ("/v1/batches", "Batches"),
+    ("/v1/fine_tuning", "Fine-tuning"),
+    ("/v1/moderations", "Moderations"),
+    ("/v1/realtime", "The Realtime API"),
+    ("/v1/edits", "Edits"),
+    ("/v1/messages/batches", "Message Batches"),
+    ("/v1/complete", "Anthropic's legacy Text Completions"),
+)
+"""Endpoints of the OpenAI and Anthropic APIs that edge-router does not offer, by path
+prefix: a 404 names the one asked for from this list, never the client's path itself
+(a path is the client's text and may carry data)."""
+_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
+def _template(route: Route) -> str:
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)  # {model:path} -> {model}
+
+
+def _offered(request: Request, *, api_only: bool) -> str:
+    """The app's own endpoints ("POST /v1/chat/completions, ..."), as routed."""
+    entries = [
+        f"{method} {_template(r)}"
+        for r in request.app.routes
+        if isinstance(r, Route) and (not api_only or r.path.startswith("/v1/"))
+        for method in sorted((r.methods or set()) - {"HEAD"})
+    ]
+    return ", ".join(entries)
+
+
+def _foreign(path: str) -> str | None:
+    """The name of the foreign endpoint ``path`` asks for (a prefix ending in "/" needs
+    an id after it), or None."""
+    for prefix, name in FOREIGN_ENDPOINTS:
+        if prefix.endswith("/"):
+            if path.startswith(prefix) and len(path) > len(prefix):
+                return f"{name} ({prefix}{{id}})"
+        elif path == prefix or path.startswith(prefix + "/"):
+            return f"{name} ({prefix})"
+    return None
+
+
+def _is_anthropic(request: Request) -> bool:
+    path = request.url.path
+    return (
+        path.startswith("/v1/messages")
+        or path == "/v1/complete"
+        or "anthropic-version" in request.headers
+    )
+
+
+def _routing_message(request: Request, status: int) -> tuple[str, str]:
+    """(message, code) for an unknown path (404) or a wrong method (405), quoting
+    nothing from the request but a method from a fixed set."""
+    method = request.method if request.method in _METHODS else "This method"
+    path = request.url.path
+    if status == 405:
+        route = next(
+            (r for r in request.app.routes if r.matches(request.scope)[0] == Match.PARTIAL),
+            None,
+        )
+        if isinstance(route, Route):
+            allowed = ", ".join(sorted((route.methods or set()) - {"HEAD"}))
+            return f"{method} is not allowed on {_template(route)}; it supports {allowed}.", (
+                "method_not_allowed"
+            )
+        return f"{method} is not allowed here.", "method_not_allowed"
+    what = _foreign(path) or "This endpoint"
+    offered = _offered(request, api_only=path.startswith("/v1/"))
+    return (
+        f"{what} is not supported by edge-router; supported endpoints: {offered}.",
+        "unsupported_endpoint",
+    )
+
+
 async def http_error_handler(request: Request, exc: Exception) -> Response:
-    """Routing errors (unknown path 404, wrong method 405), shaped for the door asked."""
+    """Routing errors (unknown path 404, wrong method 405), shaped for the door asked
+    (Anthropic's for its paths and for Anthropic SDK clients, OpenAI's otherwise)."""
     if not isinstance(exc, HTTPException):  # registered for HTTPException only
         raise exc
-    if request.url.path.startswith("/v1/messages"):
-        body = anthropic_error(exc.status_code, None, str(exc.detail))
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
-    kind = "not_found" if exc.status_code == 404 else "invalid_request_error"
-    body = {"error": {"message": str(exc.detail), "type": kind, "param": None, "code": None}}
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    status = exc.status_code
+    if status in (404, 405):
+        message, code = _routing_message(request, status)
+    else:
+        message, code = str(exc.detail), None
+    if _is_anthropic(request):
+        body = anthropic_error(status, None, message)
+        return JSONResponse(body, status_code=status, headers=exc.headers)
+    kind = "not_found" if status == 404 else "invalid_request_error"
+    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return JSONResponse(body, status_code=status, headers=exc.headers)
 
 
 INTERNAL_ERROR = {

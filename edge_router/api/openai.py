@@ -1,7 +1,9 @@
-"""The OpenAI-compatible front door: /v1/chat/completions, /v1/models, /v1/route."""
+"""The OpenAI-compatible front door: /v1/chat/completions, /v1/models (and one model),
+/v1/route. Legacy /v1/completions is in ``api.completions``."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -11,13 +13,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from edge_router.api.common import authenticate, read_json, require_operator
-from edge_router.errors import PolicyBlocked, RouterError
-from edge_router.flow.dispatch import AUTO, Outcome, check_model, dispatch_chat, usable_cloud
+from edge_router.errors import ModelNotFound, PolicyBlocked, RouterError
+from edge_router.flow.dispatch import (
+    AUTO,
+    Outcome,
+    check_model,
+    dispatch_chat,
+    resolve_model,
+    usable_cloud,
+)
 from edge_router.flow.recorder import record, record_nowait
 from edge_router.routing.explain import chat_body
 from edge_router.routing.pipeline import Evaluation, Identity
 from edge_router.state import AppState
-from edge_router.wire.openai_chat import validate_chat
+from edge_router.wire.openai_chat import MODEL_PATTERN, validate_chat
 from edge_router.wire.openai_stream import Chunk, openai_sse
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -146,6 +155,7 @@ async def route(request: Request) -> Response:
     identity = await authenticate(request)  # before the body is read or parsed
     raw = await read_json(request, state.settings.server)
     if isinstance(raw.get("model"), str):
+        raw["model"] = resolve_model(state, raw["model"])
         check_model(state, raw["model"])  # an unknown model is a 404 whatever else is wrong
     body = chat_body(raw)
     model = body["model"]
@@ -161,19 +171,45 @@ async def route(request: Request) -> Response:
     return JSONResponse(state.router.report(ev))
 
 
+def model_objects(state: AppState) -> list[dict[str, Any]]:
+    """What GET /v1/models lists, and so what GET /v1/models/{model} finds."""
+    created = int(state.started_at)
+
+    def obj(name: str, owner: str) -> dict[str, Any]:
+        return {"id": name, "object": "model", "created": created, "owned_by": owner}
+
+    data = [obj(AUTO, "edge-router")]
+    data += [obj(name, "local") for name in [*state.runners, *state.embedders]]
+    data += [obj(name, "edge-router") for name in state.settings.aliases]
+    for p in state.providers:
+        data += [obj(m, p.name) for m in (*p.models, *p.embedding_models)]
+    # One object per name: an alias that shadows a provider's model is listed once, as
+    # the alias it resolves as.
+    unique: dict[str, dict[str, Any]] = {}
+    for m in data:
+        unique.setdefault(str(m["id"]), m)
+    return list(unique.values())
+
+
 async def list_models(request: Request) -> Response:
     await require_operator(request)
+    return JSONResponse({"object": "list", "data": model_objects(state_of(request))})
+
+
+async def retrieve_model(request: Request) -> Response:
+    """One model object; 404 (model_not_found) listing the names there are."""
+    await require_operator(request)
     state = state_of(request)
-    created = int(state.started_at)
-    data: list[dict[str, Any]] = [
-        {"id": AUTO, "object": "model", "created": created, "owned_by": "edge-router"}
-    ]
-    data += [
-        {"id": name, "object": "model", "created": created, "owned_by": "local"}
-        for name in state.runners
-    ]
-    for p in state.providers:
-        data += [
-            {"id": m, "object": "model", "created": created, "owned_by": p.name} for m in p.models
-        ]
-    return JSONResponse({"object": "list", "data": data})
+    name = str(request.path_params["model"])
+    data = model_objects(state)
+    wanted = AUTO if name.lower() == AUTO else name
+    found = next((m for m in data if m["id"] == wanted), None)
+    if found is None:
+        # The path is the client's text: quote it only when it is a plain model name.
+        shown = f"model '{name}'" if re.fullmatch(MODEL_PATTERN, name) else "requested model"
+        names = ", ".join(str(m["id"]) for m in data)
+        raise ModelNotFound(
+            f"The {shown} does not exist on this router. Available models: {names}.",
+            param="model",
+        )
+    return JSONResponse(found)

@@ -1,11 +1,12 @@
 """A pooled, resilient client for one upstream provider (cloud API or on-prem server).
 
 Speaks OpenAI chat completions inward whatever the upstream speaks outward
-(OpenAI, Anthropic Messages, any OpenAI-compatible server). Bodies arrive as the
-scanned (and, when decided, redacted) projection of the client's request; the
-upstream body is built from it by the wire format's builder (``upstream_body`` or
-the Anthropic translation), with the model name mapped and fields this provider
-does not allow left out. Nothing here logs a body or a key.
+(OpenAI, Anthropic Messages, any OpenAI-compatible server), and OpenAI embeddings
+(OpenAI kinds). Bodies arrive as the scanned (and, when decided, redacted) projection
+of the client's request; the upstream body is built from it by the wire format's
+builder (``upstream_body``, the Anthropic translation, ``embeddings_body``), with the
+model name mapped and fields this provider does not allow left out. Nothing here logs
+a body or a key. Stream decoding lives in ``cloud_stream``.
 
 Resilience: retries with exponential backoff and full jitter on connection
 errors, timeouts, 408/409/429/5xx (honouring ``Retry-After``), inside one
@@ -18,6 +19,7 @@ Example::
     completion = await provider.complete(body)              # OpenAI chat.completion
     async for chunk in provider.stream(body):               # chat.completion.chunk
         ...
+    vectors, prompt_tokens = await provider.embeddings(embeddings_projection)
     await provider.aclose()
 """
 
@@ -42,9 +44,9 @@ from edge_router.backends.cloud_errors import (
     classify,
     counts_against_provider,
     error_from_response,
-    error_from_stream_payload,
     malformed,
 )
+from edge_router.backends.cloud_stream import decode_stream
 from edge_router.backends.resilience import (
     CircuitBreaker,
     Ewma,
@@ -55,13 +57,12 @@ from edge_router.backends.settings import ProviderSettings, resolve_api_key
 from edge_router.errors import BadRequest, ModelNotFound
 from edge_router.wire.anthropic_upstream import (
     AnthropicChunker,
-    AnthropicStreamError,
     MalformedUpstream,
     anthropic_message_to_openai,
     openai_request_to_anthropic,
 )
 from edge_router.wire.openai_chat import upstream_body
-from edge_router.wire.sse import iter_sse
+from edge_router.wire.openai_embeddings import embeddings_body, upstream_vectors
 
 __all__ = ["CloudProvider", "ProviderError", "ProviderUnavailable"]
 
@@ -168,6 +169,11 @@ class CloudProvider:
         return self._breaker.state
 
     @property
+    def healthy(self) -> bool:
+        """False from a failed call until the next success (for /readyz, not routing)."""
+        return self._breaker.healthy
+
+    @property
     def recent_latency_s(self) -> float | None:
         """EWMA of time to the whole answer (complete) or first chunk (stream)."""
         return self._latency.value
@@ -186,6 +192,11 @@ class CloudProvider:
     def models(self) -> tuple[str, ...]:
         """Client-facing model names this provider lists (empty: passes any name through)."""
         return tuple(self.settings.models)
+
+    @property
+    def embedding_models(self) -> tuple[str, ...]:
+        """Client-facing embedding model names (served at ``{base_url}/embeddings``)."""
+        return tuple(self.settings.embedding_models)
 
     def serves(self, model: str) -> bool:
         """Whether this provider takes requests for ``model`` (``auto``: has a default)."""
@@ -315,74 +326,50 @@ class CloudProvider:
     # -- non-streaming -------------------------------------------------------------------
     async def complete(self, body: dict[str, Any]) -> dict[str, Any]:
         """Send one chat completion and return the OpenAI ``chat.completion`` dict."""
-        payload = self._wire(body, stream=False)
+        return await self._post(self._url, self._wire(body, stream=False), body, self._reply)
+
+    async def embeddings(self, body: dict[str, Any]) -> tuple[list[list[float]], int]:
+        """(A vector per input, prompt tokens) for a ``wire.openai_embeddings`` projection."""
+        wire = embeddings_body(body, model=self.settings.upstream_model(body["model"]))
+        payload = json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode()
+        url, n = self.settings.base_url + "/embeddings", len(wire["input"])
+        return await self._post(url, payload, body, lambda data: upstream_vectors(data, n))
+
+    def _reply(self, data: Any) -> dict[str, Any]:
+        if self._anthropic:
+            return anthropic_message_to_openai(data)
+        if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+            raise MalformedUpstream()
+        return data
+
+    async def _post(self, url: str, payload: bytes, body: Any, parse: Callable[[Any], T]) -> T:
+        """A JSON POST, retried; ``parse`` runs inside, so a garbled answer counts too."""
         deadline = self._clock() + self.settings.total_timeout_s
 
-        async def once() -> dict[str, Any]:
-            response = await self._client.post(
-                self._url, content=payload, headers={"content-type": "application/json"}
-            )
+        async def once() -> T:
+            headers = {"content-type": "application/json"}
+            response = await self._client.post(url, content=payload, headers=headers)
             if not response.is_success:
                 raise await self._http_error(response, body)
             if _media_type(response) != "application/json":
                 raise malformed(self.name, "a response that is not JSON (wrong content type)")
             try:
-                data = json.loads(response.content)
+                return parse(json.loads(response.content))
             except (ValueError, RecursionError):
                 raise malformed(self.name, "malformed JSON") from None
-            if self._anthropic:
-                try:
-                    return anthropic_message_to_openai(data)
-                except MalformedUpstream:
-                    raise malformed(self.name, "a message of the wrong shape") from None
-            if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
-                raise malformed(self.name, "a completion of the wrong shape")
-            return data
+            except MalformedUpstream:
+                raise malformed(self.name, "an answer of the wrong shape") from None
 
-        return await self._with_retries(once, deadline, "complete")
+        return await self._with_retries(once, deadline, url.rsplit("/", 1)[-1])
 
     # -- streaming -----------------------------------------------------------------------
-    async def _chunks(self, response: httpx.Response, body: dict[str, Any]) -> Chunks:
+    def _chunks(self, response: httpx.Response, body: dict[str, Any]) -> Chunks:
         """Decode the upstream SSE body into OpenAI chunks; raise unless it ends properly."""
         chunker = (
             AnthropicChunker(include_usage=self._include_usage(body)) if self._anthropic else None
         )
-        async for event in iter_sse(response.aiter_lines()):
-            if not event.data.strip():
-                continue  # a bare `event:` keep-alive carries nothing to decode
-            if chunker is None and event.data.strip() == "[DONE]":
-                return
-            try:
-                data = json.loads(event.data)
-            except (ValueError, RecursionError):
-                raise malformed(self.name, "a stream event with malformed JSON") from None
-            if chunker is not None:
-                try:
-                    chunks = chunker.feed(event.event, data)
-                except AnthropicStreamError as exc:
-                    raise error_from_stream_payload(
-                        self.name, {"error": exc.payload}, body=body, secret=self._secret
-                    ) from None
-                except MalformedUpstream:
-                    raise malformed(self.name, "a stream event of the wrong shape") from None
-                for chunk in chunks:
-                    yield chunk
-                if chunker.finished:
-                    return
-                continue
-            if not isinstance(data, dict):
-                raise malformed(self.name, "a stream event of the wrong shape")
-            if event.event == "error" or ("error" in data and "choices" not in data):
-                raise error_from_stream_payload(self.name, data, body=body, secret=self._secret)
-            if not isinstance(data.get("choices"), list):
-                raise malformed(self.name, "a stream event of the wrong shape")
-            yield data
-        raise ProviderError(
-            f"Provider '{self.name}' ended the stream before it was complete.",
-            provider=self.name,
-            retryable=True,
-            code="upstream_disconnected",
-        )
+        lines = response.aiter_lines()
+        return decode_stream(self.name, lines, body, chunker=chunker, secret=self._secret)
 
     async def _open_stream(
         self, payload: bytes, body: dict[str, Any]

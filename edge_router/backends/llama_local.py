@@ -229,10 +229,7 @@ class LocalModelRunner:
 
         lib: Any = llama_cpp
         llm = self._llm
-        formatted = self._formatter(messages=list(messages))
-        prompt_tokens = llm.tokenize(
-            formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
-        )
+        formatted, prompt_tokens = self._render(messages)
         budget = self.spec.n_ctx - len(prompt_tokens)
         if budget <= 0:
             raise BadRequest(
@@ -313,6 +310,26 @@ class LocalModelRunner:
                 timings={"ttft_s": (first or time.perf_counter()) - started, "total_s": elapsed},
             )
         )
+
+    def _render(self, messages: Sequence[dict[str, str]]) -> tuple[Any, list[int]]:
+        """The chat-templated prompt and its tokens, exactly as a generation feeds them."""
+        formatted = self._formatter(messages=list(messages))
+        tokens: list[int] = self._llm.tokenize(
+            formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
+        )
+        return formatted, tokens
+
+    async def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        """How many tokens ``messages`` would take as a prompt (Anthropic count_tokens).
+        Tokenizing only reads the vocabulary (llama.cpp's server tokenizes on its HTTP
+        threads too), so this does not queue behind generations."""
+        if self._llm is None:
+            raise BackendError("The local model is not loaded.", code="model_not_ready")
+        try:
+            _, tokens = await asyncio.to_thread(self._render, messages)
+        except Exception as exc:  # a template's raise_exception(), as in _run
+            raise BackendError("The local model could not render this conversation.") from exc
+        return len(tokens)
 
     def _check_bias(self, bias: Sequence[tuple[int, float]]) -> None:
         n_vocab = int(self._llm.n_vocab())

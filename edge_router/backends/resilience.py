@@ -116,6 +116,13 @@ class CircuitBreaker:
         state = self.state
         return state == "closed" or (state == "half_open" and not self._trial_in_flight)
 
+    @property
+    def healthy(self) -> bool:
+        """Whether the last call that counted succeeded (True before the first): what
+        readiness reports, so a provider that just failed reads as unreachable until a
+        call succeeds, whatever the breaker lets through meanwhile."""
+        return self._consecutive == 0
+
     def retry_after_s(self) -> float:
         """Seconds until the breaker lets a trial call through (0 when it would now)."""
         if self._opened_at is None:

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from edge_router.errors import EdgeRouterError
+from edge_router.frozen import Frozen
 from edge_router.wire.openai_chat import check_extra_fields
 
 ProviderKind = Literal["openai", "anthropic", "openai_compatible"]
@@ -36,10 +37,6 @@ ProviderKind = Literal["openai", "anthropic", "openai_compatible"]
 _RESERVED_HEADERS = frozenset(
     {"authorization", "x-api-key", "proxy-authorization", "host", "content-length", "cookie"}
 )
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def _is_loopback(host: str) -> bool:
@@ -51,7 +48,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class ProviderSettings(_Frozen):
+class ProviderSettings(Frozen):
     """One upstream provider; see the field docstrings (copied into the README)."""
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -83,6 +80,11 @@ class ProviderSettings(_Frozen):
     takes no `auto` requests."""
     model_map: dict[str, str] = Field(default_factory=dict)
     """Client-facing name -> upstream model name (e.g. `fast` -> a dated model id)."""
+    embedding_models: tuple[str, ...] = ()
+    """Client-facing embedding model names this provider serves at `{base_url}/embeddings`
+    (OpenAI kinds only; `model_map` applies). A client must name one to use it: an
+    embedding request is never sent to another model than the one named, and input the
+    policy keeps local is refused for these models, not re-routed (see "Embeddings")."""
     forward_fields: tuple[str, ...] = ()
     """Extra top-level request fields this provider may receive besides the ones the
     router forwards anyway (see "What leaves the machine"), e.g. a vendor-specific
@@ -183,13 +185,17 @@ class ProviderSettings(_Frozen):
         if self.models:
             if self.default_model is not None and self.default_model not in self.models:
                 raise ValueError("default_model must be one of models")
-            unknown = sorted(set(self.model_map) - set(self.models))
+            unknown = sorted(set(self.model_map) - {*self.models, *self.embedding_models})
             if unknown:
                 raise ValueError(f"model_map names models not in models: {unknown}")
         if self.trusted_local and self.kind != "openai_compatible":
             raise ValueError("trusted_local is only valid for kind openai_compatible")
         if self.forward_fields and self.kind == "anthropic":
             raise ValueError("forward_fields is only valid for the OpenAI kinds")
+        if self.embedding_models and self.kind == "anthropic":
+            raise ValueError("embedding_models is only valid for the OpenAI kinds")
+        if len(set(self.embedding_models)) != len(self.embedding_models):
+            raise ValueError("embedding_models must be unique")
         if self.kind in ("openai", "anthropic") and not (
             self.api_key_env or self.api_key_credential
         ):

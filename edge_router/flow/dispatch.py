@@ -91,12 +91,33 @@ def usable_cloud(state: AppState, model: str) -> list[CloudBackend]:
     return [p for p in state.providers if not p.trusted_local and p.available and p.serves(model)]
 
 
+def resolve_model(state: AppState, model: str) -> str:
+    """The name a request is routed by: ``auto`` in any case, an alias's target
+    (``aliases`` in the config), or the name as sent."""
+    if model.lower() == AUTO:
+        return AUTO
+    return state.settings.aliases.get(model, model)
+
+
+def model_names(state: AppState) -> list[str]:
+    """Every chat model name a client may send, in /v1/models order: ``auto``, local
+    models, aliases, then the models providers list."""
+    names = [AUTO, *state.runners, *state.settings.aliases]
+    names += [m for p in state.providers for m in p.models]
+    return list(dict.fromkeys(names))
+
+
 def check_model(state: AppState, model: str) -> None:
+    """404 (listing the names there are) unless ``model``, resolved, can be served."""
     if model == AUTO or _is_local_model(state, model):
         return
     if any(p.serves(model) for p in state.providers):
         return
-    raise ModelNotFound(f"The model '{model}' does not exist.", param="model")
+    raise ModelNotFound(
+        f"The model '{model}' does not exist on this router. Available models: "
+        f"{', '.join(model_names(state))}.",
+        param="model",
+    )
 
 
 def _blocked(ev: Evaluation) -> PolicyBlocked:
@@ -118,7 +139,12 @@ async def dispatch_chat(
     headers: Mapping[str, str],
 ) -> Outcome:
     """Evaluate and run one chat request. Errors raised after the decision carry it
-    in ``exc.evaluation`` so that refusals are audited too."""
+    in ``exc.evaluation`` so that refusals are audited too. An alias (or ``AUTO``) is
+    resolved first: policies, headers and the audit see the model it stands for."""
+    model = resolve_model(state, chat.model)
+    if model != chat.model:
+        chat = chat.model_copy(update={"model": model})
+        body = {**body, "model": model}
     check_model(state, chat.model)
     if state.load is not None:
         state.load.admit()  # a burst raises the load state where requests come in

@@ -39,14 +39,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from edge_router.frozen import Frozen
 
 LoadState = Literal["normal", "busy", "saturated"]
 _STATES: tuple[LoadState, ...] = ("normal", "busy", "saturated")
 NORMAL, BUSY, SATURATED = 0, 1, 2
 
 
-class LoadSettings(BaseModel):
+class LoadSettings(Frozen):
     """Sampling and offload thresholds (the ``load:`` section of the config).
 
     Example::
@@ -56,7 +58,6 @@ class LoadSettings(BaseModel):
 
     # Not imported from config.py: config.py embeds this model, so importing back
     # would be circular.
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     sample_interval_s: float = Field(default=1.0, ge=0.1, le=60)
     """Seconds between background samples. Sampling never runs on the request path."""

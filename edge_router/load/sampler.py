@@ -102,7 +102,8 @@ class HostSampler:
     or None before any was measured (then ``cloud_latency_default_s`` stands in).
     Without ``cloud_latency_s`` (no cloud configured) the slower-than-cloud rule is
     off. ``clock`` (monotonic) drives dwell and staleness, ``wall_clock`` the
-    snapshot's timestamp; ``nvml`` replaces the ``pynvml`` module (tests).
+    snapshot's timestamp; ``nvml`` replaces the ``pynvml`` module and ``psutil_module``
+    the ``psutil`` module (tests: a host whose CPU and memory they set).
 
     Until the first sample, and whenever the latest is older than
     ``stale_after_s``, :meth:`snapshot` reads ``normal``: without fresh figures,
@@ -118,6 +119,7 @@ class HostSampler:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         nvml: Any | None = None,
+        psutil_module: Any | None = None,
     ) -> None:
         self.settings = settings
         self.controller = OffloadController(settings, clock=clock)
@@ -126,8 +128,9 @@ class HostSampler:
         self._clock = clock
         self._wall = wall_clock
         self._nvml = nvml
-        self._proc = psutil.Process()
-        self._ncpu = psutil.cpu_count() or 1
+        self._ps: Any = psutil if psutil_module is None else psutil_module
+        self._proc = self._ps.Process()
+        self._ncpu = self._ps.cpu_count() or 1
         self._gpu: NvmlReader | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._task: asyncio.Task[None] | None = None
@@ -272,24 +275,25 @@ class HostSampler:
         # The first psutil CPU call of each kind only sets the baseline (it returns 0).
         # They keep that baseline module-wide, so nothing else in the daemon should
         # call psutil.cpu_percent(None); the process one is per Process object.
-        psutil.cpu_percent(None)
-        psutil.cpu_percent(None, percpu=True)
+        self._ps.cpu_percent(None)
+        self._ps.cpu_percent(None, percpu=True)
         self._proc.cpu_percent(None)
         if self.settings.gpu == "auto":
             self._gpu = NvmlReader.open(self._nvml)
 
     def _read_host(self) -> _Host:
-        vm = psutil.virtual_memory()
-        load1, load5, load15 = psutil.getloadavg()
+        ps = self._ps
+        vm = ps.virtual_memory()
+        load1, load5, load15 = ps.getloadavg()
         return _Host(
-            cpu_pct=psutil.cpu_percent(None),
+            cpu_pct=ps.cpu_percent(None),
             # Process CPU is in percent of one core; as a share of the machine it is
             # comparable with the host figure.
             cpu_self_pct=min(100.0, self._proc.cpu_percent(None) / self._ncpu),
-            per_core_pct=tuple(psutil.cpu_percent(None, percpu=True)),
+            per_core_pct=tuple(ps.cpu_percent(None, percpu=True)),
             load_avg=(load1, load5, load15),
             mem_available_mb=vm.available / _MB,
-            swap_used_pct=psutil.swap_memory().percent,
+            swap_used_pct=ps.swap_memory().percent,
             rss_mb=self._proc.memory_info().rss / _MB,
             gpu=self._gpu.read() if self._gpu is not None else (),
         )

@@ -21,9 +21,14 @@ Einstein, Beethoven, Gates, Musk, Tolstoy, ..., plus ``MODERN_PUBLIC_NAMES``), a
 name whose family name is not there ("the film directed by Radka Novak") is not
 weakened by "film" or "novel".
 
+An @handle is sensitive on its own, unless every handle in the request is an account
+followed or performing publicly by its own sentence ("follow @NatGeo", "@band you
+were amazing at the tour") and nothing personal is near: then it is
+``weak:USERNAME(public_context)``.
+
 Reasons are machine-readable and never quote the text: ``entity:PERSON``,
 ``weak:PERSON(public_context)`` (public or invented), ``weak:PERSON(cited)``,
-``weak:PERSON(no_personal_context)``.
+``weak:PERSON(no_personal_context)``, ``weak:USERNAME(public_context)``.
 
 Example::
 
@@ -37,12 +42,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from edge_router.privacy.framing import Framer, phrase_regex
+from edge_router.privacy import cues
+from edge_router.privacy.framing import Framer, phrase_regex, sentence_bounds
 from edge_router.privacy.settings import ScannerSettings
 
 __all__ = ["PERSON", "SensitivityRules", "phrase_regex"]
 
 PERSON = "PERSON"
+USERNAME = "USERNAME"
 
 # Self-introductions and sign-offs: the writer names themself, so the name is theirs.
 _SELF_ID = re.compile(
@@ -106,16 +113,29 @@ class SensitivityRules:
         types: Iterable[str],
         masked: Sequence[str] | None = None,
         names: Sequence[str] | None = None,
+        handles: Sequence[tuple[int, int, int]] = (),
     ) -> tuple[bool, list[str]]:
         """(sensitive, reasons) for a request whose fields are ``texts`` with findings ``types``.
 
         ``masked``: the same texts with every finding blanked out (a relationship or
         health word inside a finding is no personal cue); ``names``: the PERSON spans'
-        text, placed and judged one by one (``framing.Framer``).
+        text, placed and judged one by one (``framing.Framer``); ``handles``: (field
+        index, start, end) of the USERNAME spans, weak when every one is a public
+        account by its own sentence and nothing personal is near.
         """
         found = set(types)
+        public_handles = (
+            USERNAME in found
+            and bool(handles)
+            and all(_public_handle(texts[i], s, e) for i, s, e in handles)
+            and not self.personal_cue(masked or texts)
+        )
+        if public_handles:
+            found.discard(USERNAME)
         strong = sorted(t for t in found if t not in self._weak and t != PERSON)
         reasons = [f"entity:{t}" for t in strong]
+        if public_handles:
+            reasons.append(f"weak:{USERNAME}(public_context)")
         if PERSON in found:
             if strong or self.personal_cue(masked or texts):
                 # A name next to personal data, a relationship or a private fact.
@@ -125,3 +145,18 @@ class SensitivityRules:
         reasons.sort(key=lambda r: (r.startswith("weak:"), r))
         sensitive = any(r.startswith("entity:") for r in reasons)
         return sensitive, reasons
+
+
+def _public_handle(text: str, start: int, end: int) -> bool:
+    """Is the @handle at text[start:end] an account followed or performing publicly?"""
+    if not text.startswith("@", start):
+        return False  # usernames in URLs and after labels: no such cue applies
+    bounds = sentence_bounds(text)
+    s_start = max(b for b in bounds if b <= start)
+    s_end = min([b for b in bounds if b > start] or [len(text)])
+    sentence = text[s_start:start] + text[end:s_end]
+    return bool(
+        cues.PUBLIC_HANDLE.search(sentence)
+        or cues.PUBLIC_ACTS.search(sentence)
+        or cues.PUBLIC_ACTS_MORE.search(sentence)
+    )

@@ -66,7 +66,7 @@ ADDRESSED_BEFORE = re.compile(
 )
 # "email Anna", "invite Dr. Patel", "thank Tom": the name right after the verb.
 VERB_BEFORE = re.compile(
-    r"\b(?:email|e-mail|message|ping|dm|cc|bcc|invite|remind|thank|congratulate)[ \t]+"
+    r"\b(?:email|e-mail|message|ping|dm|cc|bcc|invite|remind|thank|congratulate|tell|text)[ \t]+"
     r"(?:" + TITLE + r"[ \t]+)?$",
     re.IGNORECASE,
 )
@@ -84,6 +84,63 @@ PUBLIC_TITLE_BEFORE = re.compile(
     r"[ \t]+$",
     re.IGNORECASE,
 )
+# Offices whose holders act publicly: right before a name (not after "my", "our", ...)
+# they make it public whether or not the name is known ("CEO Koji Sato").
+PUBLIC_OFFICE_BEFORE = re.compile(
+    r"(?<!\bmy\s)(?<!\bour\s)(?<!\bhis\s)(?<!\bher\s)(?<!\byour\s)(?<!\btheir\s)"
+    r"\b(?:ceo|cto|cfo|coo|founder|co-founder|president|vice\s+president|senator|congressman|"
+    r"congresswoman|governor|mayor|minister|prime\s+minister|chancellor|king|queen|prince|"
+    r"princess|pope|emperor|empress|sultan|chairman|chairwoman|secretary\s+of\s+state|"
+    r"presidente|président|präsident|bundeskanzler|kanzler|ministre|ministro|"
+    r"президент|министр|премьер|الرئيس\s+التنفيذي|الرئيس|الوزير|رئیس\s*جمهور|وزیر)"
+    r"[ \t]+$",
+    re.IGNORECASE,
+)
+# "who was X", "the life of X", "the work of X": asked about as history or an oeuvre.
+PUBLIC_POSITION_BEFORE = re.compile(
+    r"(?:\bwho\s+(?:was|were)|\bquién\s+(?:fue|era)|\bqui\s+(?:était|fut)|\bwer\s+war|"
+    r"\bкто\s+(?:был|была)|\b(?:the\s+)?(?:life|works?|oeuvre|legacy)\s+of|"
+    r"\bla\s+(?:vida|obra|vie)\s+de|\bl['’]œuvre\s+de|\bdas\s+(?:leben|werk)\s+von)"
+    r"[ \t]+$",
+    re.IGNORECASE,
+)
+# "who is X": public only when X could be a public figure's name ("who is my new
+# neighbour Anna" is not); see ``framing.Framer._is_known``.
+WHO_IS_BEFORE = re.compile(
+    r"(?:\bwho\s+is|\bwho's|\bquién\s+es|\bqui\s+est|\bwer\s+ist|\bкто\s+так(?:ой|ая)|"
+    r"من\s+(?:هو|هي))[ \t]+$",
+    re.IGNORECASE,
+)
+# Public acts and settings in the languages users write in, beyond public_context_words:
+# they vouch only for known names, like PUBLIC_ACTS.
+PUBLIC_ACTS_MORE = re.compile(
+    r"\b(?:open\s+letter|role\s+model|idol|keynote|bio|conference|sources|historians?|"
+    r"penalty|goals?|scored|match|season|league|championship|world\s+cup|olympics|tour|"
+    r"concert|discours|discurso|rede|речь|выступ\w*|conférence|conferencia|konferenz|"
+    r"конференци\w*|novela|roman|famos[oa]|célèbre|berühmt|знаменит\w*|известн\w*)\b",
+    re.IGNORECASE,
+)
+# Around an @handle: the account is followed, official or performs publicly ("follow
+# @NatGeo", "@band you were amazing at the tour", "gracias @club por esta temporada").
+PUBLIC_HANDLE = re.compile(
+    r"\b(?:follow(?!(?:ed|ing)?\s+up)\w*|subscribe\w*|official|verified|tour|concert|album|"
+    r"season|temporada|saison|сезон|championship|league|stadium|fans)\b",
+    re.IGNORECASE,
+)
+# "open letter to X", "a bio for X": written about X, not to them.
+NOT_ADDRESSED = re.compile(
+    r"\b(?:open\s+letter|bio|biography|profile|obituary|wikipedia|article)\b", re.IGNORECASE
+)
+# Works the user makes up or continues, in the languages users write in. Chinese words
+# stand inside runs of characters, so they match anywhere.
+INVENTED_MORE = re.compile(
+    r"\b(?:limerick|haiku|sonnet|ballad|my\s+(?:novel|book|story|screenplay|script|play)|"
+    r"(?:the|this)\s+scene|continue\s+the\s+scene|fan\s*fic(?:tion)?|sequel|"
+    r"(?:the|alternate|alternative|new)\s+ending|bedtime\s+story|сказк\w*|рассказ\w*|"
+    r"придума\w*|стих\w*|داستان|قصه|قصة|حكاية|cuento|relato|poema|conte|poème|"
+    r"geschichte|märchen|gedicht|gutenachtgeschichte)\b|故事|小说|童话",
+    re.IGNORECASE,
+)
 # Hypotheticals beyond invented_context_words: word problems and thought experiments.
 HYPOTHETICAL = re.compile(
     r"\b(?:suppose|supposing|assume|assuming|hypothetical(?:ly)?|let's\s+say|say\s+that|"
@@ -96,7 +153,7 @@ CONSUME = re.compile(
     r"\b(?:summari[sz]e|translate|rewrite|re-write|paraphrase|proofread|correct|edit|improve|"
     r"shorten|polish|fix|reply|respond|answer|extract|classify|analy[sz]e|review|check|read|"
     r"convert|format|anonymi[sz]e|redact|tag|label|identify|detect|count|sort|evaluate|"
-    r"critique|simplify|explain|e-?mail|mail|note|notes|message|messages|letter|memo|cv|"
+    r"critique|simplify|explain|e-?mail|mail|note|notes|message|messages|msg|dm|letter|memo|cv|"
     r"resume|résumé|transcript|chat|sms|minutes|post|comment|thread|report|document|"
     r"article|passage|paragraph|text|sentence|sentences|excerpt|quote)\b",
     re.IGNORECASE,

@@ -20,8 +20,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from edge_router.privacy.addresses import PostalAddressRecognizer
+from edge_router.privacy.foreign import ScriptNameRecognizer
 from edge_router.privacy.gazetteer import GazetteerNameRecognizer
 from edge_router.privacy.handles import HandleRecognizer
+from edge_router.privacy.ids import BirthDateRecognizer, LabelledIdRecognizer
 from edge_router.privacy.namelists import english_words, load_name_lists
 from edge_router.privacy.names import ContextNameRecognizer, NameChecks
 from edge_router.privacy.nameshape import NameShape
@@ -107,6 +109,7 @@ _NEVER_GATED = frozenset(
         "GazetteerNameRecognizer",
         "SpacyRecognizer",
         "HandleRecognizer",
+        "ScriptNameRecognizer",
     }
 )
 
@@ -246,12 +249,19 @@ def build_registry(
         LuhnCardRecognizer(supported_language=lang),
         ContextPhoneRecognizer(supported_language=lang),
         AnyCaseIbanRecognizer(supported_language=lang),
+        LabelledIdRecognizer(supported_language=lang),
+        BirthDateRecognizer(supported_language=lang),
         ContextNameRecognizer(
-            names.looks_like_name, stop, lang, relationships=settings.relationship_words
+            names.looks_like_name,
+            stop,
+            lang,
+            relationships=settings.relationship_words,
+            english=english_words(nlp),
         ),
         predefined.SpacyRecognizer(
             supported_language=lang, supported_entities=nlp_engine.get_supported_entities()
         ),
+        ScriptNameRecognizer(load_name_lists() if settings.name_lists else None, lang),
     ]
     if settings.name_lists:
         recognizers += _gazetteer(settings, nlp, stop)

@@ -43,7 +43,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from edge_router.privacy import cues
+from edge_router.privacy.namelists import fold
 from edge_router.privacy.settings import ScannerSettings
+from edge_router.privacy.translit import latin_variants
 
 # "material": only inside pasted material (private unless another place is weak).
 Verdict = Literal["private", "cited", "public_context", "invented", "material", "none"]
@@ -55,6 +57,7 @@ Place = tuple[int, int, int]
 _COLON = re.compile(r":(?=\s|$)")
 _CLAUSE_BREAK = re.compile(r"[,;:]")
 _WORD = re.compile(r"[^\W\d_]+")
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _ABBREVIATIONS = frozenset(
     {"mr", "mrs", "ms", "mx", "dr", "prof", "st", "jr", "sr", "vs", "etc", "al", "inc", "ltd",
      "co", "no", "fig", "eg", "ie", "approx", "dept", "gen", "gov", "sen", "rep", "rev"}
@@ -154,7 +157,7 @@ class Framer:
                     layouts[index] = self._layout(texts[index], masked[index])
                 seen.append(self._place(layouts[index], start, end, group[0]))
             out.append(_combine(seen))
-        return out
+        return _kin_of_public(groups, out)
 
     def _layout(self, text: str, blanked: str) -> _Layout:
         sentences = sentence_bounds(text)
@@ -175,13 +178,14 @@ class Framer:
             before = re.sub(r"^\w+", "", before)
         s_start, s_end = layout.sentence(start)
         own = text[s_start:start]
+        addressed = cues.ADDRESSED_BEFORE.search(own) and not cues.NOT_ADDRESSED.search(own)
         if (
             cues.GREETING_BEFORE.search(before)
             or cues.GREETING_INSIDE.match(text, start, end)
             or cues.SIGN_OFF_BEFORE.search(before)
             or cues.DASH_SIGNATURE.search(before)
             or cues.HEADER_BEFORE.search(before)
-            or cues.ADDRESSED_BEFORE.search(own)
+            or addressed
             or cues.VERB_BEFORE.search(own)
         ):
             return "private"
@@ -193,17 +197,22 @@ class Framer:
             # NER sometimes swallows a cue into the name ("Suppose Benjamin"); the
             # masked sentence lost it, so its first word is read as a cue too.
             sentence += " " + words[0]
+        if cues.PUBLIC_OFFICE_BEFORE.search(own) or cues.PUBLIC_POSITION_BEFORE.search(own):
+            return "public_context"  # "CEO Koji Sato", "who was Ada Lovelace"
         if self._is_known(full_name) and (
             (self._public is not None and self._public.search(sentence))
             or cues.PUBLIC_ACTS.search(sentence)
+            or cues.PUBLIC_ACTS_MORE.search(sentence)
             or cues.WORK_TITLE.search(sentence)
             or cues.PUBLIC_TITLE_BEFORE.search(own)
+            or cues.WHO_IS_BEFORE.search(own)
             or _possessive_work(text, start, end)
         ):
             return "public_context"
         if (
             (self._invented is not None and self._invented.search(sentence))
             or cues.HYPOTHETICAL.search(sentence)
+            or cues.INVENTED_MORE.search(sentence)
             or layout.in_exercise(start)
         ):
             return "invented"
@@ -221,7 +230,11 @@ class Framer:
         if not self._known:
             return True
         words = [w.lower() for w in _WORD.findall(name) if len(w) >= 3]
-        return bool(words) and words[-1] in self._known
+        if not words:
+            return False
+        # Accents and other scripts: "Márquez", "Пушкин" (as "pushkin").
+        spellings = {words[-1], fold(words[-1]), *latin_variants(words[-1])}
+        return not spellings.isdisjoint(self._known)
 
     def _introducers(self, layout: _Layout) -> list[tuple[int, str]]:
         """(end, kind) of each introducer, by position, with a name after it taking the
@@ -253,8 +266,10 @@ class Framer:
         if cues.CONSUME.search(clause):
             return "material"
         if (
-            self._invented is not None and self._invented.search(clause)
-        ) or cues.HYPOTHETICAL.search(clause):
+            (self._invented is not None and self._invented.search(clause))
+            or cues.HYPOTHETICAL.search(clause)
+            or cues.INVENTED_MORE.search(clause)
+        ):
             return "invented"
         if cues.GIVEN.search(clause) or (self._task is not None and self._task.search(clause)):
             return "material"
@@ -268,6 +283,27 @@ def _combine(seen: Sequence[Verdict]) -> Verdict:
         if verdict in seen:
             return verdict
     return "none"
+
+
+def _kin_of_public(
+    groups: Sequence[tuple[list[str], list[Place]]], out: list[Verdict]
+) -> list[Verdict]:
+    """A person sharing a family name with a public one, and framed no other way, is
+    public too: "Marie Curie ... She worked with Pierre Curie"."""
+    public = {_family(g[0]) for (g, _), v in zip(groups, out, strict=True) if v == "public_context"}
+    public.discard("")
+    if not public:
+        return out
+    return [
+        "public_context" if v in ("none", "material") and _family(g[0]) in public else v
+        for (g, _), v in zip(groups, out, strict=True)
+    ]
+
+
+def _family(name: str) -> str:
+    """The last word of a name of two words or more, lower case ("" for one word)."""
+    words = _WORD.findall(name)
+    return words[-1].lower() if len(words) > 1 else ""
 
 
 def _group(names: Sequence[str]) -> list[list[str]]:
@@ -286,7 +322,11 @@ def _group(names: Sequence[str]) -> list[list[str]]:
 
 
 def _places(texts: Sequence[str], name: str) -> list[Place]:
-    pattern = re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)")
+    # Chinese and Japanese are written without spaces: a name there has no word edges.
+    unspaced = _UNSPACED.match(name[:1]) is not None
+    left = "" if unspaced else r"(?<!\w)"
+    right = "" if _UNSPACED.match(name[-1:]) else r"(?!\w)"
+    pattern = re.compile(left + re.escape(name) + right)
     return [(i, m.start(), m.end()) for i, t in enumerate(texts) for m in pattern.finditer(t)]
 
 

@@ -16,7 +16,11 @@ person chose to be found by online. It is sensitive on its own (it is in no
 * a username after a label or a platform ("username: jdoe", "my instagram is
   anna_b92", "his twitter handle is @x");
 * a personal domain after "my website/blog/homepage/portfolio is ..." or "find me
-  at ...": the whole domain and path, since the domain is the person's chosen name.
+  at ...": the whole domain and path, since the domain is the person's chosen name;
+* machine accounts: Discord-style name tags (``dana_k#4821``), the user of a home
+  directory (``/home/dana``, ``/Users/dana``, ``C:\\Users\\dana``, ``~dana``), ssh and
+  scp logins (``ssh dana@devbox``) and git remotes (``git@github.com:dana/x.git``),
+  except the accounts every machine has (``root``, ``ubuntu``, ``ec2-user``, ...).
 
 Not handles: the ``@`` of an e-mail address (the e-mail recognizer owns those, and
 their domains are never flagged here), decorators and annotations
@@ -161,6 +165,35 @@ _SITE = re.compile(
 )
 
 
+# "dana_k#4821": a Discord-style name tag; not an issue, ticket or order number.
+_TAG = re.compile(r"(?<![\w#@/.-])([A-Za-z0-9_.]{2,32}#\d{4})(?![\w#])")
+_NOT_TAGS = frozenset(
+    {"issue", "issues", "pr", "pull", "bug", "ticket", "order", "invoice", "item", "room",
+     "case", "no", "number", "num", "step", "page", "line", "version", "table", "fig",
+     "figure", "build", "job", "run", "task", "story", "epic", "commit", "ref", "id", "color",
+     "colour", "channel", "test", "rule", "row", "col", "note", "part", "unit", "flight"}
+)  # fmt: skip
+# Home directories name their user: /home/dana, /Users/dana, C:\Users\dana, ~dana.
+_HOME = re.compile(
+    r"(?:(?<![\w.])/home/|(?<![\w.])/Users/|\b[A-Za-z]:\\+Users\\+|(?<![\w/~])~)"
+    r"([A-Za-z0-9][A-Za-z0-9._-]{0,31})(?![\w-])"
+)
+# "ssh dana@devbox", "scp f dana@10.0.0.5:", "git@github.com:dana/dotfiles.git".
+_SSH_LOGIN = re.compile(
+    r"\b(?:ssh|scp|sftp|rsync|mosh)\b[^\n@]{0,60}?(?<![\w.-])([a-z_][a-z0-9_.-]{0,31})@[\w.-]+"
+)
+_GIT_SSH = re.compile(r"\bgit@(?:github\.com|gitlab\.com|bitbucket\.org):([A-Za-z0-9_.-]+)/")
+# Accounts every machine or image has, and stand-ins: no person's name.
+_SYSTEM_USERS = frozenset(
+    {"root", "user", "users", "username", "ubuntu", "admin", "administrator", "pi",
+     "ec2-user", "vagrant", "runner", "public", "shared", "default", "guest", "you", "me",
+     "yourname", "your_username", "yourusername", "test", "www-data", "nobody", "centos",
+     "debian", "fedora", "node", "app", "docker", "jenkins", "git", "opc", "azureuser",
+     "bitnami", "postgres", "mysql", "oracle", "deploy", "ansible", "circleci", "travis",
+     "build", "builder", "dev", "developer", "linuxbrew", "x", "foo", "bar"}
+)  # fmt: skip
+
+
 class HandleRecognizer(RegexRecognizer):
     """``USERNAME`` spans: handles, profile usernames, labelled usernames, personal sites.
 
@@ -196,6 +229,7 @@ class HandleRecognizer(RegexRecognizer):
         if "." in text and any(hint in low for hint in _SITE_HINTS):
             for match in _SITE.finditer(text):
                 yield match.start(1), match.end(1), 0.7
+        yield from _machine_accounts(text, low)
 
     @staticmethod
     def _is_handle(text: str, match: re.Match[str]) -> bool:
@@ -213,8 +247,28 @@ class HandleRecognizer(RegexRecognizer):
         if not before.strip() and not text[match.end() : len(line) + line_start].strip():
             # "@property" alone on its line: a decorator above a definition.
             return False
-        # Inline code ("use `@Input`") and lines of code.
-        return not (before.count("`") % 2 == 1 or looks_like_code(line))
+        # Inline code ("use `@Input`") and lines of code; the handle's own underscores
+        # ("@jess_makes_pots") are no code syntax.
+        rest = line[: match.start() - line_start] + line[match.end() - line_start :]
+        return not (before.count("`") % 2 == 1 or looks_like_code(rest))
+
+
+def _machine_accounts(text: str, low: str) -> Iterator[tuple[int, int, float]]:
+    """Name tags, home directories, ssh logins and git remotes: a person's username."""
+    if "#" in text:
+        for match in _TAG.finditer(text):
+            if match.group(1).split("#")[0].lower() not in _NOT_TAGS:
+                yield match.start(1), match.end(1), 0.6
+    found: list[re.Match[str]] = []
+    if "/home/" in text or "/Users/" in text or "\\" in text or "~" in text:
+        found += _HOME.finditer(text)
+    if "@" in text and any(w in low for w in ("ssh", "scp", "sftp", "rsync", "mosh")):
+        found += _SSH_LOGIN.finditer(text)
+    if "git@" in text:
+        found += _GIT_SSH.finditer(text)
+    for match in found:
+        if match.group(1).lower() not in _SYSTEM_USERS:
+            yield match.start(1), match.end(1), 0.7
 
 
 def _has_label_or_platform(low: str) -> bool:

@@ -22,6 +22,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from edge_router.privacy.scripts import STOP_WORDS as FOREIGN_STOP_WORDS
+from edge_router.privacy.scripts import latin_language
+
 # NER labels a rare name gets by mistake; after a naming cue they count as a name.
 NAME_LIKE_LABELS = frozenset(
     {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"}
@@ -51,8 +54,10 @@ _STRONG = re.compile(
 # "this is maria from HR", "I'm JOHN SMITH." The next words may be an adjective
 # ("I'm tired."), so these are confirmed by NER on a re-cased copy.
 _WEAK = re.compile(
-    r"(?:^|\n|[.!?][ \t]+|\b(?:hi|hello|hey|greetings)\b[,!]?[ \t]*)"
-    r"(?:i'm|i’m|i\s+am|im|this\s+is|it's|it\s+is)[ \t]+" + _CANDIDATE + r"(?=[ \t]*(?:[,.!?;\n]|$|"
+    r"(?:^|\n|[.!?][ \t]+|\(|\b(?:hi|hello|hey|greetings)\b[,!]?[ \t]*)"
+    r"(?:i'm|i’m|i\s+am|im|this\s+is|it's|it\s+is)[ \t]+"
+    + _CANDIDATE
+    + r"(?=[ \t]*(?:[,.!?;)\n]|$|"
     r"(?:from|here|speaking|and|with|at|of)\b))",
     re.IGNORECASE,
 )
@@ -81,8 +86,28 @@ _NAMING = re.compile(
     r"(?:[ \t]+(?:him|her|them|it|is|was|user:|\w+:))?[ \t]*[:,?]?[ \t]*" + _CANDIDATE,
     re.IGNORECASE,
 )
-# A title before a name: "Dr. patel", "mrs okafor".
-_TITLED = re.compile(r"\b(?:mr|mrs|ms|mx|miss|dr|prof)\.?[ \t]+" + _CANDIDATE, re.IGNORECASE)
+# A title before a name: "Dr. patel", "mrs okafor", "ms, yoyo", "Frau Hoxha", "la señorita
+# Itziar", and kinship words used as titles: "auntie Folake", "uncle Ben".
+_TITLE_WORDS = (
+    r"mr|mrs|ms|mx|miss|dr|prof|herr|frau|sr|sra|srta|señor|señora|señorita|don|doña|mme|"
+    r"mlle|monsieur|madame|auntie|aunty|aunt|uncle|granny|grandma|grandpa|nana|cousin|"
+    r"tía|tío|tante|onkel|tata|tonton|abuela|abuelo|oma|opa|mamie|papi"
+)
+_TITLED = re.compile(
+    r"\b(?:(?:" + _TITLE_WORDS + r")(?:\.|[ \t]*,)?[ \t]+)+" + _CANDIDATE, re.IGNORECASE
+)
+# "tell marcy ...", "sag mal dem Fabian", "dile a la tía Maribel", "dis à Maëlys".
+_TELL = re.compile(
+    r"\b(?:tell|ask|remind|text|ping|sag[et]?(?:[ \t]+mal)?(?:[ \t]+(?:dem|der))?|"
+    r"dile[ \t]+a(?:[ \t]+(?:la|el))?|d[ií]gale[ \t]+a|dis[ \t]+à|dites[ \t]+à)[ \t]+" + _CANDIDATE,
+    re.IGNORECASE,
+)
+# "happy 40th Raj!!", "happy birthday jen": the wish names who it is for.
+_WISH = re.compile(
+    r"\bhappy[ \t]+(?:\d+(?:st|nd|rd|th)[ \t]+)?(?:(?:birthday|bday|b-day|anniversary|"
+    r"retirement|graduation|name[ \t]+day)[ \t]+)?,?[ \t]*" + _CANDIDATE + r"(?=[ \t]*[!.,:;\n]|$)",
+    re.IGNORECASE,
+)
 
 
 def relationship_regex(relationships: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -122,9 +147,13 @@ class ContextNameRecognizer(EntityRecognizer):
         supported_language: str = "en",
         *,
         relationships: tuple[str, ...] = (),
+        english: frozenset[str] = frozenset(),
     ) -> None:
+        """``english``: lower-case English words; after a title, one word that is none of
+        them is a name even when NER and the tagger do not say so ("Dear Ms. ODUYA")."""
         self._is_name = is_name
         self._stop = stop_words
+        self._english = english
         self._cues: list[tuple[re.Pattern[str], float, bool]] = [
             (_STRONG, 0.8, False),
             (_SIGNATURE, 0.7, False),
@@ -132,6 +161,8 @@ class ContextNameRecognizer(EntityRecognizer):
             (_GREETING, 0.6, True),
             (_NAMING, 0.7, True),
             (_TITLED, 0.6, True),
+            (_TELL, 0.6, True),
+            (_WISH, 0.6, True),
         ]
         relation = relationship_regex(relationships)
         if relation is not None:
@@ -155,14 +186,18 @@ class ContextNameRecognizer(EntityRecognizer):
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
         spans: dict[tuple[int, int], float] = {}
+        # A candidate ends at a function word of the text's language too ("dass", "que").
+        stop = self._stop | FOREIGN_STOP_WORDS.get(latin_language(text), frozenset())
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         ents = doc.ents if isinstance(doc, Doc) and doc.text == text else None
         for regex, score, confirm in self._cues:
             for match in regex.finditer(text):
-                span = self._trim(text, match.start(1), match.end(1))
+                span = self._trim(text, match.start(1), match.end(1), stop)
                 if span is None:
                     continue
                 found_spans = self._confirmed(text, *span, ner_only=False, ents=ents)
+                if not found_spans and regex is _TITLED and self._not_a_word(text, *span):
+                    found_spans = [span]
                 for found in found_spans if confirm else [span]:
                     spans[found] = max(score, spans.get(found, 0.0))
         for match in _CAPS_RUN.finditer(text):
@@ -175,11 +210,25 @@ class ContextNameRecognizer(EntityRecognizer):
             for (start, end), score in spans.items()
         ]
 
-    def _trim(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+    def _not_a_word(self, text: str, start: int, end: int) -> bool:
+        """One word, or up to three capitalised ones, none of them an English word."""
+        words = text[start:end].split()
+        if len(words) > 1 and not all(w[:1].isupper() for w in words):
+            return False
+        return bool(self._english) and all(
+            len(word) >= 3
+            and word.replace("-", "").isalpha()
+            and word.lower() not in self._stop
+            and word.lower() not in self._english
+            for word in words
+        )
+
+    @staticmethod
+    def _trim(text: str, start: int, end: int, stop: frozenset[str]) -> tuple[int, int] | None:
         """Keep the leading words that are not stop words ("amer and I" -> "amer")."""
         kept_end = start
         for word in re.finditer(r"\S+", text[start:end]):
-            if word.group(0).lower().strip("'’") in self._stop:
+            if word.group(0).lower().strip("'’") in stop:
                 break
             kept_end = start + word.end()
         return (start, kept_end) if kept_end > start else None
@@ -349,8 +398,9 @@ _PLACE_LAST = frozenset(
 )  # fmt: skip
 
 
-def not_a_name(span: str) -> bool:
-    """NER noise on code, acronyms and lists: "len(X", "str2", "JSON", "X" are not people,
+def not_a_name(span: str, before: str = "") -> bool:
+    """NER noise on code, acronyms and lists: "len(X", "str2", "JSON", "X" are not people
+    (``before``: the text before the span; after a title capitals are a surname),
     nor is a span across lines ("A. Buffers\nB. Decoders"): a name sits on one line.
     Nor are a form label ("Problem"), a religion alone ("Islam") or a place named by its
     kind ("Mount Rainier")."""
@@ -362,4 +412,11 @@ def not_a_name(span: str) -> bool:
         return True
     if len(words) > 1 and (lower[0] in _PLACE_FIRST or lower[-1] in _PLACE_LAST):
         return True
-    return len(words) == 1 and (len(span) <= 2 or (span.isupper() and len(span) <= 5))
+    # Short words are initials or acronyms in cased scripts; a Han name has 2-3 characters.
+    short = len(span) <= 2 and (span[:1].isupper() or span[:1].islower())
+    # After a title a short word in capitals is a surname: "Dear Ms. ODUYA".
+    acronym = span.isupper() and len(span) <= 5 and not _TITLE_BEFORE.search(before)
+    return len(words) == 1 and (short or acronym)
+
+
+_TITLE_BEFORE = re.compile(r"\b(?:" + _TITLE_WORDS + r")\.?[ \t]+$", re.IGNORECASE)

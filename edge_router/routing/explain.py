@@ -6,6 +6,11 @@ sensitive, where it would go (the same :class:`~edge_router.routing.pipeline.Rou
 decision the daemon makes), why, and what would leave the machine. No LLM is
 loaded; lines are scanned in batches.
 
+For people (the CLI's default table), each entity can carry a masked ``preview``
+(:func:`masked_preview`): enough to see why a span was taken for a name, never enough to
+read a value. Previews exist only here, in the local CLI: ``POST /v1/route``, logs,
+metrics and the audit trail never carry them.
+
 Example::
 
     for row in explain_lines(['{"text": "my name is amer"}'], router):
@@ -15,12 +20,15 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
 from edge_router.errors import BadRequest
+from edge_router.privacy.types import TextField
 from edge_router.routing.pipeline import Router
+from edge_router.routing.reasons import describe
 from edge_router.wire.anthropic import anthropic_request_to_openai
 from edge_router.wire.openai_chat import outbound_fields, validate_chat
 
@@ -29,13 +37,58 @@ from edge_router.wire.openai_chat import outbound_fields, validate_chat
 _BATCH = 64
 
 
+# Types whose values are words (names, places, organisations, groups): only these get a
+# preview, and only when every word is letters. Everything else (e-mail addresses, phone
+# numbers, IDs, secrets, handles, custom terms) shows its length alone.
+PREVIEW_TYPES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
+_WORD = re.compile(r"[^\W\d_]+(?:['’.-][^\W\d_]+)*\.?")
+
+
+def masked_preview(entity_type: str, value: str) -> str:
+    """A preview that shows why a span was taken, not what it says: ``Maria Kowalski`` ->
+    ``Ma*** Ko***`` (two letters of each word of four or more letters, ``***`` for
+    shorter words). Values of other types, values under four characters and values with
+    anything but letters in a word (digits, ``@``, ``/``) give only their length,
+    ``(17 chars)``, so a phone number or an e-mail address never shows a character."""
+    words = value.split()
+    if (
+        entity_type in PREVIEW_TYPES
+        and len(value.strip()) >= 4
+        and words
+        and all(_WORD.fullmatch(w) for w in words)
+    ):
+        return " ".join(w[:2] + "***" if len(w) >= 4 else "***" for w in words)
+    return f"({len(value)} chars)"
+
+
+def _add_previews(report: dict[str, Any], fields: Iterable[TextField]) -> None:
+    texts = {f.path: f.text for f in fields}
+    for e in report["entities"]:
+        text = texts.get(e["field"])
+        start, end = e["start"], e["end"]
+        if text is None or not 0 <= start <= end <= len(text):
+            e["preview"] = f"({end - start} chars)"
+        else:
+            e["preview"] = masked_preview(e["type"], text[start:end])
+
+
+CloudView = bool | Callable[[str], bool] | None
+"""Whether a cloud would take a request: fixed, per model name, or the router's view."""
+
+
 def explain_lines(
-    lines: Iterable[str], router: Router, *, cloud_available: bool | None = None
+    lines: Iterable[str],
+    router: Router,
+    *,
+    cloud_available: CloudView = None,
+    previews: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Explain each JSONL line; a bad line yields ``{"error", "line"}`` and never its text.
 
-    ``cloud_available`` pretends a cloud provider is (or is not) configured; by
-    default the router's own view applies.
+    ``cloud_available`` says whether a cloud provider would take the request: a bool,
+    a function of the request's model name (as the daemon asks its providers), or None
+    for the router's own view. ``previews`` adds masked previews to the entities
+    (local CLI output only).
     """
     numbered = enumerate(lines, start=1)
     while batch := list(islice(numbered, _BATCH)):
@@ -58,18 +111,19 @@ def explain_lines(
                 yield {"error": error or "invalid line", "line": number}
                 continue
             (fields, _), scan = next(results)
+            model = str(body.get("model") or "auto")
+            cloud = cloud_available(model) if callable(cloud_available) else cloud_available
             try:
-                ev = router.evaluate_scanned(
-                    body,
-                    fields,
-                    scan,
-                    model=str(body.get("model") or "auto"),
-                    cloud_available=cloud_available,
-                )
+                ev = router.evaluate_scanned(body, fields, scan, model=model, cloud_available=cloud)
                 report = router.report(ev)
+            except BadRequest as exc:  # e.g. personal data in the model name
+                yield {"error": exc.message, "line": number}
+                continue
             except Exception as exc:  # report, keep going; no text echoed
                 yield {"error": f"routing failed: {type(exc).__name__}", "line": number}
                 continue
+            if previews:
+                _add_previews(report, fields)
             yield {"line": number, **report}
 
 
@@ -123,3 +177,49 @@ def _looks_anthropic(body: dict[str, Any]) -> bool:
         ):
             return True
     return False
+
+
+# --- the table for people -----------------------------------------------------------
+
+
+def _rows(label: str, rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return [f"{label:<11} -"]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    out = []
+    for n, r in enumerate(rows):
+        cells = [c.ljust(w) for c, w in zip(r, widths, strict=False)] + [r[-1]]
+        out.append(f"{label if n == 0 else '':<11} " + "  ".join(cells).rstrip())
+    return out
+
+
+def _entity_cells(e: dict[str, Any]) -> list[str]:
+    preview = e.get("preview") or f"({e['end'] - e['start']} chars)"
+    return [e["type"], f"{e['score']:.2f}", preview, e["field"]]
+
+
+def format_row(row: dict[str, Any], *, numbered: bool = False) -> str:
+    """One explained prompt as a readable block (the CLI's default output)."""
+    head = [f"line {row['line']}"] if numbered else []
+    if "error" in row:
+        return "\n".join([*head, f"{'error':<11} {row['error']}"])
+    route = row["route"]
+    where = {
+        "local": "local: stays on this machine",
+        "cloud": "cloud, redacted" if row.get("redact") else "cloud: sent as is",
+        "block": "blocked: refused with 403",
+    }.get(route, route)
+    out = [
+        *head,
+        f"{'decision':<11} {where}",
+        f"{'policy':<11} {row['policy']} (rule {row['rule']}, action {row['action']})",
+        f"{'sensitive':<11} {'yes' if row['sensitive'] else 'no'}",
+    ]
+    out += _rows("reasons", [[r, describe(r)] for r in row["reasons"]])
+    out += _rows("entities", [_entity_cells(e) for e in row["entities"]])
+    out.append(f"{'complexity':<11} {row['complexity']:.3f} ({row['complexity_class']})")
+    if row.get("load"):
+        out.append(f"{'load':<11} {row['load'].get('state', 'unknown')}")
+    if row.get("non_text_parts"):
+        out.append(f"{'attachments':<11} {len(row['non_text_parts'])} (cannot be scanned)")
+    return "\n".join(out)

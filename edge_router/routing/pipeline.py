@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_router.errors import BadRequest
+from edge_router.load.probe import LoadProbe
 from edge_router.privacy.redaction import RedactionError, Vault, redact_body
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.types import ScanResult, TextField
@@ -123,9 +124,6 @@ def _max_tokens(body: Mapping[str, Any]) -> int | None:
 # What NER reads into model ids ("meta-llama/Llama-3-8B" an organisation): not data.
 _NAME_NOISE = frozenset({"ORGANIZATION", "LOCATION", "NRP", "DATE_TIME"})
 
-LoadFn = Callable[[], Mapping[str, Any] | None]
-"""Returns the latest load snapshot as a dict with at least ``state``; None if unknown."""
-
 
 class Router:
     """Scanner + policies + complexity + load -> Evaluation (see module docstring)."""
@@ -136,7 +134,7 @@ class Router:
         policies: PolicySet,
         complexity: ComplexityScorer,
         *,
-        load: LoadFn | None = None,
+        load: LoadProbe | None = None,
         cloud_available: Callable[[], bool] = lambda: False,
         forward_fields: Collection[str] = (),
         known_models: Collection[str] = (),
@@ -148,7 +146,9 @@ class Router:
         self.known_models = frozenset({"auto", *known_models})
         self.policies = policies
         self.complexity = complexity
-        self._load = load or (lambda: None)
+        # Decisions read decision_snapshot(), which changes nothing (admission is the
+        # dispatcher's); without a probe the state is unknown and auto stays local.
+        self._load = load
         self._cloud_available = cloud_available
 
     async def evaluate(
@@ -165,6 +165,33 @@ class Router:
         fields, non_text = outbound_fields(projected)
         if projected.get("model") in self.known_models:
             fields = [f for f in fields if f.path != "model"]
+        return await self.evaluate_fields(
+            projected,
+            fields,
+            non_text,
+            model=model,
+            identity=identity,
+            headers=headers,
+            policy=policy,
+            cloud_available=cloud_available,
+        )
+
+    async def evaluate_fields(
+        self,
+        projected: Mapping[str, Any],
+        fields: Sequence[TextField],
+        non_text: Sequence[str] = (),
+        *,
+        model: str,
+        identity: Identity | None = None,
+        headers: Mapping[str, str] | None = None,
+        policy: Policy | None = None,
+        cloud_available: bool | None = None,
+        complexity: Complexity | None = None,
+    ) -> Evaluation:
+        """Scan and decide for a projection another wire format built (embeddings):
+        ``fields`` must list every string of ``projected`` that may leave, and
+        ``non_text`` the parts that cannot be scanned."""
         scope = (identity.tenant or identity.key_id or "") if identity else ""
         scan = await self.scanner.ascan(fields, non_text, scope=scope)
         return self.evaluate_scanned(
@@ -176,6 +203,7 @@ class Router:
             headers=headers,
             policy=policy,
             cloud_available=cloud_available,
+            complexity=complexity,
         )
 
     def project(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,8 +221,10 @@ class Router:
         headers: Mapping[str, str] | None = None,
         policy: Policy | None = None,
         cloud_available: bool | None = None,
+        complexity: Complexity | None = None,
     ) -> Evaluation:
-        """Decide for an already-scanned projection (explain scans in batches)."""
+        """Decide for an already-scanned projection (explain scans in batches).
+        ``complexity`` replaces the prompt scorer's (a request that is not a prompt)."""
         if any(e.field == "model" and e.type not in _NAME_NOISE for e in scan.entities):
             # The name goes upstream, into headers and the audit row: never with data in it.
             raise BadRequest(
@@ -202,10 +232,12 @@ class Router:
                 param="model",
             )
         pol = policy or self.policies.for_identity(identity)
-        texts, turns = user_texts(body)
-        cx = self.complexity.score(texts, max_tokens=_max_tokens(body), turns=max(turns, 1))
-        load = self._load()
-        state = load.get("state") if load else None
+        cx = complexity
+        if cx is None:
+            texts, turns = user_texts(body)
+            cx = self.complexity.score(texts, max_tokens=_max_tokens(body), turns=max(turns, 1))
+        load = self._load.decision_snapshot().as_dict() if self._load is not None else None
+        state = load["state"] if load else None
         ctx = RouteContext(
             scan=scan,
             texts=tuple(fields),

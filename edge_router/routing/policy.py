@@ -47,9 +47,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from edge_router.errors import EdgeRouterError
+from edge_router.frozen import Frozen
 
 Action = Literal["local", "block", "redact", "cloud", "auto"]
 Complexity = Literal["simple", "complex"]
@@ -91,7 +92,8 @@ def _listify_values(value: object) -> object:
 _List = Annotated[tuple[str, ...], BeforeValidator(_listify), Field(min_length=1)]
 
 
-class _Frozen(BaseModel):
+class _Frozen(Frozen):
+    # YAML reads `key: 123` as a number; policy strings (keys, names) accept it as text.
     model_config = ConfigDict(frozen=True, extra="forbid", coerce_numbers_to_str=True)
 
 

@@ -3,7 +3,8 @@
 :mod:`edge_router.wire.anthropic` and :mod:`edge_router.wire.anthropic_reply` serve
 Anthropic clients (Anthropic in, OpenAI inside); :mod:`edge_router.wire.anthropic_upstream`
 talks to an Anthropic upstream (OpenAI inside, Anthropic out). Stop reasons, tools,
-images, usage and SSE framing are defined here once, for both.
+images, usage and SSE framing are defined here once, for both; the request's shapes
+are the models of :mod:`edge_router.wire.anthropic_model`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 from typing import Any
 
 from edge_router.errors import BadRequest
+from edge_router.wire.anthropic_model import Base64Source, ImageBlock, Tool, UrlSource
 
 STOP_TO_FINISH: dict[str, str] = {
     "end_turn": "stop",
@@ -88,15 +90,17 @@ def parse_tool_input(arguments: Any, *, param: str) -> dict[str, Any]:
     return value
 
 
-def tool_to_openai(tool: dict[str, Any]) -> dict[str, Any]:
-    fn: dict[str, Any] = {"name": tool["name"]}
-    if tool.get("description") is not None:
-        fn["description"] = tool["description"]
-    fn["parameters"] = tool.get("input_schema") or {"type": "object", "properties": {}}
+def tool_to_openai(tool: Tool) -> dict[str, Any]:
+    fn: dict[str, Any] = {"name": tool.name}
+    if tool.description is not None:
+        fn["description"] = tool.description
+    fn["parameters"] = tool.input_schema or {"type": "object", "properties": {}}
     return {"type": "function", "function": fn}
 
 
 def tool_to_anthropic(tool: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI function tool -> the fields of an Anthropic :class:`Tool` (checked when
+    the upstream body is validated)."""
     fn = tool["function"]
     out: dict[str, Any] = {"name": fn["name"]}
     if fn.get("description") is not None:
@@ -105,34 +109,27 @@ def tool_to_anthropic(tool: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def image_block_to_part(block: dict[str, Any], *, param: str) -> dict[str, Any]:
+def image_block_to_part(block: ImageBlock) -> dict[str, Any]:
     """Anthropic image block -> OpenAI `image_url` content part."""
-    source = block.get("source")
-    if isinstance(source, dict):
-        if source.get("type") == "base64" and isinstance(source.get("data"), str):
-            media = source.get("media_type") or "image/png"
-            return {
-                "type": "image_url",
-                "image_url": {"url": f"data:{media};base64,{source['data']}"},
-            }
-        if source.get("type") == "url" and isinstance(source.get("url"), str):
-            return {"type": "image_url", "image_url": {"url": source["url"]}}
-    raise BadRequest(f"Invalid value for '{param}.source': unsupported image source.", param=param)
+    source = block.source
+    if isinstance(source, Base64Source):
+        media = source.media_type or "image/png"
+        return {"type": "image_url", "image_url": {"url": f"data:{media};base64,{source.data}"}}
+    return {"type": "image_url", "image_url": {"url": source.url}}
 
 
-def image_part_to_block(part: dict[str, Any], *, param: str) -> dict[str, Any]:
+def image_part_to_block(part: dict[str, Any], *, param: str) -> ImageBlock:
     """OpenAI `image_url` content part -> Anthropic image block."""
     image = part.get("image_url")
     url = image.get("url") if isinstance(image, dict) else image
     if isinstance(url, str):
         if url.startswith("data:") and ";base64," in url:
             media, _, data = url[5:].partition(";base64,")
-            return {
-                "type": "image",
-                "source": {"type": "base64", "media_type": media, "data": data},
-            }
+            return ImageBlock(
+                type="image", source=Base64Source(type="base64", media_type=media, data=data)
+            )
         if url.startswith(("https://", "http://")):
-            return {"type": "image", "source": {"type": "url", "url": url}}
+            return ImageBlock(type="image", source=UrlSource(type="url", url=url))
     raise BadRequest(f"Invalid value for '{param}.image_url': unsupported image URL.", param=param)
 
 

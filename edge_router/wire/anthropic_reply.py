@@ -53,6 +53,19 @@ def _backend_tool_input(arguments: Any) -> dict[str, Any]:
         ) from None
 
 
+def _complete_call(tc: Any) -> bool:
+    """Whether a call in a cut-off reply is whole (its arguments a JSON object; empty
+    arguments there mean the model stopped right after the tool's name)."""
+    fn = tc.get("function") if isinstance(tc, dict) else None
+    if not isinstance(fn, dict) or fn.get("arguments") in (None, ""):
+        return False
+    try:
+        parse_tool_input(fn.get("arguments"), param="tool_calls.arguments")
+    except BadRequest:
+        return False
+    return True
+
+
 def openai_response_to_anthropic(resp: dict[str, Any], model: str) -> dict[str, Any]:
     """An OpenAI ``chat.completion`` dict -> an Anthropic ``message`` object."""
     try:
@@ -64,7 +77,12 @@ def openai_response_to_anthropic(resp: dict[str, Any], model: str) -> dict[str, 
     text = _content_text(message.get("content"))
     if text:
         content.append({"type": "text", "text": text})
+    finish = choice.get("finish_reason")
     tool_calls = message.get("tool_calls") or []
+    if finish == "length":
+        # Cut off by max_tokens mid-call: the call's arguments are unfinished JSON. Keep
+        # what was said, drop the call that cannot be parsed; stop_reason says why.
+        tool_calls = [tc for tc in tool_calls if _complete_call(tc)]
     for tc in tool_calls:
         fn = tc.get("function") or {}
         content.append(
@@ -75,7 +93,6 @@ def openai_response_to_anthropic(resp: dict[str, Any], model: str) -> dict[str, 
                 "input": _backend_tool_input(fn.get("arguments")),
             }
         )
-    finish = choice.get("finish_reason")
     stop_reason = (
         "tool_use"
         if tool_calls and finish in (None, "stop", "tool_calls")

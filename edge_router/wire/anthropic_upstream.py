@@ -2,7 +2,9 @@
 
 The inverse of :mod:`edge_router.wire.anthropic` and
 :mod:`edge_router.wire.anthropic_reply` (which serve Anthropic clients); all three share
-:mod:`edge_router.wire.anthropic_maps` so a mapping is defined once.
+:mod:`edge_router.wire.anthropic_maps` so a mapping is defined once. The upstream body is
+built from the blocks of :mod:`edge_router.wire.anthropic_model` and validated with the
+front door's request model, so it is always a body the router itself would accept.
 
 Example::
 
@@ -19,6 +21,8 @@ import json
 import time
 from typing import Any
 
+from pydantic import ValidationError
+
 from edge_router.errors import BadRequest, EdgeRouterError
 from edge_router.wire.anthropic_maps import (
     STOP_TO_FINISH,
@@ -28,6 +32,14 @@ from edge_router.wire.anthropic_maps import (
     parse_tool_input,
     tool_to_anthropic,
     usage_to_openai,
+)
+from edge_router.wire.anthropic_model import (
+    ImageBlock,
+    MessagesRequest,
+    TextBlock,
+    ToolResultBlock,
+    ToolUseBlock,
+    bad_request,
 )
 
 
@@ -45,26 +57,28 @@ class MalformedUpstream(EdgeRouterError):
 
 # --- request ------------------------------------------------------------------------
 
+Block = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock
+
 
 def _bad(param: str, what: str) -> BadRequest:
     return BadRequest(f"Invalid value for '{param}': {what}.", param=param)
 
 
-def _text_blocks(content: Any, param: str, *, images: bool) -> list[dict[str, Any]]:
+def _text_blocks(content: Any, param: str, *, images: bool) -> list[Block]:
     if content is None:
         return []
     if isinstance(content, str):
-        return [{"type": "text", "text": content}]
+        return [TextBlock(type="text", text=content)]
     if not isinstance(content, list):
         raise _bad(param, "expected a string or a list of content parts")
-    blocks: list[dict[str, Any]] = []
+    blocks: list[Block] = []
     for j, part in enumerate(content):
         p = f"{param}.{j}"
         if not isinstance(part, dict):
             raise _bad(p, "expected a content part object")
         kind = part.get("type")
         if kind in ("text", "input_text") and isinstance(part.get("text"), str):
-            blocks.append({"type": "text", "text": part["text"]})
+            blocks.append(TextBlock(type="text", text=part["text"]))
         elif kind == "image_url" and images:
             blocks.append(image_part_to_block(part, param=p))
         else:
@@ -72,24 +86,24 @@ def _text_blocks(content: Any, param: str, *, images: bool) -> list[dict[str, An
     return blocks
 
 
-def _join_text(blocks: list[dict[str, Any]]) -> str:
-    return "\n\n".join(b["text"] for b in blocks)
+def _join_text(blocks: list[Block]) -> str:
+    return "\n\n".join(b.text for b in blocks if isinstance(b, TextBlock))
 
 
-def _append(out: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:
+def _append(turns: list[tuple[str, list[Block]]], role: str, blocks: list[Block]) -> None:
     # Anthropic wants alternating turns; consecutive same-role messages (e.g. several
     # tool results, then the user's next words) become one turn, order kept.
-    if out and out[-1]["role"] == role:
-        out[-1]["content"].extend(blocks)
+    if turns and turns[-1][0] == role:
+        turns[-1][1].extend(blocks)
     else:
-        out.append({"role": role, "content": list(blocks)})
+        turns.append((role, list(blocks)))
 
 
-def _assistant_blocks(m: dict[str, Any], p: str) -> list[dict[str, Any]]:
+def _assistant_blocks(m: dict[str, Any], p: str) -> list[Block]:
     blocks = _text_blocks(m.get("content"), f"{p}.content", images=False)
     tool_calls = m.get("tool_calls") or []
-    if tool_calls:
-        blocks = [b for b in blocks if b["text"]]  # "" beside tool calls is OpenAI filler
+    if tool_calls:  # "" beside tool calls is OpenAI filler
+        blocks = [b for b in blocks if isinstance(b, TextBlock) and b.text]
     if not isinstance(tool_calls, list):
         raise _bad(f"{p}.tool_calls", "expected a list")
     for k, tc in enumerate(tool_calls):
@@ -97,14 +111,11 @@ def _assistant_blocks(m: dict[str, Any], p: str) -> list[dict[str, Any]]:
         fn = tc.get("function") if isinstance(tc, dict) else None
         if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
             raise _bad(tp, "expected a function tool call with a name")
-        blocks.append(
-            {
-                "type": "tool_use",
-                "id": tc.get("id") or f"toolu_{k}",
-                "name": fn["name"],
-                "input": parse_tool_input(fn.get("arguments"), param=f"{tp}.function.arguments"),
-            }
-        )
+        call_id = tc.get("id") or f"toolu_{k}"
+        if not isinstance(call_id, str):
+            raise _bad(f"{tp}.id", "expected a string")
+        arguments = parse_tool_input(fn.get("arguments"), param=f"{tp}.function.arguments")
+        blocks.append(ToolUseBlock(type="tool_use", id=call_id, name=fn["name"], input=arguments))
     return blocks
 
 
@@ -112,7 +123,7 @@ def _messages(messages: Any) -> tuple[str | None, list[dict[str, Any]]]:
     if not isinstance(messages, list) or not messages:
         raise _bad("messages", "expected a non-empty list")
     system: list[str] = []
-    out: list[dict[str, Any]] = []
+    turns: list[tuple[str, list[Block]]] = []
     for i, m in enumerate(messages):
         p = f"messages.{i}"
         if not isinstance(m, dict):
@@ -122,21 +133,24 @@ def _messages(messages: Any) -> tuple[str | None, list[dict[str, Any]]]:
             # Anthropic has one top-level system prompt; OpenAI allows several anywhere.
             system.append(_join_text(_text_blocks(m.get("content"), f"{p}.content", images=False)))
         elif role == "user":
-            _append(out, "user", _text_blocks(m.get("content"), f"{p}.content", images=True))
+            _append(turns, "user", _text_blocks(m.get("content"), f"{p}.content", images=True))
         elif role == "assistant":
-            _append(out, "assistant", _assistant_blocks(m, p))
+            _append(turns, "assistant", _assistant_blocks(m, p))
         elif role == "tool":
             if not isinstance(m.get("tool_call_id"), str):
                 raise _bad(f"{p}.tool_call_id", "expected a string")
             result = _join_text(_text_blocks(m.get("content"), f"{p}.content", images=False))
-            block = {"type": "tool_result", "tool_use_id": m["tool_call_id"], "content": result}
-            _append(out, "user", [block])
+            block = ToolResultBlock(
+                type="tool_result", tool_use_id=m["tool_call_id"], content=result
+            )
+            _append(turns, "user", [block])
         else:
             raise _bad(f"{p}.role", "role not supported by this provider")
-    for msg in out:
+    out: list[dict[str, Any]] = []
+    for role, blocks in turns:
         # Keep the body as close to what the client sent as the API allows.
-        if len(msg["content"]) == 1 and msg["content"][0]["type"] == "text":
-            msg["content"] = msg["content"][0]["text"]
+        only = blocks[0] if len(blocks) == 1 else None
+        out.append({"role": role, "content": only.text if isinstance(only, TextBlock) else blocks})
     return ("\n\n".join(system) if system else None), out
 
 
@@ -165,26 +179,24 @@ def openai_request_to_anthropic(
     """An OpenAI chat body -> an Anthropic Messages body for ``model`` (upstream name).
 
     `temperature` is clamped to Anthropic's 0..1 range; OpenAI-only sampling knobs
-    (penalties, seed, logprobs, n=1, response_format) are dropped.
+    (penalties, seed, logprobs, n=1, response_format) are dropped. The result is
+    validated with the front door's own :class:`MessagesRequest` before it is dumped.
     """
     system, messages = _messages(body.get("messages"))
-    out: dict[str, Any] = {"model": model, "messages": messages}
-    if system is not None:
-        out["system"] = system
+    wire: dict[str, Any] = {"model": model, "messages": messages, "system": system}
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens") or default_max_tokens
-    out["max_tokens"] = max_tokens
+    wire["max_tokens"] = max_tokens
     stop = body.get("stop")
     if isinstance(stop, str):
-        out["stop_sequences"] = [stop]
+        wire["stop_sequences"] = [stop]
     elif isinstance(stop, list) and stop:
-        out["stop_sequences"] = stop
-    temperature = body.get("temperature")
-    if isinstance(temperature, int | float) and not isinstance(temperature, bool):
-        out["temperature"] = min(float(temperature), 1.0)
+        wire["stop_sequences"] = stop
+    if is_number(body.get("temperature")):
+        wire["temperature"] = min(float(body["temperature"]), 1.0)
     if is_number(body.get("top_p")):
-        out["top_p"] = body["top_p"]
+        wire["top_p"] = body["top_p"]
     if isinstance(body.get("top_k"), int):
-        out["top_k"] = body["top_k"]
+        wire["top_k"] = body["top_k"]
     tools = body.get("tools")
     if tools:
         if not isinstance(tools, list):
@@ -196,15 +208,16 @@ def openai_request_to_anthropic(
                 or not isinstance((tool.get("function") or {}).get("name"), str)
             ):
                 raise _bad(f"tools.{k}", "expected a function tool with a name")
-        out["tools"] = [tool_to_anthropic(t) for t in tools]
-    choice = _tool_choice(body.get("tool_choice"), body.get("parallel_tool_calls"))
-    if choice is not None:
-        out["tool_choice"] = choice
+        wire["tools"] = [tool_to_anthropic(t) for t in tools]
+    wire["tool_choice"] = _tool_choice(body.get("tool_choice"), body.get("parallel_tool_calls"))
     if isinstance(body.get("user"), str):
-        out["metadata"] = {"user_id": body["user"]}
-    if body.get("stream"):
-        out["stream"] = True
-    return out
+        wire["metadata"] = {"user_id": body["user"]}
+    wire["stream"] = bool(body.get("stream"))
+    try:
+        request = MessagesRequest.model_validate(wire)
+    except ValidationError as exc:
+        raise bad_request(exc) from None
+    return request.model_dump(exclude_none=True)
 
 
 # --- response -----------------------------------------------------------------------

@@ -1,0 +1,293 @@
+"""Person names in Han, Arabic-script and Cyrillic text, by script-aware rules.
+
+The scanner's English NER cannot read these scripts: it labels arbitrary runs of
+Chinese or Arabic as people and misses the names (``scripts.py``; ``refine.py``
+drops what it finds there). ``ScriptNameRecognizer`` reads them instead:
+
+* **Han** (Chinese, Japanese kanji): a family name from a list (the common ones,
+  plus the mimesis zh and ja lists), then one or two characters, where only a
+  person can stand: after 给/跟/和/请/叫/谢谢/亲爱的/我叫/作者: or a relation (室友,
+  同事, ...), or before a title or a speech verb (先生/女士/老师/经理/说/さん/san).
+  Nicknames 小X/老X/阿X count after such a cue, minus the everyday words they
+  also spell (老师, 小时). A run of Latin words after a cue is a name written in
+  pinyin ("亲爱的Xu Mingyuan").
+* **Arabic script** (Arabic, Persian): a word after a vocative, a greeting, a
+  relation ("أختي", "برادرم"), "tell X" (به X بگو), "I am X" (من X هستم) or a
+  sign-off, or before "جان"; and a listed first name followed by a listed family
+  name anywhere. Names there are also ordinary words (نور: light), so a listed
+  word alone is not enough.
+* **Cyrillic**: capitalised words that are listed first or family names (after
+  undoing case endings: "Насте", "Василия"), patronymics ("Петровна"), family
+  names next to them, and any capitalised word after a greeting, "tell/pass to"
+  verb or relation ("Привет Дима", "передай Насте"), or alone as a signature at
+  the end.
+
+Spans are reported as PERSON and judged by the same framing rules as any name.
+
+Example::
+
+    rec = ScriptNameRecognizer(load_name_lists())
+    rec.analyze("跟小丽说我晚点到", ["PERSON"])   # one PERSON: 小丽
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from edge_router.privacy.foreign_cues import (
+    ARABIC_AFTER,
+    ARABIC_BEFORE,
+    ARABIC_SELF_END,
+    ARABIC_STOP,
+    CYRILLIC_BEFORE,
+    CYRILLIC_STOP,
+    HAN_AFTER,
+    HAN_BEFORE,
+    HAN_COMMON_SURNAMES,
+    HAN_NICKNAME_WORDS,
+    HAN_STOP_CHARS,
+    PINYIN_AFTER_CUE,
+    arabic_norm,
+    cyrillic_forms,
+)
+from edge_router.privacy.namelists import NameLists, fold
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RUN = re.compile(f"[{_HAN}]+")
+_ARABIC_WORD = re.compile(r"[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff\u064b-\u065f\u200c]+")
+_CYRILLIC_WORD = re.compile(r"[А-ЯЁа-яёІіЇїЄєҐґ]+(?:-[А-ЯЁа-яёІіЇїЄєҐґ]+)?")
+_PATRONYMIC = re.compile(r"[А-ЯЁ][а-яё]{2,}(?:ович|евич|овн|евн|ичн)[а-я]{0,3}")
+_CYR_SURNAME = re.compile(
+    r"[А-ЯЁ][а-яё]{2,}(?:ов|ев|ёв|ин|ын|ск|цк|енко|ук|юк|чук|швили|дзе|ян)(?:а|у|ым|ой|ы|е|"
+    r"ого|ому|ей|ий|ая|ую|их|им)?"
+)
+_SCORE_CUED = 0.7
+_SCORE_LISTED = 0.6
+
+
+class ScriptNameRecognizer(EntityRecognizer):
+    """PERSON spans in Han, Arabic-script and Cyrillic text; see module docstring."""
+
+    def __init__(self, names: NameLists | None, supported_language: str = "en") -> None:
+        first = names.first if names else frozenset()
+        last = names.last if names else frozenset()
+        han = re.compile(f"[{_HAN}]+")
+        # Two-character family names from the lists (zh compounds, Japanese); single
+        # characters only from the common list: rarer ones are everyday characters too.
+        self._han_surnames = HAN_COMMON_SURNAMES | {
+            w for w in last if han.fullmatch(w) and len(w) == 2
+        }
+        self._arabic_first = frozenset(arabic_norm(w) for w in first if _ARABIC_WORD.fullmatch(w))
+        self._arabic_last = frozenset(arabic_norm(w) for w in last if _ARABIC_WORD.fullmatch(w))
+        self._cyr_first = frozenset(w for w in first if _CYRILLIC_WORD.fullmatch(w))
+        self._cyr_last = frozenset(w for w in last if _CYRILLIC_WORD.fullmatch(w))
+        super().__init__(
+            supported_entities=["PERSON"],
+            name="ScriptNameRecognizer",
+            supported_language=supported_language,
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the lists are injected."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if (entities and "PERSON" not in entities) or text.isascii():
+            return []
+        meta = {
+            RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+        }
+        found: dict[tuple[int, int], float] = {}
+        for finder in (self._han, self._arabic, self._cyrillic):
+            for start, end, score in finder(text):
+                found[(start, end)] = max(score, found.get((start, end), 0.0))
+        return [
+            RecognizerResult("PERSON", s, e, score, recognition_metadata=meta)
+            for (s, e), score in found.items()
+        ]
+
+    # ---- Han ------------------------------------------------------------------------
+
+    def _han(self, text: str) -> Iterator[tuple[int, int, float]]:
+        if not _HAN_RUN.search(text):
+            return
+        for match in PINYIN_AFTER_CUE.finditer(text):
+            yield match.start(1), match.end(1), _SCORE_CUED
+        for run in _HAN_RUN.finditer(text):
+            yield from self._han_run(text, run.start(), run.end())
+
+    def _han_run(self, text: str, start: int, end: int) -> Iterator[tuple[int, int, float]]:
+        run = text[start:end]
+        before_run = text[max(0, start - 12) : start]
+        after_run = text[end : end + 8]
+        # A short run that is all name, set off by Latin text or punctuation:
+        # "email to 田中健太 san", "作者: 赵俊杰 zhaojj@...".
+        if (
+            2 <= len(run) <= 4
+            and self._surname_at(run, 0)
+            and (HAN_BEFORE.search(before_run) or HAN_AFTER.match(after_run))
+        ):
+            yield start, end, _SCORE_CUED
+            return
+        i = 0
+        while i < len(run):
+            found = self._han_name_at(text, run, start, i)
+            if found is None:
+                i += 1
+                continue
+            yield start + i, start + found, _SCORE_CUED
+            i = found
+
+    def _han_name_at(self, text: str, run: str, offset: int, i: int) -> int | None:
+        """End (in ``run``) of a name starting at ``run[i]``, or None."""
+        pre = bool(HAN_BEFORE.search(text[max(0, offset + i - 8) : offset + i]))
+        if run[i] in "小老阿" and i + 1 < len(run) and run[i : i + 2] not in HAN_NICKNAME_WORDS:
+            end = i + 2
+            after = text[offset + end : offset + end + 4]
+            if pre and (end == len(run) or HAN_AFTER.match(after) or run[end] in HAN_STOP_CHARS):
+                return end
+        surname = self._surname_at(run, i)
+        if not surname:
+            return None
+        g = i + surname
+        for length in (2, 1):
+            end = g + length
+            if end > len(run) or any(c in HAN_STOP_CHARS for c in run[g:end]):
+                continue
+            if HAN_AFTER.match(text[offset + end : offset + end + 4]):
+                return end
+        if not pre:
+            return None
+        for length in (2, 1):
+            end = g + length
+            if end > len(run) or any(c in HAN_STOP_CHARS for c in run[g:end]):
+                continue
+            if end == len(run) or run[end] in HAN_STOP_CHARS or length == 1:
+                return end
+        return None
+
+    def _surname_at(self, run: str, i: int) -> int:
+        """Length of the family name starting at ``run[i]`` (2, 1 or 0 for none)."""
+        if run[i : i + 2] in self._han_surnames and i + 2 < len(run):
+            return 2
+        return 1 if run[i] in self._han_surnames and i + 1 < len(run) else 0
+
+    # ---- Arabic script ----------------------------------------------------------------
+
+    def _arabic(self, text: str) -> Iterator[tuple[int, int, float]]:
+        words = list(_ARABIC_WORD.finditer(text))
+        if not words:
+            return
+        norms = [arabic_norm(m.group(0)) for m in words]
+        taken: set[int] = set()
+        for k, word in enumerate(norms):
+            if k in taken or word in ARABIC_STOP or len(word) < 2 or _in_cue(norms, k):
+                continue
+            cued = (k > 0 and norms[k - 1] in ARABIC_BEFORE) or (
+                k + 1 < len(norms) and norms[k + 1] in ARABIC_AFTER
+            )
+            self_end = _self_id_end(norms, k) if k > 0 and norms[k - 1] == "من" else 0
+            listed = self._arabic_listed(word)
+            nxt = k + 1 < len(norms) and self._arabic_listed(norms[k + 1], last=True)
+            if not (cued or self_end) and not (
+                listed and nxt and _adjacent(text, words[k], words[k + 1])
+            ):
+                continue
+            end = k
+            if self_end:  # the whole name up to "هستم"
+                end = self_end - 1
+                cued = True
+            elif (
+                nxt and norms[k + 1] not in ARABIC_STOP and _adjacent(text, words[k], words[k + 1])
+            ):
+                end = k + 1
+            taken.update(range(k, end + 1))
+            yield words[k].start(), words[end].end(), _SCORE_CUED if cued else _SCORE_LISTED
+
+    def _arabic_listed(self, word: str, *, last: bool = False) -> bool:
+        forms = [word] + ([word[1:]] if word[:1] in "وبل" and len(word) > 3 else [])
+        names = self._arabic_last if last else self._arabic_first | self._arabic_last
+        return any(f in names for f in forms)
+
+    # ---- Cyrillic -----------------------------------------------------------------------
+
+    def _cyrillic(self, text: str) -> Iterator[tuple[int, int, float]]:
+        words = list(_CYRILLIC_WORD.finditer(text))
+        if not words:
+            return
+        kinds = [self._cyr_kind(text, words, k) for k in range(len(words))]
+        k = 0
+        while k < len(words):
+            if not kinds[k]:
+                k += 1
+                continue
+            end = k
+            while (
+                end + 1 < len(words)
+                and _adjacent(text, words[end], words[end + 1])
+                and (kinds[end + 1] or self._cyr_morph(words[end + 1].group(0)))
+            ):
+                end += 1
+            score = _SCORE_CUED if "cue" in kinds[k : end + 1] else _SCORE_LISTED
+            yield words[k].start(), words[end].end(), score
+            k = end + 1
+
+    def _cyr_kind(self, text: str, words: list[re.Match[str]], k: int) -> str:
+        """ "cue", "listed" or "" for the k-th Cyrillic word."""
+        word = words[k].group(0)
+        low = word.lower()
+        if low in CYRILLIC_STOP or len(word) < 3:
+            return ""
+        before = text[max(0, words[k].start() - 40) : words[k].start()]
+        cued = bool(CYRILLIC_BEFORE.search(before))
+        title = word[0].isupper() and word[1:].replace("-", "").islower()
+        listed = self._cyr_listed(low)
+        if cued and (title or listed):
+            return "cue"
+        if not title:
+            return ""
+        if listed or _PATRONYMIC.fullmatch(word):
+            return "listed"
+        if _signature(text, words[k]):
+            return "cue"
+        return ""
+
+    def _cyr_listed(self, low: str) -> bool:
+        folded = {fold(f) for f in cyrillic_forms(low)}
+        return any(f in self._cyr_first or f in self._cyr_last for f in folded)
+
+    def _cyr_morph(self, word: str) -> bool:
+        return bool(_PATRONYMIC.fullmatch(word) or _CYR_SURNAME.fullmatch(word))
+
+
+def _adjacent(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
+    """Only spaces between two words."""
+    return not text[a.end() : b.start()].strip()
+
+
+def _in_cue(norms: list[str], k: int) -> bool:
+    """Is the k-th word itself a cue word (a greeting, a relation)?"""
+    return norms[k] in ARABIC_BEFORE or norms[k] in ARABIC_AFTER
+
+
+def _self_id_end(norms: list[str], k: int) -> int:
+    """ "من سارا احمدی هستم": where the self-introduction closing within three words
+    after ``k`` closes (the index of its verb), or 0."""
+    for i in range(k + 1, min(k + 4, len(norms))):
+        if norms[i] in ARABIC_SELF_END:
+            return i
+    return 0
+
+
+def _signature(text: str, word: re.Match[str]) -> bool:
+    """A capitalised word alone at the very end, after a sentence: "... у меня. Лёша"."""
+    if text[word.end() :].strip(" \t\n.!)"):
+        return False
+    before = text[: word.start()].rstrip(" \t")
+    return before.endswith((".", "!", "\n", ",")) and len(before) > 0

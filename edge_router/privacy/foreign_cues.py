@@ -1,0 +1,130 @@
+"""Word lists and cue patterns for ``foreign.py``: where a name stands in Chinese,
+Arabic, Persian and Russian text, and which everyday words look like names there.
+
+Written by hand from general knowledge of the languages (the common Chinese family
+names are a well-known short list); the name lists themselves come from mimesis.
+
+Example::
+
+    bool(HAN_BEFORE.search("帮我写条微信给室友"))   # True: a name may follow
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.ru.stop_words import STOP_WORDS as _RU_STOP
+
+# The hundred or so most common Chinese family names, and the compound ones.
+HAN_COMMON_SURNAMES: frozenset[str] = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺"
+    "顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿"
+    "关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华"
+) | frozenset(
+    {"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "司徒", "夏侯", "尉迟",
+     "公孙", "长孙", "宇文", "轩辕", "端木", "独孤", "南宫", "西门"}
+)  # fmt: skip
+
+# Before a name: a verb or preposition only people follow, a greeting, a label, a relation.
+HAN_BEFORE = re.compile(
+    r"(?:给|跟|和|同|与|请|叫|让|问|找|告诉|通知|提醒|谢谢|感谢|多谢|亲爱的|尊敬的|致|我是|我叫|"
+    r"名叫|叫做|作者|联系人|姓名|署名|签名|负责人|收件人|发件人|室友|同事|朋友|同学|老板|邻居|"
+    r"房东|妈妈|爸爸|哥哥|姐姐|弟弟|妹妹|老公|老婆|儿子|女儿|客户|学生|表哥|表姐|表妹|表弟|"
+    r"\bto|\bfor|\bdear|\bwith|\bmr\.?|\bms\.?|\bmrs\.?|\bdr\.?|@)[ \t]*[:：]?[ \t]*$",
+    re.IGNORECASE,
+)
+# After a name: a title, a speech verb, "'s phone", a Japanese honorific.
+HAN_AFTER = re.compile(
+    r"[ \t]*(?:先生|女士|小姐|老师|同学|经理|总监|主任|医生|大夫|教授|律师|师傅|阿姨|叔叔|同志|"
+    r"总(?![结统体共之])|说|讲|的电话|的手机|的邮箱|的微信|的号码|さん|様|さま|君|くん|ちゃん|"
+    r"(?:-|[ \t])(?:san|sama|kun|chan)\b)",
+    re.IGNORECASE,
+)
+# Characters that are function words, never part of a given name.
+HAN_STOP_CHARS = frozenset(
+    "的了是在和与跟给说我你他她它们这那个不也都要会就把被到去来吗呢吧啊呀哦很还又再已让请对从向"
+    "为而及或但如果因所以没有什么怎么哪里时候年月日号周点，。！？、：；（）"
+)
+# Everyday words spelled like nicknames (小X, 老X, 阿X).
+HAN_NICKNAME_WORDS = frozenset(
+    {"老师", "老板", "老公", "老婆", "老家", "老人", "老鼠", "老虎", "老大", "老实", "老是",
+     "老了", "老乡", "老外", "老总", "老年", "老弟", "小时", "小心", "小孩", "小区", "小米",
+     "小说", "小姐", "小学", "小组", "小费", "小吃", "小狗", "小猫", "小朋", "小伙", "小事",
+     "小红", "小程", "小的", "小了", "小型", "小号", "小票", "小麦", "小康", "小视", "小编",
+     "小哥", "小妹", "小宝", "阿姨", "阿拉", "阿里", "阿根"}
+)  # fmt: skip
+# A name written in Latin letters (pinyin) right after a strong Chinese cue.
+PINYIN_AFTER_CUE = re.compile(
+    r"(?:亲爱的|尊敬的|我叫|名叫|作者|联系人|姓名|署名|签名)[ \t]*[:：]?[ \t]*"
+    r"([A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
+)
+
+_ARABIC_FOLD = str.maketrans(
+    {"ي": "ی", "ك": "ک", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ـ": None,
+     "\u200c": None}
+)  # fmt: skip
+_ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670]")
+
+
+def arabic_norm(word: str) -> str:
+    """One spelling for Arabic and Persian letter variants, without vowel marks (alef
+    maqsura stays: "على" is a preposition, "علی" a name)."""
+    return _ARABIC_MARKS.sub("", word.translate(_ARABIC_FOLD))
+
+
+def _split(words: str) -> tuple[str, ...]:
+    return tuple(words.split())
+
+
+def _arabic_set(words: str) -> frozenset[str]:
+    return frozenset(arabic_norm(w) for w in words.split())
+
+
+# Before a name: vocative, greetings, dear, titles, relations (Arabic, then Persian).
+ARABIC_BEFORE = _arabic_set(
+    "يا عزيزي عزيزتي مرحبا مرحباً أهلا سلام أخي أختي أخوك أختك أخوي ابني ابنتي بنتي زوجي "
+    "زوجتي صديقي صديقتي زميلي زميلتي أمي أبي جدي جدتي عمي خالي عمتي خالتي الأستاذ الأستاذة "
+    "السيد السيدة الدكتور الدكتورة المهندس اسمي تحياتي المخلص "
+    "عزیزم آقای خانم دکتر مهندس برادرم خواهرم دوستم همکارم مادرم پدرم پسرم دخترم همسرم "
+    "شوهرم مامانم بابام قربانت ارادتمند اسمم"
+)
+# After a name: Persian endearments and "tell" ("به علی بگو").
+ARABIC_AFTER = _arabic_set("جان جون عزیز بگو بگید بگین")
+# "من سارا احمدی هستم": the verb that closes a self-introduction.
+ARABIC_SELF_END = _arabic_set("هستم")
+ARABIC_STOP = _arabic_set(
+    "و في من على الى إلى عن مع هذا هذه ذلك التي الذي هو هي أنا انت نحن لي لك له ما لا كل بعد "
+    "قبل عند كان قد أن إن او أو ثم الجميع بالجميع جميع الرجاء شكرا من فضلك "
+    "به در از با که این آن را یک برای همه تا هم تو او ما شما آنها است هست بود خیلی فردا امروز "
+    "دیروز ساعت جلسه لطفا ممنون"
+)
+
+CYRILLIC_BEFORE = re.compile(
+    r"(?:привет|здравствуй(?:те)?|дорог(?:ой|ая|ие)|уважаем(?:ый|ая|ые)|добрый\s+(?:день|вечер)|"
+    r"доброе\s+утро|передай(?:те)?|скажи(?:те)?|напиши(?:те)?|позвони(?:те)?|спроси(?:те)?|"
+    r"поблагодари(?:те)?|пригласи(?:те)?|поздравь(?:те)?|напомни(?:те)?|спасибо|с\s+уважением|"
+    r"зовут|автор|контакт|имя|имени|именем|фамилия|"
+    r"мо(?:й|я|ему|ей|его|ю|ими)\s+(?:брат|сестр|друг|подруг|коллег|сосед|начальни|мам|пап|сын|"
+    r"доч|муж|жен|бабушк|дедушк|тёт|тет|дяд|племянни|однокласс|одногрупп)\w*)"
+    r"[ \t]*[:,—-]?[ \t]*$",
+    re.IGNORECASE,
+)
+CYRILLIC_STOP: frozenset[str] = frozenset(_RU_STOP) | frozenset(
+    {"привет", "здравствуйте", "спасибо", "пожалуйста", "дорогой", "дорогая", "уважаемый",
+     "уважаемая", "новый", "новым", "год", "годом"}
+)  # fmt: skip
+
+# Russian case endings and the nominative endings they may come from.
+_CYR_ENDINGS = _split("ого его ому ему ой ей ом ем ым им ую ою ею ах ях ам ям ых их а я у ю е ы и")
+_CYR_NOMINATIVE = ("", "а", "я", "й", "ий", "ь", "ия")
+
+
+def cyrillic_forms(low: str) -> frozenset[str]:
+    """``low`` and the nominative forms it may be an inflection of ("насте" -> "настя")."""
+    out = {low}
+    for ending in _CYR_ENDINGS:
+        if low.endswith(ending) and len(low) - len(ending) >= 2:
+            stem = low[: -len(ending)]
+            out.update(stem + n for n in _CYR_NOMINATIVE)
+    return frozenset(out)

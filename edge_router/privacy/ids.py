@@ -1,0 +1,113 @@
+"""Identifiers that only a label tells apart from other numbers: employee, student,
+membership and customer numbers, national ids written after their name, and dates of
+birth.
+
+A bare "EMP-40917" or "03/11/1986" says nothing; after "employee id" or "date of
+birth" it identifies a person. Both recognizers need such a label (in English,
+Spanish, French, German, Russian, Chinese, Arabic or Persian) right before the value:
+
+* ``LabelledIdRecognizer`` reports ``ID_NUMBER``: a token with at least two digits
+  after an id label ("employee id EMP-40917", "Mitgliedsnummer 88231",
+  "身份证号码是110101199003078515"). A Chinese resident id with a valid check digit
+  (GB 11643) counts without a label.
+* ``BirthDateRecognizer`` reports ``DATE_OF_BIRTH``: a date after "date of birth",
+  "DOB", "born (on)", "geboren am", "né le", "fecha de nacimiento", "дата рождения",
+  "出生日期" and the like. Dates alone stay ignored (``DATE_TIME`` is in
+  ``ignore_types``); a birth date is personal data.
+
+Neither type is weak: each makes a request sensitive on its own.
+
+Example::
+
+    LabelledIdRecognizer().analyze("my employee id is EMP-40917", ["ID_NUMBER"])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from edge_router.privacy.numbers import RegexRecognizer
+
+_ID_LABEL = (
+    r"(?:employee|staff|student|member(?:ship)?|customer|client|patient|badge|personnel|"
+    r"payroll|matriculation|account\s+holder|loyalty|library|insurance|policy|case)"
+    r"[ \t]*(?:id|no\.?|number|num|#|code)|"
+    r"emp(?:loyee)?[ \t]*id|national[ \t]+id(?:[ \t]+(?:number|no\.?))?|id[ \t]+(?:number|no\.?)|"
+    r"passport[ \t]*(?:number|no\.?|#)?|tax[ \t]*(?:id|number|code)|"
+    r"dni|nie|nif|n[úu]mero[ \t]+de[ \t]+(?:empleado|socio|cliente|pasaporte|afiliaci[óo]n)|"
+    r"matricule|num[ée]ro[ \t]+(?:d['’]employ[ée]|de[ \t]+s[ée]curit[ée][ \t]+sociale|"
+    r"client|d['’]adh[ée]rent|de[ \t]+passeport)|"
+    r"personal(?:nummer|ausweisnummer)|mitglieds(?:nummer|nr\.?)|kunden(?:nummer|nr\.?)|"
+    r"steuer-?id|sozialversicherungsnummer|"
+    r"табельный[ \t]+номер|номер[ \t]+паспорта|паспорт|снилс|инн|"
+    r"身份证(?:号码|号)?|工号|学号|护照号(?:码)?|会员号|员工编号|"
+    r"رقم[ \t]+(?:الهوية|الموظف|جواز[ \t]+السفر)|کد[ \t]+ملی|شماره[ \t]+(?:ملی|پرسنلی)"
+)
+_LABELLED = re.compile(
+    r"(?:(?<![\w])|(?<=[\u3400-\u9fff]))(?:" + _ID_LABEL + r")"
+    r"[ \t]*(?:is|was|:|=|-|是|为|：)?[ \t]*#?[ \t]*"
+    r"([A-Za-z0-9][A-Za-z0-9/-]{2,30}[A-Za-z0-9])(?![\w-])",
+    re.IGNORECASE,
+)
+# A Chinese resident id: 6-digit region, birth date, sequence, check digit (GB 11643).
+_CN_ID = re.compile(r"(?<!\d)(\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[\dXx])(?!\d)")
+_CN_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CN_CHECK = "10X98765432"
+
+_DOB_LABEL = re.compile(
+    r"(?:\b(?:date[ \t]+of[ \t]+birth|d\.?o\.?b\.?|birth[ \t]*date|birthday|born(?:[ \t]+on)?|"
+    r"geburtsdatum|geboren(?:[ \t]+am)?|geb\.|né(?:e)?[ \t]+le|date[ \t]+de[ \t]+naissance|"
+    r"fecha[ \t]+de[ \t]+nacimiento|nacid[oa][ \t]+el|дата[ \t]+рождения|родил(?:ся|ась))"
+    r"|出生日期|生日|تاريخ[ \t]+الميلاد|تاریخ[ \t]+تولد)[ \t]*(?:is|was|:|：|-|是)?[ \t]*",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DATE = re.compile(
+    r"\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}|"
+    r"\d{1,2}(?:st|nd|rd|th)?[ \t]+" + _MONTHS + r",?[ \t]+(?:19|20)\d{2}|"
+    r"" + _MONTHS + r"[ \t]+\d{1,2}(?:st|nd|rd|th)?,?[ \t]+(?:19|20)\d{2}|"
+    r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日",
+    re.IGNORECASE,
+)
+
+
+class LabelledIdRecognizer(RegexRecognizer):
+    """``ID_NUMBER``: a value with digits after an id label; see module docstring."""
+
+    ENTITY = "ID_NUMBER"
+
+    def _find(self, text: str) -> Iterator[tuple[int, int, float]]:
+        if not any(c.isdigit() for c in text):
+            return
+        found: dict[tuple[int, int], float] = {}
+        for match in _LABELLED.finditer(text):
+            if sum(c.isdigit() for c in match.group(1)) >= 2:
+                found[match.span(1)] = 0.7
+        for match in _CN_ID.finditer(text):
+            if _cn_id_valid(match.group(1)):
+                found[match.span(1)] = 0.9
+        for (start, end), score in found.items():
+            yield start, end, score
+
+
+class BirthDateRecognizer(RegexRecognizer):
+    """``DATE_OF_BIRTH``: a date right after a birth-date label."""
+
+    ENTITY = "DATE_OF_BIRTH"
+
+    def _find(self, text: str) -> Iterator[tuple[int, int, float]]:
+        if not any(c.isdigit() for c in text):
+            return
+        for label in _DOB_LABEL.finditer(text):
+            date = _DATE.match(text, label.end())
+            if date is not None:
+                yield date.start(), date.end(), 0.8
+
+
+def _cn_id_valid(value: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(value[:17], _CN_WEIGHTS, strict=True))
+    return _CN_CHECK[total % 11] == value[17].upper()

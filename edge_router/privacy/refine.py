@@ -1,0 +1,250 @@
+"""Second look at the English pipeline's person names, knowing the text's language.
+
+The NER model, the name lists and the context recognizer were built for English.
+What they report is checked here against the text's ``scripts.Profile``:
+
+* In another script (Han, Arabic, Cyrillic, ...) the English model cannot read
+  the text: what it found there is dropped, names included, and
+  ``foreign.ScriptNameRecognizer`` reads those scripts instead.
+* In Spanish, French or German text a name span is trimmed to its name: leading
+  and trailing function words, greetings and (in text that uses capitals)
+  lower-case words go ("resume la obra de Gabriel García Márquez" -> "Gabriel
+  García Márquez", "Liebe Svetlana" -> "Svetlana"), as do capitalised nouns after
+  an article ("die Hausverwaltung", "zur Geburt"). German capitalises every noun,
+  so there a one-word name must be a listed name or follow a title or greeting.
+* Everywhere: a word that labels a line ("Betreff:", "Attendees:") unless it is a
+  listed name, a codename after "Project", "Bill to:", and weekday or month
+  abbreviations ("Fri") are no people; nor is a common English word that NER took
+  for a name only after lower-case text was re-cased for it ("keys", "email").
+
+Example::
+
+    refiner = Refiner(english_words(nlp), load_name_lists())
+    kept = refiner.refine(chunk, profile(chunk), results, recased=False)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from presidio_analyzer import RecognizerResult
+
+from edge_router.privacy import cues
+from edge_router.privacy.namelists import NameLists, fold
+from edge_router.privacy.names import is_lowercase_prose
+from edge_router.privacy.scripts import STOP_WORDS as _STOP
+from edge_router.privacy.scripts import Profile, script_of
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Articles and determiners: a capitalised word right after one is a noun ("die
+# Hausverwaltung", "la Gare", "au Real"), unless it is a listed first name ("dem Fabian").
+_ARTICLES = _words(
+    "der die das den dem des ein eine einen einem einer eines kein keine mein meine meinen "
+    "meinem meiner dein deine sein seine ihr ihre unser unsere im am zum zur vom beim ins ans "
+    "el la los las un una unos unas del al mi mis tu tus su sus este esta le les une du des au "
+    "aux mon ma mes ton ta tes son sa ses ce cette"
+)
+# Particles inside a full name: kept when they stand between two of its words.
+_PARTICLES = _words("de del la le van von da di du der den y zu ten ter dos das")
+_TITLES = re.compile(r"(?:" + cues.TITLE + r"|señorita|srta|don|doña|mme|mlle)$", re.IGNORECASE)
+_GREETING = re.compile(rf"(?:{cues.GREETING_WORDS})", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+# Weekdays and months, abbreviated or not, in the four Latin-script languages.
+_CALENDAR = _words(
+    "mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct nov "
+    "dec lunes martes miércoles jueves viernes sábado domingo lundi mardi mercredi jeudi "
+    "vendredi samedi dimanche montag dienstag mittwoch donnerstag freitag samstag sonntag "
+    "enero febrero abril mayo junio julio agosto septiembre octubre noviembre diciembre "
+    "janvier février avril mai juin juillet août septembre octobre novembre décembre januar "
+    "februar märz juni juli oktober dezember"
+)
+# A codename, not a person: "Project Atlas", "Operation Overlord".
+_CODENAME_BEFORE = re.compile(
+    r"\b(?:project|operation|codename|code\s+name|programme|program|initiative|proyecto|"
+    r"projet|projekt)[ \t]+$",
+    re.IGNORECASE,
+)
+# Invoice and shipping labels that open a line: "Bill to:", "Ship to:".
+_LINE_LABEL = re.compile(r"[ \t]+to[ \t]*:", re.IGNORECASE)
+# "-woo" in "Hyun-woo", "-Luc" in "Jean-Luc"; then a capitalised family name.
+_HYPHEN_TAIL = re.compile(r"-[^\W\d_]{2,}(?![\w-])")
+_FAMILY_AFTER = re.compile(r"[ \t]+([A-Z][^\W\d_]+)(?![\w-])")
+_NUMBER_AFTER = re.compile(r"[ \t]+#?\d")
+_NER = "SpacyRecognizer"
+_OURS = "ScriptNameRecognizer"
+_PERSON = "PERSON"
+
+
+class Refiner:
+    """Checks and trims the English pipeline's findings by the text's language."""
+
+    def __init__(self, english: frozenset[str], names: NameLists | None) -> None:
+        self._english = english
+        self._first = names.first if names else frozenset()
+        self._last = names.last if names else frozenset()
+
+    def refine(
+        self,
+        chunk: str,
+        prof: Profile,
+        results: Sequence[RecognizerResult],
+        *,
+        recased: bool,
+    ) -> list[RecognizerResult]:
+        out = []
+        mixed = chunk != chunk.lower() and not is_lowercase_prose(chunk)
+        for r in results:
+            by = _recognizer(r)
+            if by == _OURS:
+                out.append(r)
+                continue
+            span = chunk[r.start : r.end]
+            if (by == _NER or r.entity_type == _PERSON) and script_of(span) != "latin":
+                continue  # an English model's guess on a script it cannot read
+            if r.entity_type != _PERSON:
+                out.append(r)
+                continue
+            bounds = self._person(chunk, r.start, r.end, prof, mixed=mixed, ner=by == _NER)
+            if bounds is None:
+                continue
+            if recased and by == _NER and self._common_word(chunk[bounds[0] : bounds[1]]):
+                continue
+            r.start, r.end = self._extend(chunk, *bounds)
+            out.append(r)
+        return out
+
+    def _extend(self, chunk: str, start: int, end: int) -> tuple[int, int]:
+        """Take in the rest of a hyphenated given name and the family name after it:
+        the tokenizer splits "Hyun-woo Park" so that NER and the lists see "Hyun" alone."""
+        tail = _HYPHEN_TAIL.match(chunk, end)
+        if tail is None:
+            return start, end
+        end = tail.end()
+        family = _FAMILY_AFTER.match(chunk, end)
+        if family is not None:
+            word = family.group(1)
+            low = word.lower()
+            if (low not in self._english and low not in _ARTICLES) or self._listed(word):
+                end = family.end()
+        return start, end
+
+    def _person(
+        self, chunk: str, start: int, end: int, prof: Profile, *, mixed: bool, ner: bool
+    ) -> tuple[int, int] | None:
+        """The name's bounds inside chunk[start:end], or None when it is no name."""
+        words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(chunk[start:end])]
+        words = [(s, s + len(chunk[s:e].rstrip(".'’-"))) for s, e in words]
+        lang = prof.lang if prof.lang in _STOP else ""
+        if lang:
+            words = self._trim(chunk, words, lang, mixed=mixed)
+        if not words:
+            return None
+        s, e = words[0][0], words[-1][1]
+        if len(words) == 1 and not self._single_word_ok(chunk, s, e, lang):
+            return None
+        if lang and ner and not mixed and not any(self._listed(chunk[a:b]) for a, b in words):
+            return None  # English NER on lower-case foreign prose: guesses ("llora")
+        if lang == "de" and len(words) > 1 and not self._german_name(chunk, words):
+            return None
+        if _CODENAME_BEFORE.search(chunk[max(0, s - 20) : s]):
+            return None
+        if (
+            ner
+            and len(words) == 1
+            and _NUMBER_AFTER.match(chunk, e)
+            and not self._listed(chunk[s:e])
+        ):
+            return None  # "Rechnung 4471", "Invoice 118": a document, not a person
+        return s, e
+
+    def _trim(
+        self, chunk: str, words: list[tuple[int, int]], lang: str, *, mixed: bool
+    ) -> list[tuple[int, int]]:
+        stop = _STOP[lang]
+
+        def edge_noise(s: int, e: int) -> bool:
+            word = chunk[s:e]
+            low = word.lower()
+            return (
+                low in stop
+                or _GREETING.fullmatch(low) is not None
+                or (mixed and word[:1].islower())
+                or (self._after_article(chunk, s) and not self._first_name(low))
+            )
+
+        while words and edge_noise(*words[0]):
+            words = words[1:]
+        while words and edge_noise(*words[-1]):
+            words = words[:-1]
+        for i, (s, e) in enumerate(words[1:], start=1):
+            low = chunk[s:e].lower()
+            if low in stop and low not in _PARTICLES:
+                return words[:i]
+        return words
+
+    def _single_word_ok(self, chunk: str, s: int, e: int, lang: str) -> bool:
+        word = chunk[s:e]
+        low = word.lower()
+        if low in _CALENDAR or _TITLES.fullmatch(low) or _GREETING.fullmatch(low):
+            return False
+        if lang and low in _STOP[lang]:
+            return False
+        if chunk[e : e + 1] == ":" and not (self._listed(low) or self._titled(chunk, s)):
+            return False  # a label: "Betreff:", "Attendees:"
+        if _LINE_LABEL.match(chunk, e) and (s == 0 or chunk[s - 1] == "\n"):
+            return False  # "Bill to:"
+        if lang == "de":
+            # Every German noun is capitalised: a lone word needs a list or a title.
+            return self._listed(low) or self._titled(chunk, s)
+        return True
+
+    def _german_name(self, chunk: str, words: list[tuple[int, int]]) -> bool:
+        parts = [p for s, e in words for p in chunk[s:e].lower().split("-")]
+        return any(self._listed(p) for p in parts) or self._titled(chunk, words[0][0])
+
+    def _first_name(self, low: str) -> bool:
+        """A listed first name as written: "niño" is no "Nino" (the lists are folded)."""
+        return low == fold(low) and low in self._first
+
+    def _listed(self, word: str) -> bool:
+        folded = fold(word.lower())
+        return folded in self._first or folded in self._last
+
+    @staticmethod
+    def _titled(chunk: str, s: int) -> bool:
+        before = chunk[max(0, s - 24) : s].split()
+        return bool(before) and (
+            _TITLES.fullmatch(before[-1].rstrip(",")) is not None
+            or _GREETING.fullmatch(before[-1].rstrip(",").lower()) is not None
+        )
+
+    @staticmethod
+    def _after_article(chunk: str, s: int) -> bool:
+        before = chunk[max(0, s - 12) : s]
+        if not before.endswith((" ", "\t", "'", "’")):
+            return False
+        words = re.findall(r"[^\W\d_]+", before)
+        return bool(words) and words[-1].lower() in _ARTICLES
+
+    def _common_word(self, span: str) -> bool:
+        """Common English words, none a listed first name ("keys", "whale episodes")."""
+        words = span.lower().split()
+        if not words or any(fold(w) in self._first for w in words):
+            return False
+        return all(self._english_word(w) for w in words)
+
+    def _english_word(self, low: str) -> bool:
+        return low in self._english or any(
+            low.endswith(suffix) and low[: -len(suffix)] + repl in self._english
+            for suffix, repl in (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ing", ""))
+        )
+
+
+def _recognizer(result: RecognizerResult) -> str:
+    meta = result.recognition_metadata or {}
+    return str(meta.get(RecognizerResult.RECOGNIZER_NAME_KEY, ""))

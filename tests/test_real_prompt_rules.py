@@ -1,0 +1,341 @@
+"""Rules added for prompts as people really write them (issue 12): the text's script and
+language, names in Han, Arabic-script and Cyrillic text, the English pipeline's names
+checked by language, public positions and invented works per name, public handles,
+machine accounts, labelled ids and birth dates, role e-mail addresses. Every sentence
+here is written for this file; none comes from bench/data."""
+
+from __future__ import annotations
+
+import pytest
+from presidio_analyzer import RecognizerResult
+from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
+
+from edge_router.privacy.context import SensitivityRules
+from edge_router.privacy.foreign import ScriptNameRecognizer
+from edge_router.privacy.foreign_cues import arabic_norm, cyrillic_forms
+from edge_router.privacy.framing import Framer
+from edge_router.privacy.handles import HandleRecognizer
+from edge_router.privacy.ids import BirthDateRecognizer, LabelledIdRecognizer
+from edge_router.privacy.namelists import NameLists, fold, load_name_lists
+from edge_router.privacy.names import not_a_name
+from edge_router.privacy.refine import Refiner
+from edge_router.privacy.scanner import PrivacyScanner
+from edge_router.privacy.scripts import profile, script_of
+from edge_router.privacy.settings import ScannerSettings
+
+# ---- script and language ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "script", "lang"),
+    [
+        ("Please book a table for four at eight tonight.", "latin", "en"),
+        ("¿Puedes escribir una carta para el banco por favor?", "latin", "es"),
+        ("Peux-tu corriger ce texte avant la réunion de jeudi ?", "latin", "fr"),
+        ("Kannst du mir bitte einen Brief an die Versicherung schreiben?", "latin", "de"),
+        ("пожалуйста, напиши короткое письмо соседу", "cyrillic", "cyrillic"),
+        ("请帮我写一封感谢信", "han", "han"),
+        ("لطفا یک نامه کوتاه بنویس", "arabic", "arabic"),
+        # a few foreign words in English prose leave it English
+        ("Translate 'merci beaucoup' into English for my report", "latin", "en"),
+    ],
+)
+def test_profile_tells_script_and_language(text: str, script: str, lang: str) -> None:
+    p = profile(text)
+    assert (p.script, p.lang) == (script, lang)
+
+
+def test_script_of_a_span() -> None:
+    assert script_of("Олег") == "cyrillic"
+    assert script_of("周文博") == "han"
+    assert script_of("Oleg") == "latin"
+
+
+# ---- names in other scripts ---------------------------------------------------------
+
+_REC = ScriptNameRecognizer(load_name_lists())
+
+
+def _script_names(text: str) -> list[str]:
+    return sorted(text[r.start : r.end] for r in _REC.analyze(text, ["PERSON"]))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Han: a family name after a cue, before a title, a nickname, a self-introduction
+        ("请把报告发给周文博经理，谢谢", ["周文博"]),
+        ("我叫郭思远，想请三天假", ["郭思远"]),
+        ("跟小芳说明天见", ["小芳"]),
+        ("作者: 邵一鸣 test@example.org", ["邵一鸣"]),
+        ("亲爱的Wen Jiahui，生日快乐！", ["Wen Jiahui"]),
+        ("please forward this to 松本健 san before Friday", ["松本健"]),
+        # everyday words spelled like nicknames, and family names with no person cue
+        ("帮我给老师写封信，说孩子明天请假", []),
+        ("小时候我住在北京，王府井很热闹", []),
+        # Arabic and Persian: vocative, relation, "tell X", self-introduction
+        ("مرحبا يا سلمى، كيف حالك اليوم؟", ["سلمى"]),
+        ("به رضا بگو امشب دیر میام", ["رضا"]),
+        ("دخترم نگار امروز مدرسه نرفت", ["نگار"]),
+        ("من نیما رحیمی هستم و یک سوال دارم", ["نیما رحیمی"]),
+        ("مرحبا بالجميع، الاجتماع غدا", []),
+        # Cyrillic: listed names in any case form, patronymics, greetings, signatures
+        ("Привет, Олег! Завтра встречаемся в шесть.", ["Олег"]),
+        ("передай Светлане, что отчёт готов", ["Светлане"]),
+        ("Вчера Анна Сергеевна Ковалёва принесла документы.", ["Анна Сергеевна Ковалёва"]),
+        ("Не забудь про ключи. Тимур", ["Тимур"]),
+        ("Сбербанк объявил о новой программе кредитования.", []),
+        ("С Новым годом, друзья!", []),
+    ],
+)
+def test_script_names(text: str, expected: list[str]) -> None:
+    assert _script_names(text) == sorted(expected)
+
+
+def test_script_name_helpers() -> None:
+    assert arabic_norm("علي") == arabic_norm("علی")  # Arabic and Persian yeh
+    assert arabic_norm("على") != arabic_norm("علی")  # a preposition is not a name
+    assert "светлана" in cyrillic_forms("светлане")
+    assert "василий" in cyrillic_forms("василия")
+
+
+def test_han_names_are_no_initials() -> None:
+    assert not not_a_name("小芳")
+    assert not_a_name("JK")
+    assert not_a_name("ODUYA") and not not_a_name("ODUYA", before="Dear Ms. ")
+
+
+# ---- the English pipeline's names, checked by language ------------------------------
+
+_LISTS = NameLists(
+    first=frozenset(map(fold, ["Gaspard", "Ingrid", "Milo"])),
+    last=frozenset(map(fold, ["Lefebvre", "Brandt"])),
+)
+_REFINER = Refiner(frozenset({"key", "cook", "email", "project", "invoice"}), _LISTS)
+
+
+def _refined(text: str, span: str, *, by: str = "SpacyRecognizer", recased: bool = False) -> str:
+    start = text.index(span)
+    meta = {RecognizerResult.RECOGNIZER_NAME_KEY: by}
+    result = RecognizerResult("PERSON", start, start + len(span), 0.85, recognition_metadata=meta)
+    kept = _REFINER.refine(text, profile(text), [result], recased=recased)
+    return text[kept[0].start : kept[0].end] if kept else ""
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        (
+            "¿Puedes resumir la novela de Gaspard Lefebvre en tres frases?",
+            "resumir la novela de Gaspard Lefebvre",
+            "Gaspard Lefebvre",
+        ),
+        ("Bonjour Ingrid, peux-tu venir demain avec le dossier ?", "Bonjour Ingrid", "Ingrid"),
+        # German capitalises nouns: after an article or alone and unlisted, no name
+        ("Bitte schick die Unterlagen an die Buchhaltung bis Montag.", "Buchhaltung", ""),
+        ("Ich habe mit Frau Okonjo gesprochen, sie ruft zurück.", "Okonjo", "Okonjo"),
+        ("Gestern hat Ingrid Brandt die Zahlen geschickt.", "Ingrid Brandt", "Ingrid Brandt"),
+        # labels, codenames, weekdays, invoice numbers
+        ("Thema: Budget\nAnwesend: Vertrieb, Einkauf", "Anwesend", ""),
+        ("Kickoff for Project Heron is moved.", "Heron", ""),
+        ("Please send it before Thu, thanks", "Thu", ""),
+        ("Re: Invoice 4471 is overdue", "Invoice", ""),
+        # a hyphenated given name and the family name after it
+        ("My neighbour Ji-hoon Brandt left a note.", "Ji", "Ji-hoon Brandt"),
+        # another script: the English model cannot read it
+        ("Please translate: Олег придёт завтра", "Олег", ""),
+    ],
+)
+def test_refiner_trims_and_drops(text: str, span: str, expected: str) -> None:
+    assert _refined(text, span) == expected
+
+
+def test_refiner_drops_common_words_only_named_after_recasing() -> None:
+    text = "can you ask for the keys and email the cook"
+    assert _refined(text, "keys", recased=True) == ""
+    assert _refined(text, "cook", recased=True) == ""
+    assert _refined("tell milo the keys are here", "milo", recased=True) == "milo"
+    assert _refined("where are the project keys", "project keys", recased=True) == ""
+    # found another way than NER on a re-cased copy, the word stays
+    assert _refined(text, "cook", by="ContextNameRecognizer", recased=True) == "cook"
+
+
+def test_refiner_keeps_the_script_recognizer() -> None:
+    text = "передай Светлане"
+    meta = {RecognizerResult.RECOGNIZER_NAME_KEY: "ScriptNameRecognizer"}
+    result = RecognizerResult("PERSON", 8, 16, 0.7, recognition_metadata=meta)
+    assert _REFINER.refine(text, profile(text), [result], recased=False) == [result]
+
+
+# ---- framing: public positions, invented works, family names ------------------------
+
+_FRAMER = Framer(ScannerSettings(), known=frozenset({"tolstoy", "pushkin", "curie"}))
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "verdict"),
+    [
+        (
+            "Summarize the interview where CEO Haruto Ishikawa explains the merger.",
+            "Haruto Ishikawa",
+            "public_context",
+        ),
+        (
+            "who was Teodora Vuković and why do historians care?",
+            "Teodora Vuković",
+            "public_context",
+        ),
+        ("Write three lines about the life of Amadou Sissoko.", "Amadou Sissoko", "public_context"),
+        # "who is" vouches only for a name that could be a public figure's
+        ("who is Pushkin in two sentences", "Pushkin", "public_context"),
+        ("who is Dagny Sørlie and why does she keep calling me", "Dagny Sørlie", "none"),
+        ("кто такой Пушкин?", "Пушкин", "public_context"),
+        # an invented work, in any language
+        ("Write a limerick about Barnaby the goat.", "Barnaby", "invented"),
+        ("придумай сказку про ежа Фому", "Фому", "invented"),
+        ("Continue the scene:\nMirela closed the door.", "Mirela", "invented"),
+        # written about, not to: an open letter, a bio
+        ("Write an open letter to Leo Tolstoy about his essays.", "Leo Tolstoy", "public_context"),
+        # our own CEO is a colleague: no public office vouches for them
+        ("Write a thank-you note to our CEO Haruto Ishikawa.", "Haruto Ishikawa", "none"),
+    ],
+)
+def test_public_and_invented_positions(text: str, name: str, verdict: str) -> None:
+    assert _FRAMER.verdicts([text], [name]) == [verdict]
+
+
+def test_a_relative_of_a_public_person_is_public_too() -> None:
+    text = "Marie Curie won the Nobel Prize twice. She worked with Pierre Curie."
+    assert _FRAMER.verdicts([text], ["Marie Curie", "Pierre Curie"]) == ["public_context"] * 2
+
+
+def test_han_names_are_placed_inside_runs_of_characters() -> None:
+    text = "写一个关于王小明的故事"
+    assert _FRAMER.verdicts([text], ["王小明"]) == ["invented"]
+
+
+# ---- public handles ----------------------------------------------------------------
+
+_RULES = SensitivityRules(ScannerSettings())
+
+
+@pytest.mark.parametrize(
+    ("text", "sensitive"),
+    [
+        ("follow @deepseafilms for the best shark videos", False),
+        ("@northbandofficial you were amazing at the tour last night!!", False),
+        ("@marta_k_99 you were amazing at the tour last night!!", False),
+        # a handle with no public cue, or next to something personal, stays sensitive
+        ("@marta_k_99 happy birthday, see you saturday", True),
+        ("my sister @marta_k_99 is on tour with her band", True),
+        ("follow up with @marta_k_99 about the invoice", True),
+    ],
+)
+def test_public_handles_are_weak(text: str, sensitive: bool) -> None:
+    start = text.index("@")
+    end = start + len(text[start:].split()[0])
+    got, reasons = _RULES.decide([text], {"USERNAME"}, handles=[(0, start, end)])
+    assert got is sensitive
+    assert ("weak:USERNAME(public_context)" in reasons) is not sensitive
+
+
+# ---- handles, ids and birth dates ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ping me on discord, I'm ravi_k#2291", ["ravi_k#2291"]),
+        ("Traceback: File /home/okwame/src/run.py, line 3", ["okwame"]),
+        (r"saved to C:\Users\lfernandes\Downloads\cv.pdf", ["lfernandes"]),
+        ("ssh tbrennan@buildbox -p 2222 hangs", ["tbrennan"]),
+        ("git remote add origin git@github.com:hvoss/notes.git", ["hvoss"]),
+        ("DM @leafy_greens_shop for the price list", ["@leafy_greens_shop"]),
+        # accounts every machine has, and issue numbers
+        ("ssh ubuntu@10.0.0.7 and cd /home/ubuntu", []),
+        ("fixed in issue#4821, see pr#77", []),
+    ],
+)
+def test_machine_accounts_are_usernames(text: str, expected: list[str]) -> None:
+    assert [text[r.start : r.end] for r in HandleRecognizer().analyze(text, [])] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my employee id is EMP-55120, please add it", ["EMP-55120"]),
+        ("Mitgliedsnummer: 88-2041-7", ["88-2041-7"]),
+        ("我的身份证号码是11010519491231002X", ["11010519491231002X"]),
+        # a resident id with a bad check digit, and a number with no label
+        ("reference 110105194912310021 only", []),
+        ("the order EMP-55120 shipped", []),
+    ],
+)
+def test_labelled_ids(text: str, expected: list[str]) -> None:
+    got = [text[r.start : r.end] for r in LabelledIdRecognizer().analyze(text, [])]
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Name: Iva Petrović, date of birth 14/02/1991", ["14/02/1991"]),
+        ("DOB: March 3, 1978", ["March 3, 1978"]),
+        ("geboren am 02.05.1983 in Graz", ["02.05.1983"]),
+        ("The release date is 14/02/1991", []),
+    ],
+)
+def test_birth_dates(text: str, expected: list[str]) -> None:
+    got = [text[r.start : r.end] for r in BirthDateRecognizer().analyze(text, [])]
+    assert got == expected
+
+
+# ---- end to end on the real scanner -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请把报告发给周文博经理，谢谢",
+        "به رضا بگو امشب دیر میام",
+        "Привет, Олег! Завтра встречаемся в шесть.",
+        "dile a la tía Remedios que llegamos tarde",
+        "sag mal dem Konstantin, dass wir später kommen",
+        "Liebe Frau Okonjo, vielen Dank für Ihre Hilfe",
+        "rewrite politely: mr, brenner i need the ladder back",
+        "happy 30th Ravi!! from all of us",
+        "msg from dad: 'uncle Femi landed safely'",
+        "Dear Mr. DUBE, thank you for the quick reply",
+        "tell oksana the parcel arrived",
+        "add me on discord ravi_k#2291",
+        "i am Tomasz Wieczorek, employee id EMP-55120, please draft a leave request",
+    ],
+)
+def test_private_people_in_real_prompt_shapes_are_sensitive(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    assert scan_text(scanner, text).sensitive
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cómo le explico a un niño las tablas de multiplicar",
+        "Wie formuliere ich eine Kündigung für das Fitnessstudio? Was muss rein?",
+        "corrige ce message: Bonjour à tous, la réunion est reportée",
+        "帮我给老师写封信，说孩子明天请假",
+        "можно ли поменять дату вылета, если билет невозвратный?",
+        "email the support team at support@example.org about the outage",
+        "write a funny haiku about Sir Reginald the cat",
+        "who was Ada Lovelace?",
+        "follow @deepseafilms, their whale episodes are amazing",
+        "can you get the keys from the cook before friday",
+    ],
+)
+def test_clean_look_alikes_are_not_sensitive(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert not result.sensitive, result.reasons
