@@ -164,6 +164,7 @@ def _cloud_line(settings: Settings, args: argparse.Namespace) -> str:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from edge_router.flow.availability import configured
     from edge_router.privacy.scanner import PrivacyScanner
     from edge_router.routing.complexity import ComplexityScorer
     from edge_router.routing.explain import explain_lines, format_row
@@ -189,11 +190,20 @@ def cmd_explain(args: argparse.Namespace) -> int:
         ComplexityScorer(settings.policy.complexity_threshold),
     )
     cloud = explain_cloud(settings, offline=args.offline, assume_cloud=args.assume_cloud)
+    # Who would answer, as a freshly started daemon with this config sees it. With
+    # --assume-cloud there is no configured provider to name, so no target is shown.
+    view = None
+    if not args.assume_cloud:
+        view = configured(
+            settings.model_copy(update={"offline": True}) if args.offline else settings
+        )
     if not args.json:
         print(_cloud_line(settings, args) + "\n")
     bad = 0
     try:
-        for row in explain_lines(lines, router, cloud_available=cloud, previews=True):
+        for row in explain_lines(
+            lines, router, cloud_available=cloud, availability=view, previews=True
+        ):
             if "error" in row:
                 bad += 1
                 where = f"line {row['line']}: " if batch else ""

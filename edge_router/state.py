@@ -1,4 +1,6 @@
-"""The long-lived parts of a running router, built in the app's lifespan."""
+"""The long-lived parts of a running router, built in the app's lifespan
+(``lifespan.build_state``) and reached the same way everywhere:
+``request.app.state.edge``."""
 
 from __future__ import annotations
 
@@ -16,14 +18,16 @@ from edge_router.routing.policy import PolicyError
 
 if TYPE_CHECKING:
     from edge_router.api.auth import Authenticator
-    from edge_router.load.sampler import LoadProbe
+    from edge_router.load.probe import LoadProbe
     from edge_router.record.audit import AuditLog
     from edge_router.routing.pipeline import Router
 
 
 @dataclass
 class AppState:
-    """Handed to request handlers through ``request.app.state.edge``."""
+    """Handed to request handlers through ``request.app.state.edge``; built by
+    ``lifespan.build_state`` (``AppState(settings=...)`` alone is an idle shell, for
+    tests of what reads it)."""
 
     settings: Settings
     runners: dict[str, LocalModelRunner] = field(default_factory=dict)

@@ -127,6 +127,34 @@ def test_sensitive_request_for_cloud_model_stays_local(
         assert control.request_count == 0
 
 
+def test_what_the_local_tier_cannot_do_goes_to_the_cloud_only_when_clean(
+    settings: Settings, policies: Path, fake: tuple[str, FakeControl, int]
+) -> None:
+    """auto + web search: a clean prompt is routed to a provider that can do it; a
+    sensitive one stays here and is refused with a 400 naming the capability."""
+    furl, control, _ = fake
+    with serve(_router(settings, policies, "default", [provider("p1", furl)])) as url:
+        clean = {
+            "model": "auto",
+            "messages": [{"role": "user", "content": "What is new in Python 3.13?"}],
+            "web_search_options": {},
+            "max_tokens": 8,
+        }
+        r = httpx.post(url + "/v1/chat/completions", json=clean, timeout=60)
+        assert r.status_code == 200, r.text
+        assert r.headers["x-edge-router-route"] == "cloud"
+        assert "auto:local_incapable" in r.headers["x-edge-router-reasons"]
+        assert control.request_count == 1
+        assert control.received[0]["web_search_options"] == {}
+        private = {**clean, "messages": [{"role": "user", "content": f"Search for {EMAIL}"}]}
+        r = httpx.post(url + "/v1/chat/completions", json=private, timeout=60)
+        assert r.status_code == 400, r.text
+        err = r.json()["error"]
+        assert (err["code"], err["param"]) == ("unsupported_capability", "web_search_options")
+        assert EMAIL not in r.text
+        assert control.request_count == 1  # nothing more left the machine
+
+
 def test_fallback_to_second_provider_then_to_local(
     settings: Settings, policies: Path, fake: tuple[str, FakeControl, int]
 ) -> None:

@@ -13,6 +13,7 @@ from serving import serve
 
 from edge_router.app import create_app
 from edge_router.config import PolicySettings, Settings
+from edge_router.record.audit_query import AuditReader
 
 BLOCKER = """
 name: blocker
@@ -58,6 +59,27 @@ def test_route_endpoint_explains_without_running(url: str) -> None:
     assert rep["rule"] == "codename" and rep["route"] == "local" and rep["policy"] == "blocker"
     assert 0 <= rep["complexity"] <= 1
     assert rep["outbound"] is None
+
+
+def test_route_calls_are_audited_without_text(url: str, settings: Settings) -> None:
+    """A dry run is a decision too: one audit row per call, endpoint ``route``."""
+    body = {"model": "auto", "messages": [{"role": "user", "content": "Is blue falcon on?"}]}
+    r = httpx.post(url + "/v1/route", json=body)
+    assert r.status_code == 200
+    rid = r.headers["x-request-id"]
+    assert rid.startswith("route-")
+    reader = AuditReader(Path(settings.audit.resolve_path()))
+    rows = [row for row in reader.query(endpoint="route") if row["request_id"] == rid]
+    assert len(rows) == 1
+    [row] = rows
+    assert (row["route"], row["rule"], row["status"], row["provider"]) == (
+        "local",
+        "codename",
+        200,
+        None,
+    )
+    raw = Path(settings.audit.resolve_path()).read_bytes()
+    assert b"blue falcon" not in raw.lower()
 
 
 def test_chat_headers_carry_rule_and_route(url: str) -> None:

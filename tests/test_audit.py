@@ -92,6 +92,7 @@ def test_round_trip(log: AuditLog) -> None:
         "prompt_tokens": 30,
         "completion_tokens": 7,
         "content_hashes": list(log.hasher.digests(["hello", "world"])),
+        "endpoint": "chat",
     }
 
 
@@ -151,6 +152,51 @@ def test_query_filters(log: AuditLog) -> None:
     assert ids(route="cloud", rule="r1") == ["req-4"]
     assert ids(limit=1) == ["req-4"]
     assert ids(since=datetime.fromtimestamp(t0 + 25, UTC)) == ["req-4"]
+
+
+def test_endpoint_column_and_filter(log: AuditLog) -> None:
+    log.record_sync(rec(1))
+    log.record_sync(rec(2, endpoint="route"))
+    log.record_sync(rec(3, endpoint="embeddings"))
+    rows = log.query()
+    assert [(r["request_id"], r["endpoint"]) for r in rows] == [
+        ("req-3", "embeddings"),
+        ("req-2", "route"),
+        ("req-1", "chat"),
+    ]
+    assert [r["request_id"] for r in log.query(endpoint="route")] == ["req-2"]
+    assert [r["request_id"] for r in log.query(endpoint="chat")] == ["req-1"]
+
+
+def test_v1_database_is_migrated_and_its_rows_read_as_chat(db: Path) -> None:
+    """A trail written before the endpoint column keeps its rows; they were all chat."""
+    from edge_router.record import audit_schema
+
+    db.parent.mkdir(parents=True)
+    now = time.time()  # recent: retention would prune an old row when the log opens
+    conn = sqlite3.connect(db)
+    try:
+        conn.executescript(audit_schema._MIGRATIONS[0])
+        conn.execute(
+            "INSERT INTO audit (ts, request_id, route, status, entity_types, reasons,"
+            " content_hashes) VALUES (?, 'old-1', 'local', 200, '{}', '[]', '[]')",
+            (now - 60,),
+        )
+        conn.execute("PRAGMA user_version = 1")
+        conn.commit()
+    finally:
+        conn.close()
+    db.chmod(0o600)
+    lg = AuditLog(db)
+    try:
+        lg.record_sync(rec(2, endpoint="route"))
+        assert [(r["request_id"], r["endpoint"]) for r in lg.query()] == [
+            ("req-2", "route"),
+            ("old-1", "chat"),
+        ]
+        assert [r["request_id"] for r in lg.query(endpoint="chat")] == ["old-1"]
+    finally:
+        lg.close()
 
 
 def test_exports_parse(log: AuditLog) -> None:
@@ -236,6 +282,7 @@ def test_no_raw_text_on_disk(db: Path) -> None:
         {"entity_types": {"PERSON": -1}},
         {"content_hashes": ("Jane Doe",)},
         {"reasons": ("x" * 500,)},
+        {"endpoint": "jane.doe@example.com"},
     ],
 )
 def test_record_rejects_shapes_that_could_carry_text(bad: dict[str, Any]) -> None:
@@ -308,8 +355,11 @@ def test_cli(log: AuditLog, db: Path, capsys: pytest.CaptureFixture[str]) -> Non
     out = io.StringIO()
     assert audit_cli(["--db", str(db), "--limit", "5"], out=out) == 0
     table = out.getvalue().splitlines()
-    assert table[0].split()[:3] == ["id", "ts", "request_id"]
+    assert table[0].split()[:4] == ["id", "ts", "endpoint", "request_id"]
     assert "PERSON=2" in table[1] and "req-2" in table[2]  # newest last
+    out = io.StringIO()
+    assert audit_cli(["--db", str(db), "--endpoint", "route", "--format", "json"], out=out) == 0
+    assert json.loads(out.getvalue()) == []
     assert audit_cli(["--db", str(db.with_name("missing.sqlite"))]) == 2
     assert "no audit database" in capsys.readouterr().err
     with pytest.raises(SystemExit):

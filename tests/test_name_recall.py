@@ -63,10 +63,7 @@ def _spans(text: str, ents: tuple[tuple[int, int, str], ...] = ()) -> list[str]:
     nlp = spacy.blank("en")
     doc = nlp.make_doc(text)
     doc.ents = [doc.char_span(s, e, label=label) for s, e, label in ents]
-    # The toy shape model scores on a smaller scale than the real one: no extra margin.
-    rec = GazetteerNameRecognizer(
-        _LISTS, _ENGLISH, frozenset(STOP_WORDS), score=0.55, shape=_SHAPE, single_word_margin=0.0
-    )
+    rec = GazetteerNameRecognizer(_LISTS, _ENGLISH, frozenset(STOP_WORDS), score=0.55, shape=_SHAPE)
     artifacts = NlpArtifacts([], doc, [t.idx for t in doc], [t.lower_ for t in doc], None, "en")
     return [text[r.start : r.end] for r in rec.analyze(text, ["PERSON"], artifacts)]
 

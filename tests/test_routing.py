@@ -82,6 +82,18 @@ RESOLUTION = [
     ("auto", {"scan": SENSITIVE, "complexity_class": "complex"}, "local", False, "auto:sensitive"),
     ("auto", {"scan": FAILED, "load_state": "busy"}, "local", False, "scan_failed"),
     ("auto", {"load_state": "busy", "cloud_available": False}, "local", False, "cloud_unavailable"),
+    # auto: what the local tier cannot do goes to a cloud, unless the data must stay here
+    ("auto", {"local_gaps": ("web_search_options",)}, "cloud", False, "auto:local_incapable"),
+    ("auto", {"local_gaps": ("audio",), "scan": SENSITIVE}, "local", False, "auto:sensitive"),
+    ("auto", {"local_gaps": ("functions",), "scan": FAILED}, "local", False, "scan_failed"),
+    (
+        "auto",
+        {"local_gaps": ("modalities",), "cloud_available": False},
+        "local",
+        False,
+        "cloud_unavailable",
+    ),
+    ("local", {"local_gaps": ("web_search_options",)}, "local", False, "default"),
 ]
 
 

@@ -69,5 +69,6 @@ async def audit(request: Request) -> Response:
         q.get("route"),
         q.get("rule"),
         max(1, min(limit, 10_000)),
+        q.get("endpoint"),
     )
     return JSONResponse({"object": "list", "data": rows})

@@ -46,13 +46,13 @@ async def completions(request: Request) -> Response:
             headers=request.headers,
         )
     except RouterError as exc:
-        await refused(state, exc, request_id, identity, started)
+        await refused(state, exc, request_id, identity, started, endpoint="completions")
         exc.headers.setdefault("x-request-id", request_id)
         raise
     outcome.started = started
     headers = outcome.headers()
     if outcome.chunks is not None:
-        chunks = observed(state, outcome, outcome.chunks, identity)
+        chunks = observed(state, outcome, outcome.chunks, identity, endpoint="completions")
         return StreamingResponse(
             openai_sse(text_completion_chunks(chunks, legacy, request_id)),
             media_type="text/event-stream",
@@ -61,5 +61,5 @@ async def completions(request: Request) -> Response:
     completion = outcome.completion or {}
     usage = completion.get("usage")
     observe(state, outcome, "200", usage)
-    await record(state, **audit_kw(outcome, identity, 200, usage))
+    await record(state, **audit_kw(outcome, identity, 200, usage, endpoint="completions"))
     return JSONResponse(text_completion(completion, legacy, request_id), headers=headers)

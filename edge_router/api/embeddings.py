@@ -161,13 +161,13 @@ async def embeddings(request: Request) -> Response:
     except RouterError as exc:
         if exc.evaluation is None:
             exc.evaluation = ev
-        await refused(state, exc, request_id, identity, started)
+        await refused(state, exc, request_id, identity, started, endpoint="embeddings")
         exc.headers.setdefault("x-request-id", request_id)
         raise
     outcome.started = started
     usage = {"prompt_tokens": result.prompt_tokens, "total_tokens": result.prompt_tokens}
     observe(state, outcome, "200", usage)
-    await record(state, **audit_kw(outcome, identity, 200, usage))
+    await record(state, **audit_kw(outcome, identity, 200, usage, endpoint="embeddings"))
     payload = embeddings_response(
         result.vectors,
         model=target.name,

@@ -14,14 +14,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from edge_router.api.common import authenticate, read_json, require_operator
 from edge_router.errors import ModelNotFound, PolicyBlocked, RouterError
-from edge_router.flow.dispatch import (
-    AUTO,
-    Outcome,
-    check_model,
-    dispatch_chat,
-    resolve_model,
-    usable_cloud,
-)
+from edge_router.flow.availability import snapshot
+from edge_router.flow.dispatch import AUTO, Outcome, check_model, dispatch_chat, resolve_model
 from edge_router.flow.recorder import record, record_nowait
 from edge_router.routing.explain import chat_body
 from edge_router.routing.pipeline import Evaluation, Identity
@@ -55,7 +49,12 @@ def observe(state: AppState, outcome: Outcome, status: str, usage: dict[str, Any
 
 
 def audit_kw(
-    outcome: Outcome, identity: Identity | None, status: int, usage: dict[str, Any] | None
+    outcome: Outcome,
+    identity: Identity | None,
+    status: int,
+    usage: dict[str, Any] | None,
+    *,
+    endpoint: str = "chat",
 ) -> dict[str, Any]:
     if usage is None and outcome.finish is not None:
         f = outcome.finish
@@ -70,11 +69,17 @@ def audit_kw(
         "started": outcome.started,
         "usage": usage,
         "identity": identity,
+        "endpoint": endpoint,
     }
 
 
 async def observed(
-    state: AppState, outcome: Outcome, chunks: AsyncIterator[Chunk], identity: Identity | None
+    state: AppState,
+    outcome: Outcome,
+    chunks: AsyncIterator[Chunk],
+    identity: Identity | None,
+    *,
+    endpoint: str = "chat",
 ) -> AsyncIterator[Chunk]:
     """Pass a stream through, then count it and audit it (also when the client leaves:
     status ``ABORTED``, not 200, since the client never got the whole answer)."""
@@ -93,11 +98,17 @@ async def observed(
         raise
     finally:
         observe(state, outcome, str(status), usage)
-        record_nowait(state, **audit_kw(outcome, identity, status, usage))
+        record_nowait(state, **audit_kw(outcome, identity, status, usage, endpoint=endpoint))
 
 
 async def refused(
-    state: AppState, exc: RouterError, request_id: str, identity: Identity | None, started: float
+    state: AppState,
+    exc: RouterError,
+    request_id: str,
+    identity: Identity | None,
+    started: float,
+    *,
+    endpoint: str = "chat",
 ) -> None:
     """Count and audit a request refused after its routing decision (block, 503, ...)."""
     ev = exc.evaluation
@@ -116,6 +127,7 @@ async def refused(
         started=started,
         usage=None,
         identity=identity,
+        endpoint=endpoint,
     )
 
 
@@ -150,8 +162,11 @@ async def chat_completions(request: Request) -> Response:
 
 
 async def route(request: Request) -> Response:
-    """The routing decision for one request body, without running it."""
+    """The routing decision for one request body, and who would answer it (``target``),
+    without running it. Audited like any other decision (endpoint ``route``): a dry run
+    is still a look at how the router treats a text, and must leave the same trail."""
     state = state_of(request)
+    started = time.perf_counter()
     identity = await authenticate(request)  # before the body is read or parsed
     raw = await read_json(request, state.settings.server)
     if isinstance(raw.get("model"), str):
@@ -160,15 +175,28 @@ async def route(request: Request) -> Response:
     body = chat_body(raw)
     model = body["model"]
     check_model(state, model)
-    available = bool(usable_cloud(state, model))
     ev = await state.router.evaluate(
         body,
         model=model,
         identity=identity,
         headers=request.headers,
-        cloud_available=available,
+        availability=snapshot(state, model),
     )
-    return JSONResponse(state.router.report(ev))
+    request_id = "route-" + uuid.uuid4().hex
+    await record(
+        state,
+        request_id=request_id,
+        ev=ev,
+        route=ev.decision.route,
+        provider=None,
+        model=None,
+        status=200,
+        started=started,
+        usage=None,
+        identity=identity,
+        endpoint="route",
+    )
+    return JSONResponse(state.router.report(ev), headers={"x-request-id": request_id})
 
 
 def model_objects(state: AppState) -> list[dict[str, Any]]:

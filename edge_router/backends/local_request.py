@@ -38,14 +38,8 @@ from edge_router.backends.local_grammar import (
 from edge_router.backends.local_reply import CallMode, ReplyShape
 from edge_router.backends.local_tools import plan_tools, preamble, render_call, render_result
 from edge_router.errors import BadRequest
-from edge_router.wire.openai_chat import ChatRequest
+from edge_router.wire.openai_chat import LOCAL_UNSUPPORTED, ChatRequest, local_gaps
 
-_UNSUPPORTED = {
-    "functions": "legacy function calling ('functions'; send 'tools' instead)",
-    "function_call": "legacy function calling ('function_call'; send 'tool_choice' instead)",
-    "audio": "audio output",
-    "web_search_options": "web search",
-}
 MAX_TOP_LOGPROBS = 20
 MAX_LOGIT_BIAS = 1024
 
@@ -73,18 +67,14 @@ def _field(chat: ChatRequest, name: str) -> Any:
 
 
 def _refuse_unsupported(chat: ChatRequest) -> None:
-    for name, what in _UNSUPPORTED.items():
-        if _field(chat, name) is not None:
-            raise BadRequest(
-                f"The local model does not support {what}.",
-                param=name,
-                code="unsupported_capability",
-            )
-    modalities = _field(chat, "modalities")
-    if isinstance(modalities, list) and "audio" in modalities:
+    # The decision already sent such a request to a cloud where policy allowed (reason
+    # auto:local_incapable); here it stayed local, so it is refused, naming the field.
+    asked = {n: _field(chat, n) for n in (*LOCAL_UNSUPPORTED, "modalities")}
+    for name in local_gaps(asked):
+        what = LOCAL_UNSUPPORTED.get(name, "audio output")
         raise BadRequest(
-            "The local model does not support audio output.",
-            param="modalities",
+            f"The local model does not support {what}.",
+            param=name,
             code="unsupported_capability",
         )
 

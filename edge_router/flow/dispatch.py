@@ -1,8 +1,11 @@
-"""Carry out a routing decision: local model, cloud provider, or refusal.
+"""Carry out a routing decision: local model, on-prem server, cloud provider, or refusal.
 
-A failed cloud attempt goes back through ``decide()`` with that provider
-counted out, never around it: a fallback can't carry a local-only prompt to a
-cloud. Once the first chunk of a stream is out, the target never changes.
+The evaluation names its target (``routing.target.pick_target`` over a snapshot of what
+is up and how busy, ``flow.availability``); this module only carries it out. A failed
+cloud attempt goes back through ``decide()`` over a fresh snapshot with that provider
+counted out, never around it: a fallback can't carry a local-only prompt to a cloud.
+A failed on-prem server hands over to this machine's model. Once the first chunk of a
+stream is out, the target never changes.
 
 Example::
 
@@ -18,14 +21,15 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_router.backends.base import CloudBackend, Event, Finish
-from edge_router.backends.llama_local import LocalModelRunner
+from edge_router.backends.base import Event, Finish
 from edge_router.backends.local_reply import local_chunks, local_completion
 from edge_router.backends.local_request import prepare
 from edge_router.errors import BackendError, ModelNotFound, PolicyBlocked, RouterError
+from edge_router.flow.availability import snapshot
 from edge_router.privacy.redaction import RedactionError
 from edge_router.privacy.restore import restore_chunks, restore_completion
 from edge_router.routing.pipeline import Evaluation, Identity
+from edge_router.routing.target import Target, pick_local
 from edge_router.state import AppState
 from edge_router.wire.openai_chat import ChatRequest
 from edge_router.wire.openai_stream import Chunk, ChunkWriter
@@ -81,14 +85,6 @@ def decision_headers(ev: Evaluation) -> dict[str, str]:
 
 def _is_local_model(state: AppState, model: str) -> bool:
     return model in state.runners
-
-
-def usable_cloud(state: AppState, model: str) -> list[CloudBackend]:
-    """Cloud providers to try for ``model``, in config order: available ones that serve it
-    (for ``auto``: those with a default model). None for a local model's name."""
-    if _is_local_model(state, model):
-        return []
-    return [p for p in state.providers if not p.trusted_local and p.available and p.serves(model)]
 
 
 def resolve_model(state: AppState, model: str) -> str:
@@ -148,15 +144,17 @@ async def dispatch_chat(
     check_model(state, chat.model)
     if state.load is not None:
         state.load.admit()  # a burst raises the load state where requests come in
-    router = state.router
-    available = usable_cloud(state, chat.model)
-    ev = await router.evaluate(
-        body, model=chat.model, identity=identity, headers=headers, cloud_available=bool(available)
+    ev = await state.router.evaluate(
+        body,
+        model=chat.model,
+        identity=identity,
+        headers=headers,
+        availability=snapshot(state, chat.model),
     )
     for e in ev.scan.entities:
         state.metrics.entities.labels(e.type).inc()
     try:
-        return await _run(state, chat, ev, request_id, identity, headers, available)
+        return await _run(state, chat, ev, request_id, identity, headers)
     except RouterError as exc:
         if exc.evaluation is None:
             exc.evaluation = ev
@@ -170,35 +168,37 @@ async def _run(
     completion_id: str,
     identity: Identity | None,
     headers: Mapping[str, str],
-    available: list[CloudBackend],
 ) -> Outcome:
-    router = state.router
-    fallbacks = 0
-    while ev.decision.route == "cloud" and available:
-        provider = available.pop(0)
+    tried: list[str] = []
+    while ev.target is not None and ev.target.kind == "cloud":
+        target = ev.target
         try:
-            return await _remote(state, chat, ev, provider, completion_id, "cloud", fallbacks)
+            return await _remote(state, chat, ev, target, completion_id, len(tried))
         except (BackendError, RedactionError) as exc:
-            fallbacks += 1
+            tried.append(target.name)
             log.warning(
                 "cloud attempt failed; re-deciding",
-                extra={"fields": {"provider": provider.name, "error": type(exc).__name__}},
+                extra={"fields": {"provider": target.name, "error": type(exc).__name__}},
             )
-            ev = router.evaluate_scanned(
+            # Back through decide(), over a fresh snapshot with the failed providers
+            # counted out: the new decision may keep the prompt local.
+            ev = state.router.evaluate_scanned(
                 ev.body,
                 ev.fields,
                 ev.scan,
                 model=chat.model,
                 identity=identity,
                 headers=headers,
-                cloud_available=any(p.available for p in available),
+                availability=snapshot(state, chat.model, exclude=tried),
             )
     if ev.decision.route == "block":
         blocked = _blocked(ev)
         blocked.evaluation = ev
         raise blocked
-    outcome = await _local(state, chat, ev, completion_id)
-    outcome.fallbacks = fallbacks
+    # A cloud decision no provider is left to carry stays on the local tier.
+    target = ev.target or pick_local(snapshot(state, chat.model))
+    outcome = await _local(state, chat, ev, completion_id, target)
+    outcome.fallbacks = len(tried)
     return outcome
 
 
@@ -206,17 +206,17 @@ async def _remote(
     state: AppState,
     chat: ChatRequest,
     ev: Evaluation,
-    provider: CloudBackend,
+    target: Target,
     completion_id: str,
-    route: str,
     fallbacks: int,
 ) -> Outcome:
     """Run on a provider: a cloud (redacted if the decision says so) or a trusted on-prem
     server (route ``local``: unredacted). Either way the body is built from the scanned
     projection ``ev.body`` only, never from what the client sent."""
+    provider = next(p for p in state.providers if p.name == target.name)
+    route = "cloud" if target.kind == "cloud" else "local"
     outbound, vault = state.router.outbound(ev, redact=ev.decision.redact and route == "cloud")
-    model = chat.model if chat.model not in state.runners else AUTO
-    outbound["model"] = provider.upstream_model(model)
+    outbound["model"] = target.model  # the upstream name, from the snapshot
     outcome = Outcome(
         completion_id, ev, route, provider.name, outbound["model"], fallbacks=fallbacks
     )
@@ -252,42 +252,22 @@ async def _remote(
     return outcome
 
 
-def _pick_runner(state: AppState, model: str) -> LocalModelRunner:
-    if model in state.runners:
-        return state.runners[model]
-    return state.runners[state.settings.local.default_model]
-
-
-def _pick_trusted(state: AppState, runner: LocalModelRunner) -> CloudBackend | None:
-    """A trusted on-prem server (still the local tier) that is less loaded than this
-    machine's model, or None. Ties stay on this machine."""
-    load = runner.queue_depth + runner.in_flight
-    best: CloudBackend | None = None
-    for p in state.providers:
-        busy = state.in_flight.get(p.name, 0)
-        usable = p.trusted_local and p.available and busy < load
-        if usable and (best is None or busy < state.in_flight.get(best.name, 0)):
-            best = p
-    return best
-
-
-async def _local(state: AppState, chat: ChatRequest, ev: Evaluation, completion_id: str) -> Outcome:
-    runner = _pick_runner(state, chat.model)
-    # A model an on-prem server lists by name goes to that server; otherwise (auto, or
-    # a cloud model kept local) the least loaded member of the local tier answers.
-    named = next(
-        (p for p in state.providers if p.trusted_local and p.available and chat.model in p.models),
-        None,
-    )
-    trusted = named or (None if chat.model in state.runners else _pick_trusted(state, runner))
-    if trusted is not None:
+async def _local(
+    state: AppState, chat: ChatRequest, ev: Evaluation, completion_id: str, target: Target
+) -> Outcome:
+    """Run on the local tier's target: an on-prem server (this machine's model if it
+    fails: the prompt stays on the premises either way) or this machine's model."""
+    name = target.name
+    if target.kind == "on_prem":
         try:
-            return await _remote(state, chat, ev, trusted, completion_id, "local", 0)
+            return await _remote(state, chat, ev, target, completion_id, 0)
         except BackendError as exc:
             log.warning(
                 "trusted on-prem server failed; using this machine",
-                extra={"fields": {"provider": trusted.name, "error": type(exc).__name__}},
+                extra={"fields": {"provider": target.name, "error": type(exc).__name__}},
             )
+        name = target.local_fallback or state.settings.local.default_model
+    runner = state.runners[name]
     req = prepare(chat, runner)
     events = runner.generate(req.messages, req.params)
     outcome = Outcome(completion_id, ev, "local", "llama", runner.spec.name)

@@ -28,6 +28,7 @@ def build_record(
     started: float,
     usage: Mapping[str, Any] | None,
     identity: Identity | None,
+    endpoint: str = "chat",
 ) -> AuditRecord:
     audit = state.audit
     hashes: tuple[str, ...] = ()
@@ -52,6 +53,7 @@ def build_record(
         prompt_tokens=pt if isinstance(pt, int) else None,
         completion_tokens=ct if isinstance(ct, int) else None,
         content_hashes=hashes,
+        endpoint=endpoint,
     )
 
 

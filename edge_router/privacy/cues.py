@@ -114,10 +114,9 @@ WHO_IS_BEFORE = re.compile(
 # Public acts and settings in the languages users write in, beyond public_context_words:
 # they vouch only for known names, like PUBLIC_ACTS.
 PUBLIC_ACTS_MORE = re.compile(
-    r"\b(?:open\s+letter|role\s+model|idol|keynote|bio|conference|sources|historians?|"
-    r"penalty|goals?|scored|match|season|league|championship|world\s+cup|olympics|tour|"
-    r"concert|discours|discurso|rede|речь|выступ\w*|conférence|conferencia|konferenz|"
-    r"конференци\w*|novela|roman|famos[oa]|célèbre|berühmt|знаменит\w*|известн\w*)\b",
+    r"\b(?:open\s+letter|role\s+model|idol|bio|sources|historians?|penalty|scored|league|"
+    r"championship|world\s+cup|olympics|discours|discurso|rede|речь|выступ\w*|novela|"
+    r"roman|famos[oa]|célèbre|berühmt|знаменит\w*|известн\w*)\b",
     re.IGNORECASE,
 )
 # Around an @handle: the account is followed, official or performs publicly ("follow

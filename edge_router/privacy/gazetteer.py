@@ -74,17 +74,12 @@ class GazetteerNameRecognizer(EntityRecognizer):
         score: float,
         shape: NameShape | None = None,
         shape_threshold: float = 0.0,
-        single_word_margin: float = 0.5,
         supported_language: str = "en",
     ) -> None:
-        """``shape``: if given, unlisted words spelled like names (see nameshape.py) count;
-        ``single_word_margin``: how much more name-like than ``shape_threshold`` one such
-        word must be where NER called it a place or a thing (the real model tells
-        "Morozov" (0.85) from "Canva" (0.38) only roughly)."""
+        """``shape``: if given, unlisted words spelled like names (see nameshape.py) count."""
         self._names = names
         self._shape = shape
         self._shape_threshold = shape_threshold
-        self._single_margin = single_word_margin
         self._english = english
         self._stop = stop_words
         self._score = score
@@ -290,7 +285,7 @@ class GazetteerNameRecognizer(EntityRecognizer):
             and not all(self._is_english(t.lower_) for t in words)
         )
 
-    def _unknown(self, words: list[Token], margin: float = 0.0) -> bool:
+    def _unknown(self, words: list[Token]) -> bool:
         """Capitalised words in no list and no dictionary, each spelled like a name
         ("Shovda is very reliable", "the Ruoho novel"); not a known place."""
         if self._shape is None or fold(" ".join(t.text for t in words)) in self._names.places:
@@ -303,7 +298,7 @@ class GazetteerNameRecognizer(EntityRecognizer):
             )
             and t.lower_ not in self._stop
             and not self._is_english(t.lower_)
-            and self._shape.score(t.text) > self._shape_threshold + margin
+            and self._shape.score(t.text) > self._shape_threshold
             for t in words
         )
 
@@ -312,9 +307,8 @@ class GazetteerNameRecognizer(EntityRecognizer):
 
         Yes for a first name then a surname, or when every word is a listed name and
         no English word ("Is Vesna coming?", "the Sokolov novel", "ex-Zombie Kastner")
-        or is spelled like one (``_unknown``; one word clearly so), unless the run is a
-        known place: the small model labels names it never saw as whatever the sentence
-        suggests.
+        or is spelled like one (``_unknown``), unless the run is a known place: the
+        small model labels names it never saw as whatever the sentence suggests.
         """
         if fold(" ".join(t.text for t in words)) in self._names.places:
             return False
@@ -325,12 +319,9 @@ class GazetteerNameRecognizer(EntityRecognizer):
             return False
         if self._first_then_surname(words):
             return True
-        # One unlisted word NER read as a place or a thing is more often a brand
-        # ("Canva", "Iberdrola") than a person: its spelling outvotes NER only by a margin.
-        margin = 0.0 if len(words) > 1 else self._single_margin
         return (
             all(self._listed(t.lower_) for t in words)
-            or self._unknown(words, margin)
+            or self._unknown(words)
             or self._listed_and_unknown(words)
         )
 

@@ -98,14 +98,15 @@ _TITLED = re.compile(
 )
 # "tell marcy ...", "sag mal dem Fabian", "dile a la tía Maribel", "dis à Maëlys".
 _TELL = re.compile(
-    r"\b(?:tell|ask|remind|text|ping|sag[et]?(?:[ \t]+mal)?(?:[ \t]+(?:dem|der))?|"
+    r"\b(?:tell|ask|remind|ping|sag[et]?(?:[ \t]+mal)?(?:[ \t]+(?:dem|der))?|"
     r"dile[ \t]+a(?:[ \t]+(?:la|el))?|d[ií]gale[ \t]+a|dis[ \t]+à|dites[ \t]+à)[ \t]+" + _CANDIDATE,
     re.IGNORECASE,
 )
+_OCCASIONS = r"(?:birthday|bday|b-day|anniversary|retirement|graduation|name[ \t]+day)"
 # "happy 40th Raj!!", "happy birthday jen": the wish names who it is for.
 _WISH = re.compile(
-    r"\bhappy[ \t]+(?:\d+(?:st|nd|rd|th)[ \t]+)?(?:(?:birthday|bday|b-day|anniversary|"
-    r"retirement|graduation|name[ \t]+day)[ \t]+)?,?[ \t]*" + _CANDIDATE + r"(?=[ \t]*[!.,:;\n]|$)",
+    r"\bhappy[ \t]+(?:\d+(?:st|nd|rd|th)[ \t]+)?(?:" + _OCCASIONS + r"[ \t]+)?,?[ \t]*"
+    r"(?!" + _OCCASIONS + r"\b)" + _CANDIDATE + r"(?=[ \t]*[!.,:;\n]|$)",
     re.IGNORECASE,
 )
 
@@ -186,19 +187,28 @@ class ContextNameRecognizer(EntityRecognizer):
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
         spans: dict[tuple[int, int], float] = {}
-        # A candidate ends at a function word of the text's language too ("dass", "que").
-        stop = self._stop | FOREIGN_STOP_WORDS.get(latin_language(text), frozenset())
+        stop: frozenset[str] | None = None
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         ents = doc.ents if isinstance(doc, Doc) and doc.text == text else None
         for regex, score, confirm in self._cues:
             for match in regex.finditer(text):
+                if stop is None:  # a candidate ends at the text's own function words too
+                    stop = self._stop | FOREIGN_STOP_WORDS.get(latin_language(text), frozenset())
                 span = self._trim(text, match.start(1), match.end(1), stop)
                 if span is None:
                     continue
-                found_spans = self._confirmed(text, *span, ner_only=False, ents=ents)
-                if not found_spans and regex is _TITLED and self._not_a_word(text, *span):
+                # After "tell"/"happy ..." an English word ("ask questions") counts only
+                # as written with a capital ("Happy 40th Raj!!").
+                word = text[span[0] : span[1]]
+                if regex in (_TELL, _WISH) and word.islower() and self._english_word(word):
+                    continue
+                if regex is _TITLED and self._not_a_word(text, *span):
+                    found_spans = [span]  # a title, then words no dictionary has
+                elif confirm:
+                    found_spans = self._confirmed(text, *span, ner_only=False, ents=ents)
+                else:
                     found_spans = [span]
-                for found in found_spans if confirm else [span]:
+                for found in found_spans:
                     spans[found] = max(score, spans.get(found, 0.0))
         for match in _CAPS_RUN.finditer(text):
             # A run of capitals may hold more than a name ("CALL JOHN SMITH NOW"):
@@ -209,6 +219,10 @@ class ContextNameRecognizer(EntityRecognizer):
             RecognizerResult("PERSON", start, end, score, recognition_metadata=meta)
             for (start, end), score in spans.items()
         ]
+
+    def _english_word(self, candidate: str) -> bool:
+        low = candidate.lower()
+        return low in self._english or (low.endswith("s") and low[:-1] in self._english)
 
     def _not_a_word(self, text: str, start: int, end: int) -> bool:
         """One word, or up to three capitalised ones, none of them an English word."""

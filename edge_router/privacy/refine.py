@@ -6,16 +6,19 @@ What they report is checked here against the text's ``scripts.Profile``:
 * In another script (Han, Arabic, Cyrillic, ...) the English model cannot read
   the text: what it found there is dropped, names included, and
   ``foreign.ScriptNameRecognizer`` reads those scripts instead.
-* In Spanish, French or German text a name span is trimmed to its name: leading
-  and trailing function words, greetings and (in text that uses capitals)
-  lower-case words go ("resume la obra de Gabriel García Márquez" -> "Gabriel
-  García Márquez", "Liebe Svetlana" -> "Svetlana"), as do capitalised nouns after
-  an article ("die Hausverwaltung", "zur Geburt"). German capitalises every noun,
-  so there a one-word name must be a listed name or follow a title or greeting.
+* In Spanish, French or German text a name from the lists must hold a listed word
+  (the spelling model behind unlisted ones knows only English words), and a name
+  span is trimmed to its name: leading and trailing function words, greetings and
+  (in text that uses capitals) lower-case words go ("resume la obra de Gabriel
+  García Márquez" -> "Gabriel García Márquez", "Liebe Svetlana" -> "Svetlana"), as
+  do capitalised nouns after an article ("die Hausverwaltung", "zur Geburt").
+  German capitalises every noun, so there a one-word name must be a listed name or
+  follow a title or greeting.
 * Everywhere: a word that labels a line ("Betreff:", "Attendees:") unless it is a
-  listed name, a codename after "Project", "Bill to:", and weekday or month
-  abbreviations ("Fri") are no people; nor is a common English word that NER took
-  for a name only after lower-case text was re-cased for it ("keys", "email").
+  listed name or a speaker before a quote, a codename after "Project", "Bill to:",
+  weekday or month abbreviations ("Fri") and a word followed by a number ("Invoice
+  4471") are no people; nor are common English words that NER took for a name only
+  after lower-case text was re-cased for it ("keys", "email").
 
 Example::
 
@@ -75,6 +78,8 @@ _LINE_LABEL = re.compile(r"[ \t]+to[ \t]*:", re.IGNORECASE)
 _HYPHEN_TAIL = re.compile(r"-[^\W\d_]{2,}(?![\w-])")
 _FAMILY_AFTER = re.compile(r"[ \t]+([A-Z][^\W\d_]+)(?![\w-])")
 _NUMBER_AFTER = re.compile(r"[ \t]+#?\d")
+_SPEECH_AFTER = re.compile(r"[ \t]*\\?[\"“'«]")
+_GAZETTEER = "GazetteerNameRecognizer"
 _NER = "SpacyRecognizer"
 _OURS = "ScriptNameRecognizer"
 _PERSON = "PERSON"
@@ -110,7 +115,7 @@ class Refiner:
                 out.append(r)
                 continue
             bounds = self._person(chunk, r.start, r.end, prof, mixed=mixed, ner=by == _NER)
-            if bounds is None:
+            if bounds is None or (by == _GAZETTEER and not self._listed_in(chunk, bounds, prof)):
                 continue
             if recased and by == _NER and self._common_word(chunk[bounds[0] : bounds[1]]):
                 continue
@@ -137,6 +142,10 @@ class Refiner:
         self, chunk: str, start: int, end: int, prof: Profile, *, mixed: bool, ner: bool
     ) -> tuple[int, int] | None:
         """The name's bounds inside chunk[start:end], or None when it is no name."""
+        # A name sits on one line: "Brauckmann\nSumme" is a name and a table's next row.
+        newline = chunk.find("\n", start, end)
+        if newline > start and chunk[start:newline].strip():
+            end = newline
         words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(chunk[start:end])]
         words = [(s, s + len(chunk[s:e].rstrip(".'’-"))) for s, e in words]
         lang = prof.lang if prof.lang in _STOP else ""
@@ -194,8 +203,12 @@ class Refiner:
             return False
         if lang and low in _STOP[lang]:
             return False
-        if chunk[e : e + 1] == ":" and not (self._listed(low) or self._titled(chunk, s)):
-            return False  # a label: "Betreff:", "Attendees:"
+        if (
+            chunk[e : e + 1] == ":"
+            and not (self._listed(low) or self._titled(chunk, s))
+            and not _SPEECH_AFTER.match(chunk, e + 1)
+        ):
+            return False  # a label ("Betreff:", "Attendees:"), not a speaker ('Mo: "Hi"')
         if _LINE_LABEL.match(chunk, e) and (s == 0 or chunk[s - 1] == "\n"):
             return False  # "Bill to:"
         if lang == "de":
@@ -206,6 +219,15 @@ class Refiner:
     def _german_name(self, chunk: str, words: list[tuple[int, int]]) -> bool:
         parts = [p for s, e in words for p in chunk[s:e].lower().split("-")]
         return any(self._listed(p) for p in parts) or self._titled(chunk, words[0][0])
+
+    def _listed_in(self, chunk: str, bounds: tuple[int, int], prof: Profile) -> bool:
+        """Outside English a list hit needs a listed word: the spelling model that vouches
+        for unlisted ones tells names from *English* words, and other languages' words
+        look like names to it."""
+        if prof.lang not in _STOP:
+            return True
+        words = re.findall(r"[^\W\d_]+", chunk[bounds[0] : bounds[1]])
+        return any(self._listed(w) for w in words)
 
     def _first_name(self, low: str) -> bool:
         """A listed first name as written: "niño" is no "Nino" (the lists are folded)."""

@@ -74,7 +74,7 @@ STOP_WORDS: dict[str, frozenset[str]] = {
     "fr": frozenset(_FR_STOP) | {"bonjour", "salut", "merci", "bisous", "cordialement"},
     "de": frozenset(_DE_STOP) | {"hallo", "danke", "gruß", "grüße", "bitte", "liebe", "lieber"},
 }
-# Letters only one of the languages uses: each word with one counts as a hint too.
+# Letters only one of the languages uses: each one counts as a hint too.
 _LETTERS = {"es": re.compile("[ñ¿¡]"), "fr": re.compile("[çèêëœ]"), "de": re.compile("[äöüß]")}
 
 
@@ -116,13 +116,12 @@ def profile(text: str) -> Profile:
 def latin_language(text: str) -> str:
     """ "es", "fr" or "de" when that language's function words outnumber English ones
     (at least two of them), else "en"."""
-    counts = dict.fromkeys(_HINTS, 0)
-    for word in _WORDS.findall(text.lower()):
+    low = text.lower()
+    counts = {lang: len(letters.findall(low)) for lang, letters in _LETTERS.items()}
+    counts["en"] = 0
+    for word in _WORDS.findall(low):
         for lang, hints in _HINTS.items():
             if word in hints:
-                counts[lang] += 1
-        for lang, letters in _LETTERS.items():
-            if letters.search(word):
                 counts[lang] += 1
     best = max(("es", "fr", "de"), key=lambda k: counts[k])
     if counts[best] >= 2 and counts[best] > counts["en"]:

@@ -54,6 +54,7 @@ from edge_router.record.audit_schema import COLUMNS, AuditError, migrate
 
 AuditRoute = Literal["local", "cloud", "block"]
 _ROUTES = ("local", "cloud", "block")
+ENDPOINTS = ("chat", "completions", "embeddings", "route")
 SYSTEMD_DB = Path("/var/lib/edge-router/audit.sqlite")
 """Where the shipped unit's StateDirectory puts the database."""
 
@@ -133,10 +134,15 @@ class AuditRecord:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     content_hashes: tuple[str, ...] = ()
+    endpoint: str = "chat"
+    """What asked: ``chat`` (OpenAI chat and Anthropic messages), ``completions``,
+    ``embeddings``, or ``route`` (a dry run through ``/v1/route``: decided, not run)."""
 
     def __post_init__(self) -> None:
         if self.route not in _ROUTES:
             raise ValueError(f"route must be one of {_ROUTES}")
+        if self.endpoint not in ENDPOINTS:
+            raise ValueError(f"endpoint must be one of {ENDPOINTS}")
         for name, count in self.entity_types.items():
             if not _ENTITY_RE.match(name) or not isinstance(count, int) or count < 0:
                 raise ValueError("entity_types must map type names to counts")
@@ -147,7 +153,9 @@ class AuditRecord:
 
 
 # Every column but the id SQLite assigns, filled from _values() in the same order.
-_INSERT = f"INSERT INTO audit ({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * 16)})"
+_INSERT = (
+    f"INSERT INTO audit ({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * (len(COLUMNS) - 1))})"
+)
 
 _Item = tuple[AuditRecord, "concurrent.futures.Future[int]"]
 _STOP = "stop"  # queue markers; records travel as tuples
@@ -350,4 +358,5 @@ def _values(rec: AuditRecord) -> tuple[Any, ...]:
         rec.prompt_tokens,
         rec.completion_tokens,
         json.dumps(list(rec.content_hashes)),
+        rec.endpoint,
     )

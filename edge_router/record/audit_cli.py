@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from edge_router.record.audit import _ROUTES, SYSTEMD_DB, AuditSettings
+from edge_router.record.audit import _ROUTES, ENDPOINTS, SYSTEMD_DB, AuditSettings
 from edge_router.record.audit_query import AuditQuery, AuditReader
 from edge_router.record.audit_schema import AuditError
 
@@ -32,11 +32,13 @@ def _parse_time(s: str) -> datetime:
 
 
 def _table(rows: list[dict[str, Any]], out: TextIO) -> None:
-    cols = ("id", "ts", "request_id", "key_id", "route", "rule", "status", "entities", "ms")
+    cols: tuple[str, ...] = ("id", "ts", "endpoint", "request_id", "key_id", "route", "rule")
+    cols = (*cols, "status", "entities", "ms")
     cells = [
         [
             str(r["id"]),
             r["ts"],
+            r["endpoint"],
             r["request_id"],
             r["key_id"] or "-",
             r["route"],
@@ -84,6 +86,7 @@ def audit_cli(argv: Sequence[str] | None = None, out: TextIO | None = None) -> i
     p.add_argument("--key", help="client key id")
     p.add_argument("--route", choices=_ROUTES)
     p.add_argument("--rule", help="policy rule name")
+    p.add_argument("--endpoint", choices=ENDPOINTS, help="chat, completions, embeddings, route")
     p.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table")
     p.add_argument("--limit", type=int, help="at most N records (table default: 50)")
     args = p.parse_args(argv)
@@ -92,11 +95,19 @@ def audit_cli(argv: Sequence[str] | None = None, out: TextIO | None = None) -> i
         reader = AuditReader(_db_path(args))
         if args.format == "table":
             rows = reader.query(
-                args.since, args.until, args.key, args.route, args.rule, limit=args.limit or 50
+                args.since,
+                args.until,
+                args.key,
+                args.route,
+                args.rule,
+                limit=args.limit or 50,
+                endpoint=args.endpoint,
             )
             _table(list(reversed(rows)), out)  # newest last, like a log
         else:
-            q = AuditQuery(args.since, args.until, args.key, args.route, args.rule, args.limit)
+            q = AuditQuery(
+                args.since, args.until, args.key, args.route, args.rule, args.limit, args.endpoint
+            )
             reader.export_to(out, args.format, q)
     except (AuditError, sqlite3.Error) as exc:
         print(f"edge-router audit: {exc}", file=sys.stderr)

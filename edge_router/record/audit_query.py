@@ -47,6 +47,7 @@ class AuditQuery:
     route: str | None = None
     rule: str | None = None
     limit: int | None = None
+    endpoint: str | None = None
 
 
 class AuditReader:
@@ -78,6 +79,8 @@ class AuditReader:
             ("key_id = ?", q.key_id),
             ("route = ?", q.route),
             ("rule = ?", q.rule),
+            # Rows from before schema v2 have no endpoint: they were all chat.
+            ("COALESCE(endpoint, 'chat') = ?", q.endpoint),
         ):
             if value is not None:
                 where.append(clause)
@@ -100,9 +103,10 @@ class AuditReader:
         route: str | None = None,
         rule: str | None = None,
         limit: int | None = 100,
+        endpoint: str | None = None,
     ) -> list[dict[str, Any]]:
         """Newest first; ``since`` inclusive, ``until`` exclusive; ``ts`` as ISO 8601 UTC."""
-        q = AuditQuery(since, until, key_id, route, rule, limit)
+        q = AuditQuery(since, until, key_id, route, rule, limit, endpoint)
         with self._read() as conn:
             return list(self._select(conn, q, newest_first=True))
 

@@ -38,12 +38,16 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX audit_ts ON audit (ts);
     CREATE INDEX audit_key_ts ON audit (key_id, ts);
     """,
+    # v2: which endpoint made the decision. Older rows were all chat (NULL reads as it).
+    """
+    ALTER TABLE audit ADD COLUMN endpoint TEXT;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 COLUMNS = (
     *("id", "ts", "request_id", "key_id", "tenant", "route", "rule", "action", "provider"),
     *("model", "status", "entity_types", "reasons", "latency_ms", "prompt_tokens"),
-    *("completion_tokens", "content_hashes"),
+    *("completion_tokens", "content_hashes", "endpoint"),
 )
 """Every column, in table order (``id`` first)."""
 JSON_COLUMNS = ("entity_types", "reasons", "content_hashes")
@@ -76,6 +80,7 @@ def row_dict(row: sqlite3.Row) -> dict[str, Any]:
     """A row selected as :data:`COLUMNS` -> a dict: ``ts`` as ISO 8601 UTC, JSON decoded."""
     d = dict(zip(COLUMNS, row, strict=True))
     d["ts"] = _iso(d["ts"])
+    d["endpoint"] = d["endpoint"] or "chat"  # rows from before schema v2
     for c in JSON_COLUMNS:
         d[c] = json.loads(d[c])
     return d

@@ -58,6 +58,9 @@ class RouteContext:
     complexity_class: Literal["simple", "complex"] | None = None
     load_state: Literal["normal", "busy", "saturated"] | None = None
     cloud_available: bool = False
+    local_gaps: tuple[str, ...] = ()
+    """Request fields asking for what the local tier cannot do (``wire.openai_chat.
+    local_gaps``): ``auto`` sends such a non-sensitive request to a cloud."""
     send_unscanned_attachments: bool = False
     """The operator's ``privacy.send_unscanned_attachments_to_cloud``: without it, a
     request with an image, audio or file part never goes to a cloud, whatever the
@@ -200,6 +203,9 @@ def decide(ctx: RouteContext, policy: Policy) -> Decision:
             elif ctx.complexity_class == "complex":
                 route = "cloud"
                 reasons.append("auto:complex")
+            elif ctx.local_gaps:
+                route = "cloud"
+                reasons.append("auto:local_incapable")
             else:
                 route = "local"
                 reasons.append("auto:local_capable")

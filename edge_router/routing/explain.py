@@ -29,6 +29,7 @@ from edge_router.errors import BadRequest
 from edge_router.privacy.types import TextField
 from edge_router.routing.pipeline import Router
 from edge_router.routing.reasons import describe
+from edge_router.routing.target import Availability
 from edge_router.wire.anthropic import anthropic_request_to_openai
 from edge_router.wire.openai_chat import outbound_fields, validate_chat
 
@@ -75,20 +76,26 @@ def _add_previews(report: dict[str, Any], fields: Iterable[TextField]) -> None:
 CloudView = bool | Callable[[str], bool] | None
 """Whether a cloud would take a request: fixed, per model name, or the router's view."""
 
+AvailabilityView = Callable[[str], Availability] | None
+"""What the router could reach for a model name (``flow.availability.configured``)."""
+
 
 def explain_lines(
     lines: Iterable[str],
     router: Router,
     *,
     cloud_available: CloudView = None,
+    availability: AvailabilityView = None,
     previews: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Explain each JSONL line; a bad line yields ``{"error", "line"}`` and never its text.
 
     ``cloud_available`` says whether a cloud provider would take the request: a bool,
     a function of the request's model name (as the daemon asks its providers), or None
-    for the router's own view. ``previews`` adds masked previews to the entities
-    (local CLI output only).
+    for the router's own view. ``availability`` gives, per model name, what the router
+    could reach, so that each row names its ``target`` (who would answer); without it
+    ``target`` is null. ``previews`` adds masked previews to the entities (local CLI
+    output only).
     """
     numbered = enumerate(lines, start=1)
     while batch := list(islice(numbered, _BATCH)):
@@ -114,7 +121,14 @@ def explain_lines(
             model = str(body.get("model") or "auto")
             cloud = cloud_available(model) if callable(cloud_available) else cloud_available
             try:
-                ev = router.evaluate_scanned(body, fields, scan, model=model, cloud_available=cloud)
+                ev = router.evaluate_scanned(
+                    body,
+                    fields,
+                    scan,
+                    model=model,
+                    cloud_available=cloud,
+                    availability=availability(model) if availability is not None else None,
+                )
                 report = router.report(ev)
             except BadRequest as exc:  # e.g. personal data in the model name
                 yield {"error": exc.message, "line": number}
@@ -198,6 +212,20 @@ def _entity_cells(e: dict[str, Any]) -> list[str]:
     return [e["type"], f"{e['score']:.2f}", preview, e["field"]]
 
 
+def _target_text(t: dict[str, Any]) -> str:
+    """One line: ``this machine: smollm2``, ``on-prem: gpu-box (llama-70b), else this
+    machine: smollm2``, ``cloud: openai (gpt-4o-mini), then azure``."""
+    if t["kind"] == "local":
+        return f"this machine: {t['name']}"
+    kind = "on-prem" if t["kind"] == "on_prem" else "cloud"
+    text = f"{kind}: {t['name']} ({t['model']})"
+    if t.get("local_fallback"):
+        text += f", else this machine: {t['local_fallback']}"
+    if t.get("fallbacks"):
+        text += ", then " + ", ".join(t["fallbacks"])
+    return text
+
+
 def format_row(row: dict[str, Any], *, numbered: bool = False) -> str:
     """One explained prompt as a readable block (the CLI's default output)."""
     head = [f"line {row['line']}"] if numbered else []
@@ -215,6 +243,8 @@ def format_row(row: dict[str, Any], *, numbered: bool = False) -> str:
         f"{'policy':<11} {row['policy']} (rule {row['rule']}, action {row['action']})",
         f"{'sensitive':<11} {'yes' if row['sensitive'] else 'no'}",
     ]
+    if target := row.get("target"):
+        out.append(f"{'target':<11} {_target_text(target)}")
     out += _rows("reasons", [[r, describe(r)] for r in row["reasons"]])
     out += _rows("entities", [_entity_cells(e) for e in row["entities"]])
     out.append(f"{'complexity':<11} {row['complexity']:.3f} ({row['complexity_class']})")

@@ -28,7 +28,8 @@ from edge_router.privacy.types import ScanResult, TextField
 from edge_router.routing.complexity import Complexity, ComplexityScorer
 from edge_router.routing.decide import Decision, RouteContext, decide
 from edge_router.routing.policy import Policy, PolicyError, load_policy, load_policy_dir
-from edge_router.wire.openai_chat import copy_json, outbound_fields, project
+from edge_router.routing.target import Availability, Target, pick_target
+from edge_router.wire.openai_chat import copy_json, local_gaps, outbound_fields, project
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class Evaluation:
     policy: str
     complexity: Complexity
     load: Mapping[str, Any] | None
+    target: Target | None = None
+    """Who answers (:func:`~edge_router.routing.target.pick_target`); None for a block,
+    a cloud decision no provider can carry, or when no availability was given."""
 
 
 def user_texts(body: Mapping[str, Any]) -> tuple[list[str], int]:
@@ -160,6 +164,7 @@ class Router:
         headers: Mapping[str, str] | None = None,
         policy: Policy | None = None,
         cloud_available: bool | None = None,
+        availability: Availability | None = None,
     ) -> Evaluation:
         projected = self.project(body)
         fields, non_text = outbound_fields(projected)
@@ -174,6 +179,7 @@ class Router:
             headers=headers,
             policy=policy,
             cloud_available=cloud_available,
+            availability=availability,
         )
 
     async def evaluate_fields(
@@ -188,6 +194,7 @@ class Router:
         policy: Policy | None = None,
         cloud_available: bool | None = None,
         complexity: Complexity | None = None,
+        availability: Availability | None = None,
     ) -> Evaluation:
         """Scan and decide for a projection another wire format built (embeddings):
         ``fields`` must list every string of ``projected`` that may leave, and
@@ -204,6 +211,7 @@ class Router:
             policy=policy,
             cloud_available=cloud_available,
             complexity=complexity,
+            availability=availability,
         )
 
     def project(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -222,9 +230,14 @@ class Router:
         policy: Policy | None = None,
         cloud_available: bool | None = None,
         complexity: Complexity | None = None,
+        availability: Availability | None = None,
     ) -> Evaluation:
         """Decide for an already-scanned projection (explain scans in batches).
-        ``complexity`` replaces the prompt scorer's (a request that is not a prompt)."""
+        ``complexity`` replaces the prompt scorer's (a request that is not a prompt).
+
+        ``availability`` (what the router can reach for this model) makes the
+        evaluation name its target; unless ``cloud_available`` says otherwise, a cloud
+        is then available exactly when the snapshot has a provider for the model."""
         if any(e.field == "model" and e.type not in _NAME_NOISE for e in scan.entities):
             # The name goes upstream, into headers and the audit row: never with data in it.
             raise BadRequest(
@@ -238,6 +251,10 @@ class Router:
             cx = self.complexity.score(texts, max_tokens=_max_tokens(body), turns=max(turns, 1))
         load = self._load.decision_snapshot().as_dict() if self._load is not None else None
         state = load["state"] if load else None
+        if cloud_available is None:
+            cloud_available = (
+                bool(availability.cloud()) if availability is not None else self._cloud_available()
+            )
         ctx = RouteContext(
             scan=scan,
             texts=tuple(fields),
@@ -248,11 +265,15 @@ class Router:
             complexity=cx.score,
             complexity_class=cx.klass,
             load_state=state if state in ("normal", "busy", "saturated") else None,
-            cloud_available=self._cloud_available() if cloud_available is None else cloud_available,
+            cloud_available=cloud_available,
+            local_gaps=local_gaps(body),
             send_unscanned_attachments=self.scanner.settings.send_unscanned_attachments_to_cloud,
         )
         decision = decide(ctx, pol)
-        return Evaluation(body, tuple(fields), scan, decision, pol.name, cx, load)
+        # The target is chosen right after decide(), outside it: decide() stays about
+        # policy and data, pick_target() about who is up and how busy.
+        target = pick_target(decision, availability) if availability is not None else None
+        return Evaluation(body, tuple(fields), scan, decision, pol.name, cx, load, target)
 
     def outbound(
         self, ev: Evaluation, *, redact: bool | None = None
@@ -301,5 +322,6 @@ class Router:
             "complexity_class": ev.complexity.klass,
             "complexity_reasons": list(ev.complexity.reasons),
             "load": dict(ev.load) if ev.load else None,
+            "target": ev.target.as_dict() if ev.target is not None else None,
             "outbound": outbound,
         }

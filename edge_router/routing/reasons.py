@@ -50,6 +50,12 @@ REASONS: tuple[Reason, ...] = (
         _SCAN,
         "a lone name with no personal context, and `privacy.person_alone_sensitive` is off",
     ),
+    Reason(
+        "weak:USERNAME(public_context)",
+        _SCAN,
+        "an @handle its sentence shows as followed or performing publicly, with nothing "
+        "personal near it: not sensitive on its own",
+    ),
     Reason("non_text_part", _SCAN, "an image, audio or file part that cannot be scanned"),
     Reason(
         "scan_failed",
@@ -101,6 +107,12 @@ REASONS: tuple[Reason, ...] = (
         _DECISION,
         "`auto` kept a simple, non-sensitive prompt local: the local model can answer it "
         "and the machine is not busy",
+    ),
+    Reason(
+        "auto:local_incapable",
+        _DECISION,
+        "`auto` sent a non-sensitive request to the cloud because it asks for something "
+        "the local model cannot do (legacy functions, audio, web search)",
     ),
     Reason(
         "cloud_unavailable",

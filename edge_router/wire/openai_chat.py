@@ -412,3 +412,23 @@ def upstream_body(
         if "stream" in wire:
             wire["stream"] = False
     return wire
+
+
+LOCAL_UNSUPPORTED: Mapping[str, str] = {
+    "functions": "legacy function calling ('functions'; send 'tools' instead)",
+    "function_call": "legacy function calling ('function_call'; send 'tool_choice' instead)",
+    "audio": "audio output",
+    "web_search_options": "web search",
+}
+"""Request fields asking for what the local llama.cpp tier cannot do, and what to call
+it in an error. Here, beside the format, so the decision can route such a request to a
+cloud (``auto``) before the local backend would have to refuse it."""
+
+
+def local_gaps(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields of ``body`` asking for something the local tier cannot do."""
+    gaps = [name for name in LOCAL_UNSUPPORTED if body.get(name) is not None]
+    modalities = body.get("modalities")
+    if isinstance(modalities, list) and "audio" in modalities:
+        gaps.append("modalities")
+    return tuple(gaps)
