@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from edge_router.errors import Saturated
 
 
 @dataclass(frozen=True)
@@ -91,3 +94,40 @@ class CloudBackend(Protocol):
     async def embeddings(self, body: dict[str, Any]) -> tuple[list[list[float]], int]: ...
 
     async def aclose(self) -> None: ...
+
+
+class AdmissionGate:
+    """One job at a time on a local model; at most ``max_queue`` wait, each at most
+    ``queue_timeout_s``, else 503 (:class:`Saturated`). Shared by the chat runner and
+    the embedder, whose llama.cpp contexts are not thread-safe.
+
+    Example::
+
+        await gate.acquire()      # raises Saturated when full or timed out
+        try: ...
+        finally: gate.release()
+    """
+
+    def __init__(self, max_queue: int, queue_timeout_s: float, what: str) -> None:
+        self.max_queue = max_queue
+        self.queue_timeout_s = queue_timeout_s
+        self.what = what
+        self.waiting = 0
+        self._sem = asyncio.Semaphore(1)
+
+    async def acquire(self) -> None:
+        if self.waiting >= self.max_queue and self._sem.locked():
+            raise Saturated(f"{self.what} is busy; retry shortly.", retry_after_s=2)
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self._sem.acquire(), timeout=self.queue_timeout_s)
+        except TimeoutError as exc:
+            raise Saturated(
+                f"Timed out waiting for {self.what[0].lower()}{self.what[1:]}; retry shortly.",
+                retry_after_s=5,
+            ) from exc
+        finally:
+            self.waiting -= 1
+
+    def release(self) -> None:
+        self._sem.release()

@@ -34,12 +34,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from edge_router.backends.base import Event, Finish, GenParams
+from edge_router.backends.base import AdmissionGate, Event, Finish, GenParams
 from edge_router.backends.local_decode import Decoder
 from edge_router.backends.local_sampling import LogitBias, LogprobRecorder, TextAssembler
 from edge_router.backends.templates import FALLBACKS
 from edge_router.config import LocalModel
-from edge_router.errors import BackendError, BadRequest, Saturated
+from edge_router.errors import BackendError, BadRequest
 
 _DONE = object()
 
@@ -68,8 +68,7 @@ class LocalModelRunner:
         self._llm: Any = None
         self._formatter: Any = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"llama-{spec.name}")
-        self._gate = asyncio.Semaphore(1)
-        self._waiting = 0
+        self._gate = AdmissionGate(max_queue, queue_timeout_s, "The local model")
         self._busy = False
         # Recent service figures for load-aware routing and /metrics.
         self.ewma_tokens_per_s: float | None = None
@@ -86,7 +85,7 @@ class LocalModelRunner:
 
     @property
     def queue_depth(self) -> int:
-        return self._waiting
+        return self._gate.waiting
 
     @property
     def in_flight(self) -> int:
@@ -160,17 +159,7 @@ class LocalModelRunner:
         """Yield Delta events then one Finish; raises Saturated when the queue is full."""
         if self._llm is None:
             raise BackendError("The local model is not loaded.", code="model_not_ready")
-        if self._waiting >= self.max_queue and self._gate.locked():
-            raise Saturated("The local model is busy; retry shortly.", retry_after_s=2)
-        self._waiting += 1
-        try:
-            await asyncio.wait_for(self._gate.acquire(), timeout=self.queue_timeout_s)
-        except TimeoutError as exc:
-            raise Saturated(
-                "Timed out waiting for the local model; retry shortly.", retry_after_s=5
-            ) from exc
-        finally:
-            self._waiting -= 1
+        await self._gate.acquire()
         self._busy = True
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()

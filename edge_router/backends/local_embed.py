@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edge_router.backends.base import AdmissionGate
 from edge_router.backends.llama_local import _physical_cores
 from edge_router.config import EmbeddingModel, LocalSettings
-from edge_router.errors import BackendError, BadRequest, Saturated
+from edge_router.errors import BackendError, BadRequest
 
 log = logging.getLogger("edge_router.backends.local_embed")
 
@@ -70,8 +71,7 @@ class LocalEmbedder:
         self._llm: Any = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"embed-{spec.name}")
         self._load_lock = asyncio.Lock()
-        self._gate = asyncio.Semaphore(1)
-        self._waiting = 0
+        self._gate = AdmissionGate(max_queue, queue_timeout_s, "The local embedding model")
 
     @property
     def loaded(self) -> bool:
@@ -79,7 +79,7 @@ class LocalEmbedder:
 
     @property
     def queue_depth(self) -> int:
-        return self._waiting
+        return self._gate.waiting
 
     def check_file(self) -> None:
         """Fail fast at startup on a missing file, without loading it."""
@@ -98,17 +98,7 @@ class LocalEmbedder:
         Raises BadRequest (input too long, unknown token id, ``dimensions`` this model
         cannot give), Saturated (queue full or timed out) or BackendError."""
         await self._ensure_loaded()
-        if self._waiting >= self.max_queue and self._gate.locked():
-            raise Saturated("The local embedding model is busy; retry shortly.", retry_after_s=2)
-        self._waiting += 1
-        try:
-            await asyncio.wait_for(self._gate.acquire(), timeout=self.queue_timeout_s)
-        except TimeoutError as exc:
-            raise Saturated(
-                "Timed out waiting for the local embedding model; retry shortly.", retry_after_s=5
-            ) from exc
-        finally:
-            self._waiting -= 1
+        await self._gate.acquire()
         try:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
