@@ -71,6 +71,12 @@ def test_round_trip(log: AuditLog) -> None:
         prompt_tokens=30,
         completion_tokens=7,
         content_hashes=log.hasher.digests(["hello", "world"]),
+        domain="code",
+        cost_usd=0.00042,
+        upstream_model="gpt-4o-mini-2024-07-18",
+        reply_entity_types={"PHONE_NUMBER": 1},
+        arm="exp1:b",
+        cache="miss",
     )
     row_id = asyncio.run(log.record(r))
     [row] = log.query()
@@ -93,6 +99,12 @@ def test_round_trip(log: AuditLog) -> None:
         "completion_tokens": 7,
         "content_hashes": list(log.hasher.digests(["hello", "world"])),
         "endpoint": "chat",
+        "domain": "code",
+        "cost_usd": 0.00042,
+        "upstream_model": "gpt-4o-mini-2024-07-18",
+        "reply_entity_types": {"PHONE_NUMBER": 1},
+        "arm": "exp1:b",
+        "cache": "miss",
     }
 
 
@@ -441,3 +453,20 @@ def test_cli_finds_db_through_config(
     cfg.write_text("server:\n  port: 0\n")
     assert audit_cli(["--config", str(cfg)]) == 2
     assert "invalid config" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"domain": "a label with spaces"},
+        {"upstream_model": "x" * 200},
+        {"cost_usd": -1.0},
+        {"cost_usd": float("nan")},
+        {"reply_entity_types": {"not a type": 1}},
+        {"arm": "jane@example.com is here"},
+    ],
+)
+def test_v3_fields_refuse_free_text(bad: dict[str, object]) -> None:
+    # The v3 columns are labels and numbers: nothing shaped like prompt text gets in.
+    with pytest.raises(ValueError):
+        AuditRecord(request_id="r", route="local", status=200, **bad)  # type: ignore[arg-type]

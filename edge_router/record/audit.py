@@ -104,6 +104,8 @@ class AuditSettings(Frozen):
 _ENTITY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _HASH_RE = re.compile(r"^[0-9a-f]{16,64}$")
 _MAX_REASON = 200
+# Labels from config or a provider's model id: no spaces, so no room for prompt text.
+_LABEL_RE = re.compile(r"^[A-Za-z0-9_.:/@+-]{1,128}$")
 
 
 @dataclass(frozen=True)
@@ -137,15 +139,33 @@ class AuditRecord:
     endpoint: str = "chat"
     """What asked: ``chat`` (OpenAI chat and Anthropic messages), ``completions``,
     ``embeddings``, or ``route`` (a dry run through ``/v1/route``: decided, not run)."""
+    domain: str | None = None
+    """What the request is about (``code``, ``medical``, ... or an operator's own)."""
+    cost_usd: float | None = None
+    """Priced cost of the request in US dollars (0 for an unpriced local model)."""
+    upstream_model: str | None = None
+    """The exact model id the provider said answered (may differ from ``model``)."""
+    reply_entity_types: Mapping[str, int] = field(default_factory=dict)
+    """Entity types the response guard found in the reply (types and counts only)."""
+    arm: str | None = None
+    """``experiment:arm`` when the request was assigned to an experiment arm."""
+    cache: str | None = None
+    """``hit`` or ``miss`` when the response cache was consulted."""
 
     def __post_init__(self) -> None:
         if self.route not in _ROUTES:
             raise ValueError(f"route must be one of {_ROUTES}")
         if self.endpoint not in ENDPOINTS:
             raise ValueError(f"endpoint must be one of {ENDPOINTS}")
-        for name, count in self.entity_types.items():
-            if not _ENTITY_RE.match(name) or not isinstance(count, int) or count < 0:
-                raise ValueError("entity_types must map type names to counts")
+        for types in (self.entity_types, self.reply_entity_types):
+            for name, count in types.items():
+                if not _ENTITY_RE.match(name) or not isinstance(count, int) or count < 0:
+                    raise ValueError("entity_types must map type names to counts")
+        for label in (self.domain, self.upstream_model, self.arm, self.cache):
+            if label is not None and not _LABEL_RE.match(label):
+                raise ValueError("domain, upstream_model, arm and cache are short labels")
+        if self.cost_usd is not None and not self.cost_usd >= 0:
+            raise ValueError("cost_usd must be a non-negative number")
         if any(len(r) > _MAX_REASON for r in self.reasons):
             raise ValueError(f"reasons are short codes (at most {_MAX_REASON} chars)")
         if not all(_HASH_RE.match(h) for h in self.content_hashes):
@@ -359,4 +379,10 @@ def _values(rec: AuditRecord) -> tuple[Any, ...]:
         rec.completion_tokens,
         json.dumps(list(rec.content_hashes)),
         rec.endpoint,
+        rec.domain,
+        rec.cost_usd,
+        rec.upstream_model,
+        json.dumps(dict(rec.reply_entity_types), sort_keys=True),
+        rec.arm,
+        rec.cache,
     )

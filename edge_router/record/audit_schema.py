@@ -42,15 +42,26 @@ _MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE audit ADD COLUMN endpoint TEXT;
     """,
+    # v3: routing strategies and the response guard. All nullable so older rows stay valid;
+    # reply_entity_types NULL reads as "no reply findings" (the guard did not exist).
+    """
+    ALTER TABLE audit ADD COLUMN domain TEXT;
+    ALTER TABLE audit ADD COLUMN cost_usd REAL;
+    ALTER TABLE audit ADD COLUMN upstream_model TEXT;
+    ALTER TABLE audit ADD COLUMN reply_entity_types TEXT;
+    ALTER TABLE audit ADD COLUMN arm TEXT;
+    ALTER TABLE audit ADD COLUMN cache TEXT;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 COLUMNS = (
     *("id", "ts", "request_id", "key_id", "tenant", "route", "rule", "action", "provider"),
     *("model", "status", "entity_types", "reasons", "latency_ms", "prompt_tokens"),
     *("completion_tokens", "content_hashes", "endpoint"),
+    *("domain", "cost_usd", "upstream_model", "reply_entity_types", "arm", "cache"),
 )
 """Every column, in table order (``id`` first)."""
-JSON_COLUMNS = ("entity_types", "reasons", "content_hashes")
+JSON_COLUMNS = ("entity_types", "reasons", "content_hashes", "reply_entity_types")
 """Columns stored as JSON text."""
 
 
@@ -81,6 +92,7 @@ def row_dict(row: sqlite3.Row) -> dict[str, Any]:
     d = dict(zip(COLUMNS, row, strict=True))
     d["ts"] = _iso(d["ts"])
     d["endpoint"] = d["endpoint"] or "chat"  # rows from before schema v2
+    d["reply_entity_types"] = d["reply_entity_types"] or "{}"  # rows from before v3
     for c in JSON_COLUMNS:
         d[c] = json.loads(d[c])
     return d
