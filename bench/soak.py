@@ -339,9 +339,9 @@ def report(
     return lines
 
 
-def write_config(tmp: Path, port: int, max_queue: int) -> Path:
+def write_config(tmp: Path, port: int, max_queue: int, log_level: str = "warning") -> Path:
     cfg = {
-        "server": {"host": "127.0.0.1", "port": port, "log_level": "warning"},
+        "server": {"host": "127.0.0.1", "port": port, "log_level": log_level},
         "local": {"max_queue": max_queue},
         "audit": {"path": str(tmp / "audit.sqlite")},
         "offline": True,  # loopback only: never contact a provider
@@ -366,13 +366,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ready-timeout", type=float, default=300.0)
     ap.add_argument("--save-log", type=Path, help="copy the daemon's log here afterwards")
+    ap.add_argument(
+        "--log-level",
+        default="warning",
+        choices=("debug", "info", "warning", "error"),
+        help="daemon server.log_level; at the default a clean run logs nothing but its "
+        "shutdown, so an empty --save-log file means no warnings (use info to see requests)",
+    )
     args = ap.parse_args(argv)
     limit = 1_048_576  # server.max_body_bytes (the default; not overridden here)
 
     with tempfile.TemporaryDirectory(prefix="edge-router-soak-") as tmpdir:
         tmp = Path(tmpdir)
         port = free_port()
-        config = write_config(tmp, port, args.max_queue)
+        config = write_config(tmp, port, args.max_queue, args.log_level)
         env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_ROUTER_")}
         with open(tmp / "daemon.log", "wb") as log:
             daemon = subprocess.Popen(
@@ -410,7 +417,10 @@ def main(argv: list[str] | None = None) -> int:
 
     slope = slope_mb_per_min(samples)
     lines = report(tally, samples, elapsed, args, slope)
-    lines.append(f"\ndaemon exit code {daemon.returncode}; tracebacks in its log: {tracebacks}")
+    lines.append(
+        f"\ndaemon exit code {daemon.returncode}; log lines at {args.log_level}: "
+        f"{daemon_log.count(chr(10))}; tracebacks in its log: {tracebacks}"
+    )
     if tracebacks:
         lines += ["tracebacks by kind (line before -> exception):"]
         lines += [f"- {n} x {k}" for k, n in kinds.most_common()]

@@ -75,8 +75,14 @@ class LocalModel(Frozen):
     """CPU threads for generation; null = number of physical cores."""
     n_batch: int = Field(default=512, ge=1)
     """Prompt-processing batch size (tokens per llama.cpp decode call)."""
-    n_gpu_layers: int = 0
-    """Layers to offload to a GPU when llama.cpp was built with CUDA/Metal (-1 = all)."""
+    n_gpu_layers: int | Literal["auto"] = "auto"
+    """Layers to offload to a GPU: `auto` = all of them when llama.cpp was built with
+    CUDA/Metal/Vulkan and can offload, else none; a number (-1 = all, 0 = CPU only)."""
+    instances: int = Field(default=1, ge=1, le=64)
+    """llama.cpp contexts for this model, each running one generation at a time: N
+    generations run concurrently, each instance holds its own copy of the weights and
+    KV cache (memory x N) and gets `n_threads / N` CPU threads. More than 1 pays off on
+    a GPU or a many-core server, rarely on a small CPU box."""
     chat_template: str | None = None
     """Jinja chat template overriding the GGUF's own; used as-is."""
     fallback_chat_template: Literal["chatml", "plain"] = "chatml"
@@ -100,8 +106,8 @@ class EmbeddingModel(Frozen):
     """Longest input in tokens; a longer input is refused with 400 (never truncated)."""
     n_threads: int | None = Field(default=None, ge=1)
     """CPU threads; null = number of physical cores."""
-    n_gpu_layers: int = 0
-    """Layers to offload to a GPU when llama.cpp was built with CUDA/Metal (-1 = all)."""
+    n_gpu_layers: int | Literal["auto"] = "auto"
+    """Layers to offload to a GPU: `auto` = all when llama.cpp can offload, else none."""
     pooling: Literal["mean", "cls", "last"] = "mean"
     """How token states become one vector: `mean` (chat models, e5, gte, nomic-embed),
     `cls` (bge), `last` (decoder embedders such as Qwen3-Embedding); see the model's card.

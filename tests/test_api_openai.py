@@ -210,6 +210,7 @@ class _SaturatedRunner:
     loaded = True
     queue_depth = 0
     in_flight = 0
+    slots = 1
 
     def __init__(self, spec: Any) -> None:
         self.spec = spec

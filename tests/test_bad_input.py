@@ -118,6 +118,7 @@ class _BrokenRunner:
     loaded = True
     queue_depth = 0
     in_flight = 0
+    slots = 1
 
     def __init__(self, spec: Any) -> None:
         self.spec = spec

@@ -139,3 +139,46 @@ def test_lazy_grammar_check_samples_what_the_grammar_in_the_chain_samples(
         runner.close()
 
     asyncio.run(main())
+
+
+def test_two_instances_run_two_generations_at_once(settings: Settings) -> None:
+    # instances: 2 -> two llama.cpp contexts: two streams are mid-generation together,
+    # a third waits in the queue, and a context freed by a cancelled stream serves it.
+    spec = settings.local.models[0].model_copy(update={"instances": 2})
+
+    async def main() -> None:
+        runner = LocalModelRunner(
+            spec, settings.local.resolve_path(spec), max_queue=4, queue_timeout_s=60.0
+        )
+        await runner.start()
+        assert runner.slots == 2
+        a = runner.generate(MSGS, GenParams(max_tokens=200))
+        b = runner.generate(MSGS, GenParams(max_tokens=200))
+        assert isinstance(await anext(a), Delta)
+        assert isinstance(await anext(b), Delta)
+        assert runner.in_flight == 2 and runner.queue_depth == 0
+        third = asyncio.ensure_future(anext(runner.generate(MSGS, GenParams(max_tokens=2))))
+        await asyncio.sleep(0.05)
+        assert runner.queue_depth == 1 and not third.done()
+        # Both streams still produce tokens while interleaved.
+        assert isinstance(await anext(a), Delta)
+        assert isinstance(await anext(b), Delta)
+        await a.aclose()
+        assert isinstance(await third, Delta)
+        await b.aclose()
+        runner.close()
+
+    asyncio.run(main())
+
+
+def test_gpu_layers_auto_follows_the_build() -> None:
+    from edge_router.backends.base import resolve_gpu_layers
+
+    assert resolve_gpu_layers("auto", supports=True) == -1
+    assert resolve_gpu_layers("auto", supports=False) == 0
+    assert resolve_gpu_layers(12, supports=True) == 12
+    # This machine's llama.cpp is a CPU build (CI has no GPU): auto offloads nothing.
+    import llama_cpp
+
+    expected = -1 if llama_cpp.llama_supports_gpu_offload() else 0
+    assert resolve_gpu_layers("auto") == expected

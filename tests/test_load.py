@@ -259,6 +259,12 @@ def test_estimates() -> None:
     assert predict_local_wait_s(2, 1, 5.5) == pytest.approx(16.5)
     assert predict_local_wait_s(0, 0, None) == 0.0
     assert predict_local_wait_s(3, 0, None) is None
+    # Two contexts: one running and none queued leaves a slot free; two running means
+    # one wave of waiting; four ahead means two waves.
+    assert predict_local_wait_s(0, 1, 5.0, slots=2) == 0.0
+    assert predict_local_wait_s(0, 2, 5.0, slots=2) == pytest.approx(5.0)
+    assert predict_local_wait_s(2, 2, 5.0, slots=2) == pytest.approx(10.0)
+    assert predict_local_wait_s(3, 2, 5.0, slots=2) == pytest.approx(10.0)
 
 
 def test_local_stats_from_runners_and_latency_ewma() -> None:
@@ -268,11 +274,12 @@ def test_local_stats_from_runners_and_latency_ewma() -> None:
         in_flight: int
         ewma_tokens_per_s: float | None
         ewma_ttft_s: float | None
+        slots: int = 1
 
-    runners = [Runner(2, 1, 30.0, 0.2), Runner(1, 1, 10.0, 0.5), Runner(0, 0, None, None)]
+    runners = [Runner(2, 1, 30.0, 0.2, 2), Runner(1, 1, 10.0, 0.5), Runner(0, 0, None, None)]
     stats = local_stats_from(lambda: runners)()
     assert stats == BackendStats(
-        queue_depth=3, in_flight=2, tokens_per_s=10.0, ttft_s=0.5, service_time_s=None
+        queue_depth=3, in_flight=2, slots=4, tokens_per_s=10.0, ttft_s=0.5, service_time_s=None
     )
     assert local_stats_from(lambda: [])() == BackendStats()
 

@@ -118,6 +118,14 @@ def startup_summary(state: AppState) -> tuple[str, dict[str, Any]]:
     }
     if on_prem := [p.name for p in s.providers if p.trusted_local]:
         fields["local_servers"] = ",".join(on_prem)
+    # Where local generation runs: "gpu" when any model offloads layers (llama.cpp
+    # built with CUDA/Metal/Vulkan), and how many run at once when more than one.
+    runners = list(state.runners.values())
+    fields["local_compute"] = (
+        "gpu" if any(getattr(r, "gpu_layers", 0) != 0 for r in runners) else "cpu"
+    )
+    if (slots := sum(getattr(r, "slots", 1) for r in runners)) > len(runners):
+        fields["local_slots"] = slots
 
     def show(v: Any) -> str:
         if isinstance(v, bool):

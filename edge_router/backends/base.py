@@ -97,9 +97,9 @@ class CloudBackend(Protocol):
 
 
 class AdmissionGate:
-    """One job at a time on a local model; at most ``max_queue`` wait, each at most
-    ``queue_timeout_s``, else 503 (:class:`Saturated`). Shared by the chat runner and
-    the embedder, whose llama.cpp contexts are not thread-safe.
+    """``slots`` jobs at a time on a local model (one per llama.cpp context: a context
+    is not thread-safe); at most ``max_queue`` wait, each at most ``queue_timeout_s``,
+    else 503 (:class:`Saturated`). Shared by the chat runner and the embedder.
 
     Example::
 
@@ -108,12 +108,14 @@ class AdmissionGate:
         finally: gate.release()
     """
 
-    def __init__(self, max_queue: int, queue_timeout_s: float, what: str) -> None:
+    def __init__(self, max_queue: int, queue_timeout_s: float, what: str, slots: int = 1) -> None:
         self.max_queue = max_queue
         self.queue_timeout_s = queue_timeout_s
         self.what = what
+        self.slots = slots
         self.waiting = 0
-        self._sem = asyncio.Semaphore(1)
+        self.running = 0
+        self._sem = asyncio.Semaphore(slots)
 
     async def acquire(self) -> None:
         if self.waiting >= self.max_queue and self._sem.locked():
@@ -128,6 +130,21 @@ class AdmissionGate:
             ) from exc
         finally:
             self.waiting -= 1
+        self.running += 1
 
     def release(self) -> None:
+        self.running -= 1
         self._sem.release()
+
+
+def resolve_gpu_layers(setting: int | str, supports: bool | None = None) -> int:
+    """``n_gpu_layers`` as llama.cpp takes it: ``auto`` is every layer (-1) when this
+    llama.cpp build can offload to a GPU (CUDA, Metal, Vulkan), else 0 (CPU only).
+    ``supports`` overrides the build's answer (tests)."""
+    if not isinstance(setting, str):
+        return setting
+    if supports is None:
+        import llama_cpp
+
+        supports = bool(llama_cpp.llama_supports_gpu_offload())
+    return -1 if supports else 0

@@ -1,10 +1,12 @@
-"""The local tier: one llama.cpp model behind a serialized worker.
+"""The local tier: one llama.cpp model behind serialized workers.
 
-A llama context is not thread-safe, so each model owns one worker thread and
-an admission gate: at most one generation runs, at most ``max_queue`` wait,
-and a waiter gives up with 503 after ``queue_timeout_s``. Generation runs on
-the worker thread and hands tokens to the event loop one at a time; setting
-the cancel flag (client gone) stops it at the next token.
+A llama context is not thread-safe, so each model owns ``instances`` contexts (one
+by default), one worker thread per context and an admission gate: at most
+``instances`` generations run, at most ``max_queue`` wait, and a waiter gives up
+with 503 after ``queue_timeout_s``. A generation borrows a free context on its
+worker thread and hands tokens to the event loop one at a time; setting the cancel
+flag (client gone) stops it at the next token, and the context goes back to the pool
+only when its thread is done with it.
 
 The token loop is ours (``local_decode.Decoder`` drives llama.cpp's sampler chain):
 it stops at an end-of-generation token, a stop sequence
@@ -26,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import queue
 import secrets
 import threading
 import time
@@ -34,7 +37,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from edge_router.backends.base import AdmissionGate, Event, Finish, GenParams
+from edge_router.backends.base import (
+    AdmissionGate,
+    Event,
+    Finish,
+    GenParams,
+    resolve_gpu_layers,
+)
 from edge_router.backends.local_decode import Decoder
 from edge_router.backends.local_sampling import LogitBias, LogprobRecorder, TextAssembler
 from edge_router.backends.templates import FALLBACKS
@@ -65,11 +74,18 @@ class LocalModelRunner:
         self.path = path
         self.max_queue = max_queue
         self.queue_timeout_s = queue_timeout_s
+        # The first context also serves tokenizing and metadata (read-only on the model).
         self._llm: Any = None
+        # Contexts not generating right now; a worker thread blocks here until one is
+        # back (only possible just after a cancelled generation released the gate).
+        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._formatter: Any = None
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"llama-{spec.name}")
-        self._gate = AdmissionGate(max_queue, queue_timeout_s, "The local model")
-        self._busy = False
+        self._executor = ThreadPoolExecutor(spec.instances, thread_name_prefix=f"llama-{spec.name}")
+        self._gate = AdmissionGate(
+            max_queue, queue_timeout_s, "The local model", slots=spec.instances
+        )
+        self.gpu_layers = 0
+        """Layers llama.cpp was asked to offload (-1 = all), once loaded."""
         # Recent service figures for load-aware routing and /metrics.
         self.ewma_tokens_per_s: float | None = None
         self.ewma_ttft_s: float | None = None
@@ -89,7 +105,12 @@ class LocalModelRunner:
 
     @property
     def in_flight(self) -> int:
-        return 1 if self._busy else 0
+        return self._gate.running
+
+    @property
+    def slots(self) -> int:
+        """Generations that can run at once (llama.cpp contexts)."""
+        return self.spec.instances
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -101,17 +122,26 @@ class LocalModelRunner:
 
         if not self.path.is_file():
             raise FileNotFoundError(f"model file not found: {self.path}")
-        llm = Llama(
-            model_path=str(self.path),
-            n_ctx=self.spec.n_ctx,
-            n_threads=self.spec.n_threads or _physical_cores(),
-            n_batch=self.spec.n_batch,
-            n_gpu_layers=self.spec.n_gpu_layers,
-            # OpenAI's frequency and presence penalties count every token generated so
-            # far; llama.cpp counts a window of this many (64 by default).
-            last_n_tokens_size=self.spec.n_ctx,
-            verbose=False,
-        )
+        self.gpu_layers = resolve_gpu_layers(self.spec.n_gpu_layers)
+        # Instances share the cores: llama.cpp threads beyond the cores only contend.
+        threads = max(1, (self.spec.n_threads or _physical_cores()) // self.spec.instances)
+        contexts = [
+            Llama(
+                model_path=str(self.path),
+                n_ctx=self.spec.n_ctx,
+                n_threads=threads,
+                n_batch=self.spec.n_batch,
+                n_gpu_layers=self.gpu_layers,
+                # OpenAI's frequency and presence penalties count every token generated
+                # so far; llama.cpp counts a window of this many (64 by default).
+                last_n_tokens_size=self.spec.n_ctx,
+                verbose=False,
+            )
+            for _ in range(self.spec.instances)
+        ]
+        llm = contexts[0]
+        for ctx in contexts:
+            self._free.put(ctx)
         template = self.spec.chat_template or llm.metadata.get("tokenizer.chat_template")
         extra_stops: tuple[str, ...] = ()
         if not template:
@@ -160,7 +190,6 @@ class LocalModelRunner:
         if self._llm is None:
             raise BackendError("The local model is not loaded.", code="model_not_ready")
         await self._gate.acquire()
-        self._busy = True
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         cancel = threading.Event()
@@ -186,8 +215,7 @@ class LocalModelRunner:
                     await asyncio.shield(future)
             finally:
                 # Safe even if we were cancelled while the worker still runs: the
-                # single-thread executor queues the next generation behind it.
-                self._busy = False
+                # context returns to the pool only when that thread is done with it.
                 self._gate.release()
 
     def _run(
@@ -197,18 +225,21 @@ class LocalModelRunner:
         cancel: threading.Event,
         emit: Callable[[Any], None],
     ) -> None:
+        llm = self._free.get()
         try:
-            self._generate_blocking(messages, params, cancel, emit)
+            self._generate_blocking(llm, messages, params, cancel, emit)
         except BadRequest as exc:
             emit(exc)
         except Exception as exc:
             emit(BackendError("The local model failed to generate a response."))
             raise exc
         finally:
+            self._free.put(llm)
             emit(_DONE)
 
     def _generate_blocking(
         self,
+        llm: Any,
         messages: Sequence[dict[str, str]],
         params: GenParams,
         cancel: threading.Event,
@@ -217,7 +248,6 @@ class LocalModelRunner:
         import llama_cpp
 
         lib: Any = llama_cpp
-        llm = self._llm
         formatted, prompt_tokens = self._render(messages)
         budget = self.spec.n_ctx - len(prompt_tokens)
         if budget <= 0:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge_router.backends.base import AdmissionGate
+from edge_router.backends.base import AdmissionGate, resolve_gpu_layers
 from edge_router.backends.llama_local import _physical_cores
 from edge_router.config import EmbeddingModel, LocalSettings
 from edge_router.errors import BackendError, BadRequest
@@ -142,7 +142,7 @@ class LocalEmbedder:
             n_batch=self.spec.n_ctx,
             n_ubatch=self.spec.n_ctx,
             n_threads=self.spec.n_threads or _physical_cores(),
-            n_gpu_layers=self.spec.n_gpu_layers,
+            n_gpu_layers=resolve_gpu_layers(self.spec.n_gpu_layers),
             verbose=False,
         )
 

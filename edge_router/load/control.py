@@ -151,17 +151,20 @@ def estimate_service_s(
     return (ttft_s or 0.0) + expected_tokens / tokens_per_s
 
 
-def predict_local_wait_s(queue_depth: int, in_flight: int, service_s: float | None) -> float | None:
-    """Time before a new request would start locally: ``(queue + in_flight) * service``.
+def predict_local_wait_s(
+    queue_depth: int, in_flight: int, service_s: float | None, slots: int = 1
+) -> float | None:
+    """Time before a new request would start locally: ``(queue + in_flight) // slots``
+    waves of ``service`` each, where ``slots`` generations run at once.
 
     Only the queueing delay, not the request's own work: an idle local tier is never
     "slower than the cloud" here (speed versus quality is complexity routing's call).
-    Zero when nothing is ahead, even with no service estimate yet.
+    Zero when a slot is free, even with no service estimate yet.
     """
-    ahead = queue_depth + in_flight
-    if ahead <= 0:
+    waves = (queue_depth + in_flight) // max(1, slots)
+    if waves <= 0:
         return 0.0
-    return None if service_s is None else ahead * service_s
+    return None if service_s is None else waves * service_s
 
 
 # -- inputs from the local and cloud tiers -------------------------------------
@@ -172,6 +175,8 @@ class BackendStats:
     queue_depth: int = 0
     """Requests waiting for the local model (not yet running)."""
     in_flight: int = 0
+    slots: int = 1
+    """Generations the local tier runs at once (llama.cpp contexts over all models)."""
     tokens_per_s: float | None = None
     ttft_s: float | None = None
     service_time_s: float | None = None
@@ -186,6 +191,8 @@ class LocalStatsSource(Protocol):
     def queue_depth(self) -> int: ...
     @property
     def in_flight(self) -> int: ...
+    @property
+    def slots(self) -> int: ...
     @property
     def ewma_tokens_per_s(self) -> float | None: ...
     @property
@@ -212,6 +219,7 @@ def local_stats_from(
         return BackendStats(
             queue_depth=sum(r.queue_depth for r in rs),
             in_flight=sum(r.in_flight for r in rs),
+            slots=max(1, sum(r.slots for r in rs)),
             tokens_per_s=min(tps, default=None),
             ttft_s=max(ttft, default=None),
         )

@@ -184,7 +184,7 @@ class HostSampler:
             service = estimate_service_s(
                 stats.tokens_per_s, stats.ttft_s, self.settings.expected_completion_tokens
             )
-        wait = predict_local_wait_s(stats.queue_depth, stats.in_flight, service)
+        wait = predict_local_wait_s(stats.queue_depth, stats.in_flight, service, stats.slots)
         level, why = live_level(
             self.settings,
             queue_depth=stats.queue_depth,
@@ -327,7 +327,7 @@ class HostSampler:
             service = estimate_service_s(
                 stats.tokens_per_s, stats.ttft_s, s.expected_completion_tokens
             )
-        wait = predict_local_wait_s(stats.queue_depth, stats.in_flight, service)
+        wait = predict_local_wait_s(stats.queue_depth, stats.in_flight, service, stats.slots)
         cloud = self._read_cloud()
         cpu = host.cpu_pct
         if s.cpu_busy_basis == "others":
