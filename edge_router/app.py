@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from edge_router.api import admin, anthropic, completions, embeddings, openai
+from edge_router import console
+from edge_router.api import admin, anthropic, completions, embeddings, feedback, openai
 from edge_router.api.access_log import AccessLog
 from edge_router.api.common import (
     CatchAll,
@@ -34,10 +35,12 @@ from edge_router.backends.base import CloudBackend
 from edge_router.backends.llama_local import LocalModelRunner
 from edge_router.config import Settings
 from edge_router.errors import RouterError
+from edge_router.flow import experiments
 from edge_router.lifespan import Overrides, build_state, load_policies, start, stop
 from edge_router.load.probe import LoadProbe
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.record import sdnotify
+from edge_router.routing.experiments import check_experiments
 from edge_router.state import AppState, reload_policies
 
 log = logging.getLogger("edge_router.app")
@@ -95,10 +98,13 @@ def create_app(
         metrics=given.metrics,
         policies=given.policies if given.policies is not None else load_policies(settings),
     )
+    assert over.policies is not None
+    check_experiments(settings.experiments, over.policies.policies)  # arms name real policies
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = app.state.edge = await build_state(settings, over)
+        app.state.feedback = await asyncio.to_thread(experiments.setup, state)
         await start(state, over)
         _install_sighup(state)
         sdnotify.ready("edge-router ready")
@@ -110,6 +116,8 @@ def create_app(
             sdnotify.stopping()
             watchdog.cancel()
             await stop(state, over)
+            if app.state.feedback is not None:
+                app.state.feedback.close()
 
     app = Starlette(
         routes=[
@@ -119,6 +127,7 @@ def create_app(
             Route("/v1/models", openai.list_models, methods=["GET"]),
             Route("/v1/models/{model:path}", openai.retrieve_model, methods=["GET"]),
             Route("/v1/route", openai.route, methods=["POST"]),
+            Route("/v1/feedback", feedback.feedback, methods=["POST"]),
             Route("/v1/messages", anthropic.messages, methods=["POST"]),
             Route("/v1/messages/count_tokens", anthropic.count_tokens, methods=["POST"]),
             Route("/admin/reload", admin.reload, methods=["POST"]),
@@ -126,6 +135,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *console.routes(),  # /ui, and GET / redirecting there
         ],
         exception_handlers={
             RouterError: router_error_handler,

@@ -1,6 +1,6 @@
 """edge-router: an on-prem privacy router for LLMs.
 
-Commands: serve, explain, status, policy check, audit, keys.
+Commands: serve, explain, status, policy check, audit, keys, experiments.
 """
 
 from __future__ import annotations
@@ -167,6 +167,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from edge_router.flow.availability import configured
     from edge_router.privacy.scanner import PrivacyScanner
     from edge_router.routing.complexity import ComplexityScorer
+    from edge_router.routing.domain import build_classifier
     from edge_router.routing.explain import explain_lines, format_row
     from edge_router.routing.pipeline import PolicySet, Router
 
@@ -188,6 +189,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         PrivacyScanner(settings.privacy),
         policies,
         ComplexityScorer(settings.policy.complexity_threshold),
+        domains=build_classifier(settings.domains),
     )
     cloud = explain_cloud(settings, offline=args.offline, assume_cloud=args.assume_cloud)
     # Who would answer, as a freshly started daemon with this config sees it. With
@@ -379,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_policy_check)
     sub.add_parser("audit", help="query and export the audit trail (audit --help)")
     sub.add_parser("keys", help="hash or generate client API keys (keys --help)")
+    sub.add_parser("experiments", help="experiment reports: experiments report NAME")
     return p
 
 
@@ -389,6 +392,10 @@ def main(argv: list[str] | None = None) -> int:
         from edge_router.record.audit_cli import audit_cli
 
         return audit_cli(argv[1:])
+    if argv[:1] == ["experiments"]:
+        from edge_router.record.experiments_report import experiments_cli
+
+        return experiments_cli(argv[1:])
     if argv[:1] == ["keys"]:
         from edge_router.api.auth import keys_cli
 

@@ -24,10 +24,15 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from edge_router.api.auth import AuthSettings
 from edge_router.backends.settings import ProviderSettings
 from edge_router.errors import EdgeRouterError
+from edge_router.flow.cache import CacheSettings
 from edge_router.frozen import Frozen
 from edge_router.load.control import LoadSettings
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.record.audit import AuditSettings
+from edge_router.record.costs import PricingSettings
+from edge_router.record.feedback import FeedbackSettings
+from edge_router.routing.domain import DomainSettings
+from edge_router.routing.experiments import ExperimentSettings
 from edge_router.wire.openai_chat import MODEL_PATTERN
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -187,6 +192,8 @@ class Settings(Frozen):
     load: LoadSettings = LoadSettings()
     audit: AuditSettings = AuditSettings()
     auth: AuthSettings = AuthSettings()
+    cache: CacheSettings = CacheSettings()
+    domains: DomainSettings = DomainSettings()
     providers: tuple[ProviderSettings, ...] = ()
     """Cloud providers and trusted on-prem servers, tried in this order."""
     aliases: dict[str, str] = Field(default_factory=dict)
@@ -196,6 +203,12 @@ class Settings(Frozen):
     listed by /v1/models. An alias may shadow a provider's name, not `auto` or a local one."""
     offline: bool = False
     """Never contact a provider: everything the policy allows runs locally."""
+    pricing: PricingSettings = PricingSettings()
+    experiments: tuple[ExperimentSettings, ...] = ()
+    """Named experiments: arms that change routing (policy, complexity threshold, the
+    model `auto` is routed as) for a weighted, sticky share of the traffic; see
+    "Experiments and feedback"."""
+    feedback: FeedbackSettings = FeedbackSettings()
     source: str = "<defaults>"
     """Where these settings came from (file path); filled by load_settings."""
 
@@ -251,6 +264,48 @@ class Settings(Frozen):
             raise ValueError(
                 f"local.default_embedding_model {name!r} is neither in local.embedding_models "
                 "nor in any provider's embedding_models"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _experiments_ok(self) -> Settings:
+        names = [e.name for e in self.experiments]
+        if len(set(names)) != len(names):
+            raise ValueError("experiments: names must be unique")
+        local = {m.name for m in self.local.models}
+        for e in self.experiments:
+            for a in e.arms:
+                model = a.model
+                if model is None or model.lower() == AUTO or model in local:
+                    continue
+                model = self.aliases.get(model, model)
+                if (
+                    model != AUTO
+                    and model not in local
+                    and not any(not p.models or model in p.models for p in self.providers)
+                ):
+                    raise ValueError(
+                        f"experiments: {e.name!r} arm {a.name!r}: model {a.model!r} is not a "
+                        "local model, an alias or a model a provider serves"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _budgets_durable(self) -> Settings:
+        """Budgets are counted from the audit trail, so it must hold a whole period."""
+        budgets = [k.budget for k in self.auth.keys] + [
+            t.budget for t in self.auth.tenants.values()
+        ]
+        if not any(b.limited for b in budgets):
+            return self
+        if not self.audit.enabled:
+            raise ValueError("budgets need audit.enabled: spending is counted from the trail")
+        monthly = any(b.monthly_usd is not None for b in budgets)
+        days = self.audit.retention_days
+        if days and days < (31 if monthly else 1):
+            raise ValueError(
+                f"audit.retention_days {days:g} is shorter than a budget period "
+                f"({'31 days for monthly' if monthly else '1 day for daily'} budgets)"
             )
         return self
 

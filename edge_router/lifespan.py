@@ -30,12 +30,17 @@ from edge_router.backends.cloud import CloudProvider
 from edge_router.backends.llama_local import LocalModelRunner
 from edge_router.backends.local_embed import build_embedders
 from edge_router.config import Settings
+from edge_router.flow.budget import Budgets
+from edge_router.flow.cache import ResponseCache
 from edge_router.load.probe import LoadProbe
 from edge_router.load.sampler import HostSampler, local_stats_from
+from edge_router.privacy.pool import ScanPool, workers_for
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.record.audit import AuditLog
+from edge_router.record.costs import Pricer, unpriced_cloud_models
 from edge_router.record.metrics import Metrics
 from edge_router.routing.complexity import ComplexityScorer
+from edge_router.routing.domain import build_classifier, check_policy_names
 from edge_router.routing.pipeline import PolicySet, Router
 from edge_router.state import AppState
 
@@ -67,6 +72,7 @@ def load_policies(settings: Settings) -> PolicySet:
     """Load and check the policies (raises PolicyError), warning about settings that
     make rules or the data they guard behave other than they read."""
     policies = PolicySet.load(settings.policy.directory(), settings.policy.default)
+    check_names(policies, settings)
     _warn_blind_rules(policies, settings)
     if settings.privacy.send_unscanned_attachments_to_cloud:
         log.warning(
@@ -74,6 +80,17 @@ def load_policies(settings: Settings) -> PolicySet:
             "which cannot be scanned, may leave this machine when a policy sends them"
         )
     return policies
+
+
+def check_names(policies: PolicySet, settings: Settings) -> None:
+    """Rules' domains, providers and models must exist in ``settings`` (PolicyError)."""
+    passes_any = any(not p.models for p in settings.providers)
+    check_policy_names(
+        policies.policies,
+        domains=settings.domains.names(),
+        providers={p.name for p in settings.providers},
+        models=None if passes_any else {"auto", *_configured_models(settings)},
+    )
 
 
 def _warn_blind_rules(policies: PolicySet, settings: Settings) -> None:
@@ -135,11 +152,26 @@ async def build_state(settings: Settings, overrides: Overrides) -> AppState:
     )
     policies = o.policies if o.policies is not None else load_policies(settings)
     log.info("loading privacy scanner")
+    if o.scanner is None and (workers := workers_for(settings.privacy)) >= 2:
+        # The workers load while this process builds its own scanner (cache, verdicts).
+        log.info("starting scanner workers", extra={"fields": {"workers": workers}})
+        state.scan_pool = ScanPool(settings.privacy, workers)
+        state.scan_pool.launch()
     scanner = (
         o.scanner
         if o.scanner is not None
         else await asyncio.to_thread(PrivacyScanner, settings.privacy)
     )
+    if (pool := state.scan_pool) is not None:
+        scanner.offload_to(pool)
+        state.metrics.gauge(
+            "edge_router_scan_workers", "Scanner worker processes able to scan.", lambda: pool.alive
+        )
+        state.metrics.gauge(
+            "edge_router_scan_worker_restarts",
+            "Scanner workers replaced after a crash or a timeout (their scans failed closed).",
+            lambda: pool.restarts,
+        )
     state.runners = dict(o.runners) if o.runners is not None else _build_runners(settings)
     state.embedders = build_embedders(settings.local)  # each loads on first use
     for embedder in state.embedders.values():
@@ -169,6 +201,7 @@ async def build_state(settings: Settings, overrides: Overrides) -> AppState:
         # provider's builder drops the ones it does not allow.
         forward_fields={f for p in settings.providers for f in p.forward_fields},
         known_models=_configured_models(settings),
+        domains=build_classifier(settings.domains),
     )
     m = state.metrics
     m.gauge(
@@ -181,11 +214,42 @@ async def build_state(settings: Settings, overrides: Overrides) -> AppState:
         "Local generations running now.",
         lambda: float(sum(r.in_flight for r in state.runners.values())),
     )
+    if settings.cache.enabled:
+        evictions = m.cache_evictions
+        state.cache = cache = ResponseCache(
+            settings.cache, on_evict=lambda reason: evictions.labels(reason).inc()
+        )
+        m.gauge(
+            "edge_router_cache_entries", "Answers in the response cache.", lambda: cache.entries
+        )
+        m.gauge(
+            "edge_router_cache_bytes",
+            "Bytes of answers in the response cache.",
+            lambda: cache.total_bytes,
+        )
     if o.audit is not None:
         state.audit = o.audit
     elif settings.audit.enabled:
         state.audit = await asyncio.to_thread(AuditLog.open, settings.audit)
+    await _costs(state)
     return state
+
+
+async def _costs(state: AppState) -> None:
+    """Pricing, and budgets with this period's spending read back from the audit trail."""
+    settings = state.settings
+    state.pricer = Pricer(settings.pricing, settings.providers)
+    budgets = await asyncio.to_thread(Budgets.load, settings.auth, state.audit)
+    state.budgets = budgets or None
+    if state.budgets is not None and state.audit is not None and settings.audit.url:
+        state.budgets.watch(state.audit)  # a shared trail: count the fleet's spending
+    unpriced = unpriced_cloud_models(settings.pricing, settings.providers)
+    if unpriced and (settings.pricing.models or state.budgets is not None):
+        log.warning(
+            "cloud models without a price in pricing.models: their cost is unknown and "
+            "budgets cannot count it",
+            extra={"fields": {"models": unpriced}},
+        )
 
 
 def _own_sampler(state: AppState, overrides: Overrides) -> HostSampler | None:
@@ -201,6 +265,8 @@ async def start(state: AppState, overrides: Overrides) -> None:
             await runner.start()
     if (sampler := _own_sampler(state, overrides)) is not None:
         await sampler.start()
+    if state.scan_pool is not None:
+        await asyncio.to_thread(state.scan_pool.wait_ready)  # /readyz waits for the workers
     state.ready = True
 
 
@@ -209,8 +275,12 @@ async def stop(state: AppState, overrides: Overrides) -> None:
     state.ready = False
     if (sampler := _own_sampler(state, overrides)) is not None:
         await sampler.stop()
+    if state.budgets is not None:
+        await asyncio.to_thread(state.budgets.close)
     if state.audit is not None and overrides.audit is None:
         await asyncio.to_thread(state.audit.close)
+    if state.scan_pool is not None:
+        await asyncio.to_thread(state.scan_pool.close)
     if overrides.providers is None:
         for p in state.providers:
             await p.aclose()

@@ -18,8 +18,12 @@ from edge_router.routing.policy import PolicyError
 
 if TYPE_CHECKING:
     from edge_router.api.auth import Authenticator
+    from edge_router.flow.budget import Budgets
+    from edge_router.flow.cache import ResponseCache
     from edge_router.load.probe import LoadProbe
+    from edge_router.privacy.pool import ScanPool
     from edge_router.record.audit import AuditLog
+    from edge_router.record.costs import Pricer
     from edge_router.routing.pipeline import Router
 
 
@@ -42,6 +46,14 @@ class AppState:
     load: LoadProbe | None = None
     audit: AuditLog | None = None
     auth: Authenticator | None = None
+    cache: ResponseCache | None = None
+    """The response cache (``cache.enabled``); None when off."""
+    scan_pool: ScanPool | None = None
+    """Scanner worker processes (``privacy.workers`` of 2 or more); None: in-process."""
+    pricer: Pricer | None = None
+    """Prices answers (``pricing``); None in an idle shell: nothing is priced."""
+    budgets: Budgets | None = None
+    """Spending per key and tenant with a budget; None when no budget is configured."""
     _router: Router | None = None
 
     @property
@@ -62,9 +74,11 @@ def reload_policies(state: AppState) -> bool:
     """Re-read the policy files; on any problem keep the last good policies (SIGHUP)."""
     pol = state.settings.policy
     try:
+        from edge_router.lifespan import check_names
         from edge_router.routing.pipeline import PolicySet  # the router's own loader
 
         fresh = PolicySet.load(pol.directory(), pol.default)
+        check_names(fresh, state.settings)  # a rule's domain, provider or model must exist
     except PolicyError as exc:
         log.error(
             "policy reload failed; keeping the last good policies",

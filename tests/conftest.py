@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fake_provider import FakeControl, make_fake_provider
+from pg_fixture import PgServer, pg_server
 from privacy_fixtures import shared_scanner
 from serving import serve
 
@@ -40,6 +41,12 @@ def live_app(settings: Settings) -> Iterator[tuple[str, object]]:
 @pytest.fixture(scope="session")
 def base_url(live_app: tuple[str, object]) -> str:
     return live_app[0]
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server (real, from the system packages) for the session."""
+    yield from pg_server()
 
 
 @pytest.fixture()

@@ -84,6 +84,13 @@ class FakeControl:
         """Answer everything like a load balancer whose backend is gone (503, HTML)."""
         self.require_key: str | None = None
         """When set, requests without this key (Bearer / x-api-key) get 401."""
+        self.inject: tuple[str, ...] = ()
+        """Text the provider adds on its own after the echo (a value that was never in
+        the request), streamed one piece per event exactly as cut here; in a tool call,
+        appended to the ``text`` argument."""
+        self.answer_model: str | None = None
+        """The model id answers carry instead of the one requested (a provider serving
+        another version than the pinned one)."""
 
     # -- fault queue ---------------------------------------------------------------
     def _queue(self, n: int, fault: Fault) -> None:
@@ -121,6 +128,8 @@ class FakeControl:
         self.first_byte_delay_s = self.chunk_delay_s = 0.0
         self.drop_after_chunks = self.stream_error_after = self.require_key = None
         self.down = False
+        self.inject = ()
+        self.answer_model = None
 
     @property
     def request_count(self) -> int:
@@ -169,6 +178,14 @@ class Reply:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"\S+\s*|\s+", text)
+
+
+def _pieces(control: FakeControl, text: str) -> list[str]:
+    """Streamed text deltas: the echo word by word, then the injected pieces as cut."""
+    injected = "".join(control.inject)
+    if injected and text.endswith(injected):
+        return _words(text[: len(text) - len(injected)]) + list(control.inject)
+    return _words(text)
 
 
 def _reply(
@@ -321,7 +338,7 @@ async def _openai_frames(
         return c
 
     frames = [_sse(chunk({"role": "assistant", "content": "", "refusal": None}))]
-    for word in _words(r.text):
+    for word in _pieces(control, r.text):
         frames.append(_sse(chunk({"content": word})))
     if r.tool:
         args = json.dumps(r.tool["arguments"])
@@ -468,7 +485,7 @@ async def _anthropic_frames(
                 "content_block_start",
             )
         )
-        for word in _words(r.text):
+        for word in _pieces(control, r.text):
             delta = {
                 "type": "content_block_delta",
                 "index": 0,
@@ -573,6 +590,12 @@ def make_fake_provider() -> tuple[Starlette, FakeControl]:
         stops = _stops(body.get("stop_sequences") if protocol == "anthropic" else body.get("stop"))
         tool_id = f"call_fake{n}" if protocol == "openai" else f"toolu_fake{n}"
         reply = _reply(body["messages"], [t for t in tools if t], max_tokens, stops, tool_id)
+        if control.answer_model is not None:
+            body = {**body, "model": control.answer_model}
+        if control.inject and reply.tool:
+            reply.tool["arguments"]["text"] += "".join(control.inject)
+        elif control.inject:
+            reply.text += "".join(control.inject)
         if protocol == "openai":
             cid = f"chatcmpl-fake{n}"
             if body.get("stream"):

@@ -29,6 +29,9 @@ ALLOWED: dict[str, set[str]] = {
     "backends": {"wire", "config"},
     "flow": {"privacy", "wire", "routing", "backends", "record", "load", "state", "config"},
     "api": {"flow", "privacy", "wire", "routing", "backends", "record", "load", "state", "config"},
+    # The web console sits beside the front doors and reads what they and the state keep.
+    "console": {"api", "flow", "privacy", "wire", "routing", "backends", "record", "load"}
+    | {"state", "config"},
 }
 
 

@@ -346,3 +346,15 @@ def test_startup_summary_names_providers_auth_and_audit(settings: Settings) -> N
         AppState(settings=settings.model_copy(update={"providers": (provider, on_prem)}))
     )
     assert fields["local_servers"] == "gpu-box" and "gpu-box" not in fields["providers"]
+
+
+def test_startup_summary_names_the_audit_database_without_credentials() -> None:
+    from edge_router.api.status import _audit_summary
+
+    fleet = Settings.model_validate(
+        {"audit": {"url": "postgresql://bob:s3cret@db.internal:5433/edge", "key_path": "/k"}}
+    )
+    shown = _audit_summary(fleet)
+    assert shown == "postgresql://db.internal:5433/edge"
+    assert "s3cret" not in shown and "bob" not in shown
+    assert _audit_summary(Settings.model_validate({"audit": {"enabled": False}})) == "off"

@@ -24,7 +24,7 @@ from edge_router.api.openai import SSE_HEADERS, audit_kw, observe, observed, ref
 from edge_router.backends.local_request import prepare
 from edge_router.errors import RouterError
 from edge_router.flow.dispatch import check_model, dispatch_chat, resolve_model
-from edge_router.flow.recorder import record
+from edge_router.flow.recorder import audit_gate, record
 from edge_router.wire.anthropic import messages_to_openai, router_error_to_anthropic
 from edge_router.wire.anthropic_model import parse_messages
 from edge_router.wire.anthropic_reply import (
@@ -41,6 +41,7 @@ async def messages(request: Request) -> Response:
     identity = None
     try:
         identity = await authenticate(request)
+        await audit_gate(state)
         body = await read_json(request, state.settings.server)
         asked = parse_messages(body)  # the one validation of the Anthropic shape
         internal = messages_to_openai(asked)
@@ -71,7 +72,11 @@ async def messages(request: Request) -> Response:
     completion = outcome.completion or {}
     usage = completion.get("usage")
     observe(state, outcome, "200", usage)
-    await record(state, **audit_kw(outcome, identity, 200, usage))
+    try:
+        await record(state, **audit_kw(outcome, identity, 200, usage))
+    except RouterError as exc:  # the audit store is away: Anthropic-shaped 503
+        headers = {**exc.headers, "x-request-id": request_id}
+        return JSONResponse(router_error_to_anthropic(exc), status_code=exc.status, headers=headers)
     return JSONResponse(openai_response_to_anthropic(completion, model), headers=headers)
 
 

@@ -45,6 +45,7 @@ from pydantic import Field, field_validator, model_validator
 from edge_router.api.throttle import FailureThrottle, TooManyAuthFailures, client_address
 from edge_router.errors import AuthError
 from edge_router.frozen import Frozen
+from edge_router.record.costs import Budget
 
 _SCRYPT_LOG2_N, _SCRYPT_R, _SCRYPT_P = 14, 8, 1
 _CACHE_SIZE = 4096
@@ -128,11 +129,20 @@ class ApiKey(Frozen):
     """Tenant recorded in the audit trail and visible to policy rules."""
     policy: str | None = None
     """Policy (file or preset name) for this key's requests; null = the default policy."""
+    budget: Budget = Budget()
+    """Spending limit for this key (see "Costs and budgets"); none by default."""
 
     @field_validator("hash")
     @classmethod
     def _hash(cls, v: str) -> str:
         return _check_hash(v)
+
+
+class Tenant(Frozen):
+    """One entry of ``auth.tenants``."""
+
+    budget: Budget = Budget()
+    """Spending limit shared by every key of the tenant."""
 
 
 class AuthSettings(Frozen):
@@ -161,6 +171,9 @@ class AuthSettings(Frozen):
     Behind a reverse proxy all clients share its address. 0 = no limit."""
     failure_block_s: float = Field(default=60.0, gt=0)
     """How long an address that hit max_failures_per_minute is answered 429."""
+    tenants: dict[str, Tenant] = Field(default_factory=dict)
+    """Settings per tenant (the `tenant` of keys): `{acme: {budget: {monthly_usd: 200}}}`,
+    a budget all the tenant's keys share (the `budget` fields of `keys[]`)."""
 
     @field_validator("admin_token_hash", "metrics_token_hash")
     @classmethod
@@ -174,6 +187,9 @@ class AuthSettings(Frozen):
             raise ValueError("auth.keys ids must be unique")
         if self.require_auth and not self.keys:
             raise ValueError("require_auth is true but no keys are configured")
+        unknown = sorted(set(self.tenants) - {k.tenant for k in self.keys if k.tenant})
+        if unknown:
+            raise ValueError(f"auth.tenants names tenants no key belongs to: {unknown}")
         return self
 
 

@@ -18,7 +18,7 @@ from edge_router.api.common import authenticate, read_json
 from edge_router.api.openai import SSE_HEADERS, audit_kw, observe, observed, refused, state_of
 from edge_router.errors import RouterError
 from edge_router.flow.dispatch import dispatch_chat
-from edge_router.flow.recorder import record
+from edge_router.flow.recorder import audit_gate, record
 from edge_router.wire.openai_chat import validate_chat
 from edge_router.wire.openai_completions import (
     parse_completion,
@@ -32,6 +32,7 @@ async def completions(request: Request) -> Response:
     state = state_of(request)
     started = time.perf_counter()
     identity = await authenticate(request)
+    await audit_gate(state)
     body = await read_json(request, state.settings.server)
     legacy = parse_completion(body)
     chat = validate_chat(legacy.chat)

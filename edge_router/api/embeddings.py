@@ -41,8 +41,9 @@ from edge_router.errors import (
     PolicyBlocked,
     RouterError,
 )
+from edge_router.flow.budget import budget_gate, enforce
 from edge_router.flow.dispatch import AUTO, Outcome, decision_headers
-from edge_router.flow.recorder import record
+from edge_router.flow.recorder import audit_gate, record
 from edge_router.routing.complexity import Complexity
 from edge_router.routing.pipeline import Evaluation
 from edge_router.state import AppState
@@ -127,6 +128,7 @@ async def embeddings(request: Request) -> Response:
     state = state_of(request)
     started = time.perf_counter()
     identity = await authenticate(request)
+    await audit_gate(state)
     body = await read_json(request, state.settings.server)
     req = validate_embeddings(body)
     target = resolve(state, req.model)
@@ -143,6 +145,8 @@ async def embeddings(request: Request) -> Response:
     projected = project(req)
     fields, non_text = outbound_fields(projected)
     cloud_usable = [p for p in target.cloud if p.available]
+    # A spent budget counts here too: cloud embeddings cost money like chat does.
+    identity, verdict = budget_gate(state, identity)
     ev = await state.router.evaluate_fields(
         projected,
         fields,
@@ -157,6 +161,7 @@ async def embeddings(request: Request) -> Response:
         state.metrics.entities.labels(e.type).inc()
     request_id = "embd-" + uuid.uuid4().hex
     try:
+        enforce(verdict, ev)
         outcome, result = await _run(state, req, target, ev, request_id, cloud_usable)
     except RouterError as exc:
         if exc.evaluation is None:

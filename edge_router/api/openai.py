@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
@@ -15,8 +16,14 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from edge_router.api.common import authenticate, read_json, require_operator
 from edge_router.errors import ModelNotFound, PolicyBlocked, RouterError
 from edge_router.flow.availability import snapshot
-from edge_router.flow.dispatch import AUTO, Outcome, check_model, dispatch_chat, resolve_model
-from edge_router.flow.recorder import record, record_nowait
+from edge_router.flow.dispatch import (
+    AUTO,
+    Outcome,
+    check_model,
+    dispatch_chat,
+    routed_model,
+)
+from edge_router.flow.recorder import AuditUnavailable, audit_gate, record, record_nowait
 from edge_router.routing.explain import chat_body
 from edge_router.routing.pipeline import Evaluation, Identity
 from edge_router.state import AppState
@@ -39,7 +46,7 @@ def observe(state: AppState, outcome: Outcome, status: str, usage: dict[str, Any
     d = outcome.evaluation.decision
     m.requests.labels(outcome.route, d.rule, outcome.provider, status).inc()
     m.latency.labels("total").observe(time.perf_counter() - outcome.started)
-    if usage:
+    if usage and outcome.cache != "hit":  # a cached answer processed no tokens
         for kind in ("prompt", "completion"):
             v = usage.get(f"{kind}_tokens")
             if isinstance(v, int):
@@ -70,6 +77,9 @@ def audit_kw(
         "usage": usage,
         "identity": identity,
         "endpoint": endpoint,
+        "cache": outcome.cache,
+        "reply_entity_types": dict(outcome.guard.found) if outcome.guard else {},
+        "upstream_model": outcome.upstream_model,
     }
 
 
@@ -116,25 +126,29 @@ async def refused(
         return
     route = "block" if isinstance(exc, PolicyBlocked) else ev.decision.route
     state.metrics.requests.labels(route, ev.decision.rule, "-", str(exc.status)).inc()
-    await record(
-        state,
-        request_id=request_id,
-        ev=ev,
-        route=route,
-        provider=None,
-        model=None,
-        status=exc.status,
-        started=started,
-        usage=None,
-        identity=identity,
-        endpoint=endpoint,
-    )
+    # The client gets its refusal whether or not the audit store is there: nothing was
+    # answered, so an unwritable record does not turn it into a 503.
+    with contextlib.suppress(AuditUnavailable):
+        await record(
+            state,
+            request_id=request_id,
+            ev=ev,
+            route=route,
+            provider=None,
+            model=None,
+            status=exc.status,
+            started=started,
+            usage=None,
+            identity=identity,
+            endpoint=endpoint,
+        )
 
 
 async def chat_completions(request: Request) -> Response:
     state = state_of(request)
     started = time.perf_counter()
     identity = await authenticate(request)
+    await audit_gate(state)
     body = await read_json(request, state.settings.server)
     chat = validate_chat(body)
     request_id = "chatcmpl-" + uuid.uuid4().hex
@@ -168,9 +182,11 @@ async def route(request: Request) -> Response:
     state = state_of(request)
     started = time.perf_counter()
     identity = await authenticate(request)  # before the body is read or parsed
+    await audit_gate(state)
     raw = await read_json(request, state.settings.server)
     if isinstance(raw.get("model"), str):
-        raw["model"] = resolve_model(state, raw["model"])
+        # As dispatch does: aliases, then an experiment arm's model for `auto`.
+        raw["model"] = routed_model(state, raw["model"], identity, request.headers)
         check_model(state, raw["model"])  # an unknown model is a 404 whatever else is wrong
     body = chat_body(raw)
     model = body["model"]
@@ -180,7 +196,7 @@ async def route(request: Request) -> Response:
         model=model,
         identity=identity,
         headers=request.headers,
-        availability=snapshot(state, model),
+        availability=lambda m: snapshot(state, m),
     )
     request_id = "route-" + uuid.uuid4().hex
     await record(
@@ -209,8 +225,16 @@ def model_objects(state: AppState) -> list[dict[str, Any]]:
     data = [obj(AUTO, "edge-router")]
     data += [obj(name, "local") for name in [*state.runners, *state.embedders]]
     data += [obj(name, "edge-router") for name in state.settings.aliases]
+    pins = {s.name: s for s in state.settings.providers if s.pinned_models}
     for p in state.providers:
         data += [obj(m, p.name) for m in (*p.models, *p.embedding_models)]
+        ps = pins.get(p.name)
+        for m in data:
+            # The exact upstream id this model's answers must carry (flow.pinning).
+            if ps is not None and m["owned_by"] == p.name:
+                pin = ps.pinned(ps.upstream_model(str(m["id"])))
+                if pin is not None:
+                    m["pinned"] = pin
     # One object per name: an alias that shadows a provider's model is listed once, as
     # the alias it resolves as.
     unique: dict[str, dict[str, Any]] = {}

@@ -92,6 +92,21 @@ def _auth_summary(settings: Settings) -> str:
     return kind + (", admin token" if auth.admin_token_hash else "")
 
 
+def _audit_summary(settings: Settings) -> str:
+    """Where the trail goes: the SQLite file, or the PostgreSQL host and database (never
+    the user or password a URL may carry)."""
+    audit = settings.audit
+    if not audit.enabled:
+        return "off"
+    if audit.url:
+        from urllib.parse import urlsplit
+
+        u = urlsplit(audit.url)
+        host = u.hostname or "local socket"
+        return f"postgresql://{host}{':' + str(u.port) if u.port else ''}{u.path}"
+    return str(audit.resolve_path())
+
+
 def startup_summary(state: AppState) -> tuple[str, dict[str, Any]]:
     """The ``ready`` line: what this daemon will do with a request, in one place.
 
@@ -111,7 +126,7 @@ def startup_summary(state: AppState) -> tuple[str, dict[str, Any]]:
         "policy": s.policy.default,
         "providers": providers,
         "auth": _auth_summary(s),
-        "audit": str(s.audit.resolve_path()) if s.audit.enabled else "off",
+        "audit": _audit_summary(s),
         "offline": s.offline,
         "models": list(state.runners),
         "attachments_to_cloud": s.privacy.send_unscanned_attachments_to_cloud,

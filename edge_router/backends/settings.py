@@ -80,6 +80,15 @@ class ProviderSettings(Frozen):
     takes no `auto` requests."""
     model_map: dict[str, str] = Field(default_factory=dict)
     """Client-facing name -> upstream model name (e.g. `fast` -> a dated model id)."""
+    pinned_models: dict[str, str] = Field(default_factory=dict)
+    """Model -> the exact id its answers must carry (the `model` field of the provider's
+    response), e.g. `{gpt-4o: gpt-4o-2024-08-06}`; the key is the name sent upstream
+    (after `model_map`) or the client-facing one. An answer with another id counts in
+    `edge_router_pin_mismatches` and logs a warning (no content); see `on_pin_mismatch`.
+    Listed by /v1/models."""
+    on_pin_mismatch: Literal["warn", "failover"] = "warn"
+    """`warn`: serve the answer anyway; `failover`: drop it and decide again without this
+    provider (streams too: the id comes with the first chunk, before the client gets any)."""
     embedding_models: tuple[str, ...] = ()
     """Client-facing embedding model names this provider serves at `{base_url}/embeddings`
     (OpenAI kinds only; `model_map` applies). A client must name one to use it: an
@@ -210,6 +219,13 @@ class ProviderSettings(Frozen):
     def upstream_model(self, client_model: str) -> str:
         """``model_map`` applied to a client-facing name (``auto`` is resolved by the provider)."""
         return self.model_map.get(client_model, client_model)
+
+    def pinned(self, upstream: str) -> str | None:
+        """The id answers for ``upstream`` (a name as sent) must carry, if pinned."""
+        if upstream in self.pinned_models:
+            return self.pinned_models[upstream]
+        names = [c for c, u in self.model_map.items() if u == upstream]
+        return next((self.pinned_models[c] for c in names if c in self.pinned_models), None)
 
 
 class CredentialError(EdgeRouterError):

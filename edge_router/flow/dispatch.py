@@ -24,10 +24,22 @@ from typing import Any
 from edge_router.backends.base import Event, Finish
 from edge_router.backends.local_reply import local_chunks, local_completion
 from edge_router.backends.local_request import prepare
-from edge_router.errors import BackendError, ModelNotFound, PolicyBlocked, RouterError
+from edge_router.errors import (
+    BackendError,
+    BadRequest,
+    ModelNotFound,
+    PolicyBlocked,
+    RouterError,
+)
 from edge_router.flow.availability import snapshot
+from edge_router.flow.budget import budget_gate, enforce, strip_usage
+from edge_router.flow.cache_key import CacheTicket, fresh_completion, open_ticket, replay
+from edge_router.flow.pinning import PinMismatch, check_pin, upstream_label
+from edge_router.flow.reply_guard import guard_outcome
+from edge_router.privacy.guard import ReplyGuard
 from edge_router.privacy.redaction import RedactionError
 from edge_router.privacy.restore import restore_chunks, restore_completion
+from edge_router.routing.experiments import ARM_HEADER
 from edge_router.routing.pipeline import Evaluation, Identity
 from edge_router.routing.target import Target, pick_local
 from edge_router.state import AppState
@@ -53,6 +65,12 @@ class Outcome:
     started: float = field(default_factory=time.perf_counter)
     finish: Finish | None = None
     fallbacks: int = 0
+    cache: str | None = None
+    """``hit``, ``miss`` or ``bypass`` when the response cache is on (``flow.cache_key``)."""
+    guard: ReplyGuard | None = None
+    """The reply guard (``response:`` in the policy) when one checks this answer."""
+    upstream_model: str | None = None
+    """The exact model id a provider answered with (``flow.pinning``)."""
 
     def headers(self) -> dict[str, str]:
         d = self.evaluation.decision
@@ -65,6 +83,7 @@ class Outcome:
             "x-edge-router-model": self.model,
             "x-edge-router-reasons": ",".join(d.reasons),
             "x-edge-router-complexity": f"{self.evaluation.complexity.score:.3f}",
+            "x-edge-router-domain": self.evaluation.domain,
         }
         if d.redact and self.route == "cloud":
             h["x-edge-router-redacted"] = "true"
@@ -72,15 +91,22 @@ class Outcome:
             h["x-edge-router-load"] = str(self.evaluation.load.get("state", "unknown"))
         if self.fallbacks:
             h["x-edge-router-fallbacks"] = str(self.fallbacks)
+        if self.cache:
+            h["x-edge-router-cache"] = self.cache
+        if self.evaluation.arm is not None:
+            h[ARM_HEADER] = self.evaluation.arm.label
         return h
 
 
 def decision_headers(ev: Evaluation) -> dict[str, str]:
-    return {
+    h = {
         "x-edge-router-route": ev.decision.route,
         "x-edge-router-rule": ev.decision.rule,
         "x-edge-router-policy": ev.policy,
     }
+    if ev.arm is not None:
+        h[ARM_HEADER] = ev.arm.label
+    return h
 
 
 def _is_local_model(state: AppState, model: str) -> bool:
@@ -93,6 +119,18 @@ def resolve_model(state: AppState, model: str) -> str:
     if model.lower() == AUTO:
         return AUTO
     return state.settings.aliases.get(model, model)
+
+
+def routed_model(
+    state: AppState, model: str, identity: Identity | None, headers: Mapping[str, str]
+) -> str:
+    """:func:`resolve_model`, then, for ``auto``, the model the request's experiment arm
+    routes it as (``routing.experiments``); a model the client named stays."""
+    model = resolve_model(state, model)
+    arm = state.router.assign(identity, headers)
+    if model == AUTO and arm is not None and arm.arm.model:
+        return resolve_model(state, arm.arm.model)
+    return model
 
 
 def model_names(state: AppState) -> list[str]:
@@ -136,29 +174,85 @@ async def dispatch_chat(
 ) -> Outcome:
     """Evaluate and run one chat request. Errors raised after the decision carry it
     in ``exc.evaluation`` so that refusals are audited too. An alias (or ``AUTO``) is
-    resolved first: policies, headers and the audit see the model it stands for."""
-    model = resolve_model(state, chat.model)
+    resolved first: policies, headers and the audit see the model it stands for. So is
+    an experiment arm's ``model`` for a request that asked for ``auto`` (only then: a
+    model the client named is never replaced)."""
+    model = routed_model(state, chat.model, identity, headers)
     if model != chat.model:
         chat = chat.model_copy(update={"model": model})
         body = {**body, "model": model}
     check_model(state, chat.model)
     if state.load is not None:
         state.load.admit()  # a burst raises the load state where requests come in
+    identity, verdict = budget_gate(state, identity)
     ev = await state.router.evaluate(
         body,
         model=chat.model,
         identity=identity,
         headers=headers,
-        availability=snapshot(state, chat.model),
+        availability=lambda m: snapshot(state, m),
     )
     for e in ev.scan.entities:
         state.metrics.entities.labels(e.type).inc()
+    state.metrics.domains.labels(ev.domain).inc()
+    enforce(verdict, ev)
+    ticket = open_ticket(state.cache, ev, identity, headers) if state.cache else None
+    if ticket is not None:
+        state.metrics.cache.labels(ticket.label).inc()
+        if ticket.hit is not None and ticket.hit.stream == chat.stream:
+            return _cached(ticket, ev, request_id, chat.stream)
     try:
-        return await _run(state, chat, ev, request_id, identity, headers)
+        _check_guardable(ev, body)
+        outcome = await _run(state, chat, ev, request_id, identity, headers)
+        guard_outcome(state, outcome)  # before the cache: it keeps the guarded answer
     except RouterError as exc:
         if exc.evaluation is None:
             exc.evaluation = ev
         raise
+    if ticket is not None:
+        _remember(ticket, outcome)
+    return outcome
+
+
+def _check_guardable(ev: Evaluation, body: dict[str, Any]) -> None:
+    """Token logprobs cannot be checked by the reply guard (a value can be spread over
+    token strings), so a request that asks for them where the policy guards replies is
+    refused rather than answered without them."""
+    d = ev.decision
+    guarded = d.response != "pass" and (d.route == "cloud" or d.response_local)
+    if guarded and body.get("logprobs"):
+        raise BadRequest(
+            f"logprobs cannot be returned: policy '{ev.policy}' checks replies for personal "
+            f"data (response: {d.response}), and token log probabilities would bypass "
+            "that check. Send the request without logprobs.",
+            param="logprobs",
+            code="unsupported_with_reply_guard",
+        )
+
+
+def _cached(ticket: CacheTicket, ev: Evaluation, request_id: str, stream: bool) -> Outcome:
+    """A hit: the stored answer under this request's id, audited like any request."""
+    hit = ticket.hit
+    assert hit is not None
+    outcome = Outcome(request_id, ev, hit.route, hit.provider, hit.model, cache="hit")
+    if stream:
+        outcome.chunks = replay(hit, request_id)
+    else:
+        outcome.completion = fresh_completion(hit, request_id)
+    return outcome
+
+
+def _remember(ticket: CacheTicket, outcome: Outcome) -> None:
+    """Store a fresh answer (a stream once it has finished); an answer that took a
+    fallback is not the one the decision in the key names, and is not kept."""
+    outcome.cache = ticket.label
+    if outcome.fallbacks:
+        return
+    who = {"route": outcome.route, "provider": outcome.provider, "model": outcome.model}
+    if outcome.chunks is not None:
+        outcome.chunks = ticket.collect(outcome.chunks, **who)
+    elif outcome.completion is not None:
+        ticket.store(outcome.completion, stream=False, **who)
 
 
 async def _run(
@@ -189,14 +283,15 @@ async def _run(
                 model=chat.model,
                 identity=identity,
                 headers=headers,
-                availability=snapshot(state, chat.model, exclude=tried),
+                availability=lambda m: snapshot(state, m, exclude=tried),
             )
     if ev.decision.route == "block":
         blocked = _blocked(ev)
         blocked.evaluation = ev
         raise blocked
     # A cloud decision no provider is left to carry stays on the local tier.
-    target = ev.target or pick_local(snapshot(state, chat.model))
+    model = ev.model or chat.model  # a rule's `model` routes as that model
+    target = ev.target or pick_local(snapshot(state, model), ev.decision.provider)
     outcome = await _local(state, chat, ev, completion_id, target)
     outcome.fallbacks = len(tried)
     return outcome
@@ -231,8 +326,19 @@ async def _remote(
 
     try:
         if chat.stream:
+            metered = chat.stream and route == "cloud" and not chat.include_usage
+            if metered:
+                # Ask for the usage the client did not, so the answer can be priced; the
+                # client's stream does not show it (strip_usage).
+                outbound["stream_options"] = {"include_usage": True}
             stream = provider.stream(outbound)
             first = await anext(stream)  # failures before the first chunk may fall back
+            try:  # the id arrives with the first chunk: a pinned one may still fail over
+                outcome.upstream_model = upstream_label(first.get("model"))
+                check_pin(state, provider.name, outbound["model"], outcome.upstream_model)
+            except PinMismatch:
+                await stream.aclose()  # type: ignore[attr-defined]
+                raise
 
             async def replay() -> AsyncIterator[Chunk]:
                 try:
@@ -243,8 +349,20 @@ async def _remote(
                     release()
 
             outcome.chunks = restore_chunks(replay(), vault)
+            if metered:
+
+                def used(usage: Mapping[str, Any]) -> None:
+                    pt, ct = usage.get("prompt_tokens"), usage.get("completion_tokens")
+                    if isinstance(pt, int) and isinstance(ct, int):
+                        # Where the audit reads the token counts of a stream without usage.
+                        outcome.finish = Finish("stop", pt, ct)
+
+                outcome.chunks = strip_usage(outcome.chunks, used)
         else:
-            outcome.completion = restore_completion(await provider.complete(outbound), vault)
+            answer = await provider.complete(outbound)
+            outcome.upstream_model = upstream_label(answer.get("model"))
+            check_pin(state, provider.name, outbound["model"], outcome.upstream_model)
+            outcome.completion = restore_completion(answer, vault)
             release()
     except BaseException:
         release()

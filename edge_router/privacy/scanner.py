@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import functools
 import hashlib
 import logging
 import re
@@ -36,6 +38,7 @@ from edge_router.privacy.namelists import english_words, load_name_lists
 from edge_router.privacy.names import NameChecks, looks_like_code, not_a_name, recase
 from edge_router.privacy.nergate import NerGate
 from edge_router.privacy.normalize import normalise
+from edge_router.privacy.offload import Detection, Offload
 from edge_router.privacy.parts import join_windows, split_findings
 from edge_router.privacy.refine import Refiner
 from edge_router.privacy.scripts import Profile, profile
@@ -43,9 +46,6 @@ from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import Entity, ScanResult, TextField
 
 logger = logging.getLogger(__name__)
-
-# (type, start, end, score) per text: what the cache keeps. Never the text.
-Detection = tuple[str, int, int, float]
 
 
 class PrivacyScanner:
@@ -63,6 +63,7 @@ class PrivacyScanner:
         self._cache: OrderedDict[bytes, tuple[Detection, ...]] = OrderedDict()
         self._cache_secret = secrets.token_bytes(32)
         self._ready = False
+        self._offload: Offload | None = None
         nlp = load_ner_pipeline(settings.spacy_model)
         self._nlp = nlp
         self._names = NameChecks(nlp)
@@ -114,8 +115,12 @@ class PrivacyScanner:
 
     @property
     def ready(self) -> bool:
-        """True once the engine is built and has scanned a warm-up text."""
-        return self._ready
+        """True once the engine is built and warmed up (and the offload, if any, is ready)."""
+        return self._ready and (self._offload is None or self._offload.ready)
+
+    def offload_to(self, offload: Offload | None) -> None:
+        """Analyse uncached texts there (a pool) from now on; None: here. Cache, verdict stay."""
+        self._offload = offload
 
     @property
     def settings(self) -> ScannerSettings:
@@ -161,11 +166,13 @@ class PrivacyScanner:
         self, fields: Sequence[TextField], non_text_parts: Sequence[str] = (), *, scope: str = ""
     ) -> ScanResult:
         """``scan`` in a worker thread, bounded by ``settings.timeout_s``."""
+        ctx = contextvars.copy_context()  # kept, as asyncio.to_thread keeps it (log fields)
+        threads = None if self._offload is None else self._offload.executor  # the pool's own
         try:
-            return await asyncio.wait_for(
-                asyncio.to_thread(self.scan, fields, non_text_parts, scope=scope),
-                timeout=self._settings.timeout_s,
+            work = asyncio.get_running_loop().run_in_executor(
+                threads, functools.partial(ctx.run, self.scan, fields, non_text_parts, scope=scope)
             )
+            return await asyncio.wait_for(work, timeout=self._settings.timeout_s)
         except Exception:  # timeout or anything else: fail closed
             return ScanResult.failed("scan_failed")
 
@@ -234,20 +241,29 @@ class PrivacyScanner:
             else:
                 out[text] = ()
         if todo:
-            # Detect on the normalised text (obfuscation undone), keep original offsets.
-            norms = {key: normalise(text) for key, text in todo.items()}
-            fresh = self._analyze_texts(list(dict.fromkeys(n.text for n in norms.values())))
+            texts, offload = list(todo.values()), self._offload  # distinct texts
+            fresh = self.detect_fresh(texts) if offload is None else offload.detect(texts)
             with self._lock:
                 for key, text in todo.items():
-                    norm = norms[key]
-                    found = fresh[norm.text]
-                    if norm.changed:
-                        found = _dedupe([(t, *norm.span(s, e), score) for t, s, e, score in found])
+                    found = fresh[text]
                     out[text] = found
                     if self._settings.cache_size:
                         self._cache[key] = found
                 while len(self._cache) > self._settings.cache_size:
                     self._cache.popitem(last=False)
+        return out
+
+    def detect_fresh(self, texts: list[str]) -> dict[str, tuple[Detection, ...]]:
+        """Detections per distinct non-blank text, analysed now, uncached (a pool worker's)."""
+        # Detect on the normalised text (obfuscation undone), keep original offsets.
+        norms = {text: normalise(text) for text in texts}
+        fresh = self._analyze_texts(list(dict.fromkeys(n.text for n in norms.values())))
+        out: dict[str, tuple[Detection, ...]] = {}
+        for text, norm in norms.items():
+            found = fresh[norm.text]
+            if norm.changed:
+                found = _dedupe([(t, *norm.span(s, e), score) for t, s, e, score in found])
+            out[text] = found
         return out
 
     def _analyze_texts(self, texts: list[str]) -> dict[str, tuple[Detection, ...]]:

@@ -254,6 +254,18 @@ class ScannerSettings(Frozen):
         ge=1,
         description="How many uncached texts spaCy processes per nlp.pipe batch.",
     )
+    workers: int | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "Scanner worker processes, each with its own pipeline (about 256 MiB), so scans "
+            "run on several cores at once; requests that arrive together are scanned as "
+            "one batch. A worker that crashes or outlives timeout_s is replaced and its "
+            "requests stay local (scan_failed). 0 or 1 scans in the daemon's process. "
+            "Unset: 1 on fewer than 4 usable cores; else one per usable core, at most as "
+            "many as half of MemAvailable holds at 256 MiB each."
+        ),
+    )
 
     person_alone_sensitive: bool = Field(
         default=True,

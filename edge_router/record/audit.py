@@ -17,6 +17,8 @@ acknowledged record survives a SIGKILL and a power cut. Readers (queries, the
 A record holds ids, route, rule, entity *types* with counts, timings, token
 counts and keyed hashes of message contents (HMAC-SHA256 under a key kept beside
 the database as ``<db>.key``; see :mod:`edge_router.record.audit_hash` for why keyed).
+With ``audit.url`` the trail is in PostgreSQL instead, shared by a fleet
+(:mod:`edge_router.record.audit_pg`, same table, same readers).
 
 Example::
 
@@ -45,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from edge_router.frozen import Frozen
 from edge_router.record.audit_hash import ContentHasher
@@ -87,6 +89,47 @@ class AuditSettings(Frozen):
     crash or ``kill -9`` of the daemon but the last ones may be lost on power loss."""
     hash_contents: bool = True
     """Store keyed hashes of request message contents (for "was this text sent?" checks)."""
+    url: str | None = None
+    """PostgreSQL instead of the SQLite file: ``postgresql://user@host:5432/dbname`` (keep
+    the password out of the config: ``~/.pgpass`` or ``PGPASSWORD``). One trail for a fleet
+    of routers: same schema, same ``edge-router audit``, budgets count every router's
+    spending. Migrations run at startup; a router that cannot reach it does not start."""
+    key_path: str | None = None
+    """HMAC key file for content hashes (created 0600 when missing). Default: beside the
+    SQLite file, ``<path>.key``. Required with ``url``: the same file on every router of the
+    fleet, so one text hashes alike everywhere (the database refuses a router whose key
+    differs). A relative path names a systemd credential (``LoadCredential=``) in
+    ``$CREDENTIALS_DIRECTORY`` when that is set."""
+    on_failure: Literal["wait", "refuse", "serve"] = "wait"
+    """While the audit store cannot be written (database unreachable, disk full): ``wait``:
+    requests wait up to ``wait_s`` for it, then get a 503; ``refuse``: a 503 at once;
+    ``serve``: answer anyway, log the failure and count it in
+    ``edge_router_audit_failures_total`` (the trail becomes best effort). With ``wait`` and
+    ``refuse`` nothing is served unaudited; the records of requests that were running are
+    kept and written when the store is back."""
+    wait_s: float = Field(default=30, gt=0)
+    """With ``on_failure: wait``, the longest a request waits for the audit store."""
+
+    @model_validator(mode="after")
+    def _store(self) -> AuditSettings:
+        if self.url is not None:
+            if not self.url.startswith(("postgresql://", "postgres://")):
+                raise ValueError("audit.url must be a postgresql:// URL")
+            if not self.key_path:
+                raise ValueError(
+                    "audit.url needs audit.key_path: the content-hash key every router of "
+                    "the fleet shares"
+                )
+        return self
+
+    def resolve_key_path(self) -> Path:
+        if self.key_path:
+            creds = os.environ.get("CREDENTIALS_DIRECTORY")
+            if creds and not os.path.isabs(self.key_path):
+                return Path(creds) / self.key_path
+            return Path(self.key_path)
+        path = self.resolve_path()
+        return path.with_name(path.name + ".key")
 
     def resolve_path(self) -> Path:
         if self.path:
@@ -195,6 +238,7 @@ class AuditLog(AuditReader):
         prune_interval_s: float = 3600,
         hash_contents: bool = True,
         synchronous: Literal["full", "normal"] = "full",
+        key_path: Path | None = None,
     ) -> None:
         super().__init__(path)
         self.retention_days = retention_days
@@ -204,7 +248,7 @@ class AuditLog(AuditReader):
         if not path.exists():
             # Create the file 0600 ourselves; SQLite gives -wal/-shm the db's mode.
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self.hasher = ContentHasher.load_or_create(path.with_name(path.name + ".key"))
+        self.hasher = ContentHasher.load_or_create(key_path or path.with_name(path.name + ".key"))
         self.hash_contents = hash_contents
         try:
             self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -241,6 +285,11 @@ class AuditLog(AuditReader):
 
     @classmethod
     def open(cls, settings: AuditSettings) -> AuditLog:
+        """The SQLite file, or with ``settings.url`` PostgreSQL (``record.audit_pg``)."""
+        if settings.url:
+            from edge_router.record.audit_pg import PgAuditLog  # psycopg only when used
+
+            return PgAuditLog.from_settings(settings)
         return cls(
             settings.resolve_path(),
             retention_days=settings.retention_days,
@@ -248,7 +297,14 @@ class AuditLog(AuditReader):
             prune_interval_s=settings.prune_interval_s,
             hash_contents=settings.hash_contents,
             synchronous=settings.synchronous,
+            key_path=settings.resolve_key_path(),
         )
+
+    @property
+    def available(self) -> bool:
+        """Whether the store takes writes now: a file always does (a failed write says
+        so itself); a database server may be away (``PgAuditLog``)."""
+        return True
 
     def submit(self, rec: AuditRecord) -> concurrent.futures.Future[int]:
         """Queue a record; the future resolves to its row id once durable. Thread-safe."""

@@ -56,7 +56,8 @@ class ContentHasher:
 def _create_key(path: Path) -> None:
     # Write a temp file then hard-link it into place: link fails if another process
     # won the race, and nobody ever reads a half-written key.
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    # Random, not just the pid: two threads of one process may race too.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, (secrets.token_hex(32) + "\n").encode("ascii"))

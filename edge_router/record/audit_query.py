@@ -2,7 +2,8 @@
 
 :class:`AuditReader` opens its own read-only connections, so queries and the
 ``edge-router audit`` CLI never block the writer (:class:`~edge_router.record.audit.AuditLog`,
-which is also a reader).
+which is also a reader). The SQL is the subset SQLite and PostgreSQL share, with ``?``
+placeholders (:class:`~edge_router.record.audit_pg_schema.PgAuditReader` runs it there).
 
 Example::
 
@@ -27,6 +28,13 @@ from typing import Any, Literal, TextIO
 from edge_router.record.audit_schema import COLUMNS, JSON_COLUMNS, AuditError, row_dict
 
 ExportFormat = Literal["json", "jsonl", "csv"]
+CostGroup = Literal["key", "tenant", "route"]
+COST_GROUPS: dict[str, tuple[str, ...]] = {
+    "key": ("key_id",),
+    "tenant": ("tenant",),
+    "route": ("route", "provider", "model"),
+}
+"""The columns the cost report groups by."""
 
 
 def _epoch(t: datetime | float | None) -> float | None:
@@ -69,9 +77,9 @@ class AuditReader:
         finally:
             conn.close()
 
-    def _select(
-        self, conn: sqlite3.Connection, q: AuditQuery, *, newest_first: bool
-    ) -> Iterator[dict[str, Any]]:
+    @staticmethod
+    def _where(q: AuditQuery) -> tuple[str, list[Any]]:
+        """`` WHERE ...`` (or "") and its parameters for the query's filters."""
         where, params = [], []
         for clause, value in (
             ("ts >= ?", _epoch(q.since)),
@@ -85,9 +93,13 @@ class AuditReader:
             if value is not None:
                 where.append(clause)
                 params.append(value)
-        sql = f"SELECT {', '.join(COLUMNS)} FROM audit"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        return (" WHERE " + " AND ".join(where) if where else ""), params
+
+    def _select(
+        self, conn: sqlite3.Connection, q: AuditQuery, *, newest_first: bool
+    ) -> Iterator[dict[str, Any]]:
+        where, params = self._where(q)
+        sql = f"SELECT {', '.join(COLUMNS)} FROM audit{where}"
         sql += f" ORDER BY id {'DESC' if newest_first else 'ASC'}"
         if q.limit is not None:
             sql += " LIMIT ?"
@@ -109,6 +121,65 @@ class AuditReader:
         q = AuditQuery(since, until, key_id, route, rule, limit, endpoint)
         with self._read() as conn:
             return list(self._select(conn, q, newest_first=True))
+
+    def latest(self, request_id: str) -> dict[str, Any] | None:
+        """The newest record of ``request_id``, or None (a full scan: request ids have no
+        index; used for feedback, which is rare)."""
+        sql = f"SELECT {', '.join(COLUMNS)} FROM audit WHERE request_id = ?"
+        sql += " ORDER BY id DESC LIMIT 1"
+        with self._read() as conn:
+            row = conn.execute(sql, (request_id,)).fetchone()
+        return row_dict(row) if row else None
+
+    def spend_since(self, since: float, column: Literal["key_id", "tenant"]) -> dict[str, float]:
+        """``cost_usd`` summed per key id (or tenant) over records from ``since`` on."""
+        assert column in ("key_id", "tenant")  # a column name, never a caller's string
+        sql = (
+            f"SELECT {column}, SUM(cost_usd) FROM audit WHERE ts >= ? "
+            f"AND {column} IS NOT NULL AND cost_usd IS NOT NULL GROUP BY {column}"
+        )
+        with self._read() as conn:
+            return {str(name): float(usd) for name, usd in conn.execute(sql, (since,))}
+
+    def cost_by(self, q: AuditQuery, group: CostGroup) -> list[dict[str, Any]]:
+        """Spending per key, tenant or route (route, provider, model), most first: each
+        row has the group's columns, ``requests``, ``cost_usd`` and ``unpriced`` (cloud
+        answers whose cost is unknown)."""
+        cols = COST_GROUPS[group]
+        where, params = self._where(q)
+        names = ", ".join(cols)
+        sql = (
+            f"SELECT {names}, COUNT(*), COALESCE(SUM(cost_usd), 0), "
+            # CASE, not SUM(boolean): the same SQL runs on SQLite and PostgreSQL.
+            "SUM(CASE WHEN cost_usd IS NULL AND route = 'cloud' AND status < 400 "
+            "THEN 1 ELSE 0 END) "
+            f"FROM audit{where} GROUP BY {names} ORDER BY {len(cols) + 2} DESC, {names}"
+        )
+        with self._read() as conn:
+            return [
+                {
+                    **dict(zip(cols, row[: len(cols)], strict=True)),
+                    "requests": row[-3],
+                    "cost_usd": float(row[-2]),
+                    "unpriced": int(row[-1] or 0),
+                }
+                for row in conn.execute(sql, params)
+            ]
+
+    def local_tokens(self, q: AuditQuery) -> tuple[int, int, int]:
+        """(answers, prompt tokens, completion tokens) the local tier served and a
+        provider could have (chat and completions; cache hits ran nothing)."""
+        where, params = self._where(q)
+        sql = (
+            "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0), "
+            f"COALESCE(SUM(completion_tokens), 0) FROM audit{where}"
+            + (" AND " if where else " WHERE ")
+            + "route = 'local' AND status = 200 AND COALESCE(cache, '') != 'hit' "
+            "AND COALESCE(endpoint, 'chat') IN ('chat', 'completions')"
+        )
+        with self._read() as conn:
+            n, pt, ct = conn.execute(sql, params).fetchone()
+        return int(n), int(pt), int(ct)
 
     def export_to(self, out: TextIO, fmt: ExportFormat, q: AuditQuery | None = None) -> int:
         """Stream matching records, oldest first, to ``out``; returns the count. ``json`` is

@@ -15,6 +15,8 @@ Resolution of the winning rule's action into a route (fail closed throughout):
 - a request with parts that cannot be scanned (images, audio, files) never reaches the
   cloud either (reason ``non_text_local``), unless the operator set
   ``privacy.send_unscanned_attachments_to_cloud`` (reason ``non_text_sent`` then).
+- a caller whose budget is spent (``over_budget``): ``local`` keeps a cloud route local
+  (reason ``budget_local``); ``refuse`` makes any route ``block`` (``budget_refused``).
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ from fnmatch import fnmatchcase
 from typing import Literal
 
 from edge_router.privacy.types import Entity, ScanResult, TextField
-from edge_router.routing.policy import ANY_ENTITY, Action, CompiledRule, Policy
+from edge_router.routing.policy import ANY_ENTITY, Action, CompiledRule, Policy, Response
 
 Route = Literal["local", "cloud", "block"]
 
 SCAN_FAILED = "scan_failed"
 NON_TEXT_LOCAL = "non_text_local"
+BUDGET_LOCAL = "budget_local"
+BUDGET_REFUSED = "budget_refused"
+OverBudget = Literal["local", "refuse"]
 CUSTOM_TERM = "CUSTOM_TERM"
 """Entity type given to policy term/pattern matches handed to redaction."""
 
@@ -61,10 +66,15 @@ class RouteContext:
     local_gaps: tuple[str, ...] = ()
     """Request fields asking for what the local tier cannot do (``wire.openai_chat.
     local_gaps``): ``auto`` sends such a non-sensitive request to a cloud."""
+    domain: str = "general"
+    """What the request is about (``routing.domain``), for rules' ``domains``."""
     send_unscanned_attachments: bool = False
     """The operator's ``privacy.send_unscanned_attachments_to_cloud``: without it, a
     request with an image, audio or file part never goes to a cloud, whatever the
     policy says."""
+    over_budget: OverBudget | None = None
+    """The caller's key or tenant has spent its budget: ``local`` keeps a cloud-bound
+    request on the local tier, ``refuse`` turns any request into a refusal."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +95,16 @@ class Decision:
     reasons: tuple[str, ...]
     entity_types: tuple[str, ...]
     extra_entities: tuple[Entity, ...] = ()
+    provider: str | None = None
+    """The winning rule's ``provider``: the only provider that may carry the request."""
+    model: str | None = None
+    """The winning rule's ``model``: the request is routed as if it asked for it."""
     """Policy term/pattern matches (type ``CUSTOM_TERM``) to redact besides the scan's
     entities; only filled when ``redact`` is true."""
+    response: Response = "pass"
+    """What to do with the reply (the winning rule's ``response``, else the policy's)."""
+    response_local: bool = False
+    """The policy guards local replies too (``response_local``)."""
 
 
 def scan_failed(scan: ScanResult) -> bool:
@@ -146,6 +164,10 @@ def _match(rule: CompiledRule, ctx: RouteContext) -> list[str] | None:
         if ctx.load_state not in rule.load:
             return None
         why.append(f"load:{ctx.load_state}")
+    if rule.domains is not None:
+        if ctx.domain not in rule.domains:
+            return None
+        why.append(f"domain:{ctx.domain}")
     for flag, actual in (
         ("sensitive", scan.sensitive),
         ("non_text", bool(scan.non_text_parts)),
@@ -173,10 +195,14 @@ def custom_entities(policy: Policy, texts: Sequence[TextField]) -> tuple[Entity,
 def decide(ctx: RouteContext, policy: Policy) -> Decision:
     """Evaluate ``policy`` against ``ctx`` and resolve the action into a route. Pure."""
     rule_name, action, reasons = "default", policy.default, ["default"]
+    provider = model = None
+    response = policy.response
     for rule in policy.rules:
         why = _match(rule, ctx)
         if why is not None:
             rule_name, action, reasons = rule.name, rule.action, why
+            provider, model = rule.provider, rule.model
+            response = rule.response or policy.response
             break
 
     route: Route
@@ -212,11 +238,19 @@ def decide(ctx: RouteContext, policy: Policy) -> Decision:
         else:
             route = "cloud"
             redact = action == "redact"
+        if route == "cloud" and ctx.over_budget == "local":
+            route, redact = "local", False
+            reasons.append(BUDGET_LOCAL)
         if route == "cloud" and not ctx.cloud_available:
             route, redact = "local", False
             reasons.append("cloud_unavailable")
         if route == "cloud" and ctx.scan.non_text_parts:
             reasons.append("non_text_sent")
+
+    if ctx.over_budget == "refuse" and route != "block":
+        # The dispatcher answers 429 (not the policy's 403) for this reason.
+        route, redact = "block", False
+        reasons.append(BUDGET_REFUSED)
 
     extra = custom_entities(policy, ctx.texts) if redact else ()
     return Decision(
@@ -227,4 +261,8 @@ def decide(ctx: RouteContext, policy: Policy) -> Decision:
         reasons=tuple(reasons),
         entity_types=tuple(sorted(ctx.scan.entity_types)),
         extra_entities=extra,
+        response=response,
+        response_local=policy.response_local,
+        provider=provider,
+        model=model,
     )

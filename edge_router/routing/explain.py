@@ -127,7 +127,7 @@ def explain_lines(
                     scan,
                     model=model,
                     cloud_available=cloud,
-                    availability=availability(model) if availability is not None else None,
+                    availability=availability,
                 )
                 report = router.report(ev)
             except BadRequest as exc:  # e.g. personal data in the model name
@@ -248,6 +248,7 @@ def format_row(row: dict[str, Any], *, numbered: bool = False) -> str:
     out += _rows("reasons", [[r, describe(r)] for r in row["reasons"]])
     out += _rows("entities", [_entity_cells(e) for e in row["entities"]])
     out.append(f"{'complexity':<11} {row['complexity']:.3f} ({row['complexity_class']})")
+    out.append(f"{'domain':<11} {row['domain']}")
     if row.get("load"):
         out.append(f"{'load':<11} {row['load'].get('state', 'unknown')}")
     if row.get("non_text_parts"):

@@ -16,7 +16,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,10 @@ from edge_router.load.probe import LoadProbe
 from edge_router.privacy.redaction import RedactionError, Vault, redact_body
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.types import ScanResult, TextField
-from edge_router.routing.complexity import Complexity, ComplexityScorer
-from edge_router.routing.decide import Decision, RouteContext, decide
+from edge_router.routing.complexity import Complexity, ComplexityScorer, Klass
+from edge_router.routing.decide import Decision, OverBudget, RouteContext, decide
+from edge_router.routing.domain import GENERAL, DomainClassifier, DomainSettings, FixedDomain
+from edge_router.routing.experiments import Assignment, Experiments
 from edge_router.routing.policy import Policy, PolicyError, load_policy, load_policy_dir
 from edge_router.routing.target import Availability, Target, pick_target
 from edge_router.wire.openai_chat import copy_json, local_gaps, outbound_fields, project
@@ -39,6 +41,9 @@ class Identity:
     key_id: str | None = None
     tenant: str | None = None
     policy: str | None = None
+    over_budget: OverBudget | None = None
+    """Set by the dispatcher when the key's or tenant's budget is spent (``flow.budget``):
+    what its ``on_budget`` says to do, which ``decide()`` applies."""
 
 
 class PolicySet:
@@ -90,6 +95,16 @@ class Evaluation:
     target: Target | None = None
     """Who answers (:func:`~edge_router.routing.target.pick_target`); None for a block,
     a cloud decision no provider can carry, or when no availability was given."""
+    arm: Assignment | None = None
+    """The experiment arm the request was assigned to (``routing.experiments``)."""
+    domain: str = GENERAL
+    """What the request is about (``routing.domain``)."""
+    model: str | None = None
+    """The model the winning rule's ``model`` routed the request as; None: as asked."""
+
+
+AvailabilityFor = Callable[[str], Availability]
+"""What the router can reach for a model name (a rule's ``model`` needs another's)."""
 
 
 def user_texts(body: Mapping[str, Any]) -> tuple[list[str], int]:
@@ -142,8 +157,12 @@ class Router:
         cloud_available: Callable[[], bool] = lambda: False,
         forward_fields: Collection[str] = (),
         known_models: Collection[str] = (),
+        experiments: Experiments | None = None,
+        domains: DomainClassifier | FixedDomain | None = None,
     ) -> None:
         self.scanner = scanner
+        self.domains = domains or DomainClassifier.build(DomainSettings())
+        self.experiments = experiments
         self.forward_fields = frozenset(forward_fields)
         # Names from the operator's config are not client data and are not scanned (NER
         # reads "onprem-llm" as a place); any other name a provider would pass through is.
@@ -164,7 +183,7 @@ class Router:
         headers: Mapping[str, str] | None = None,
         policy: Policy | None = None,
         cloud_available: bool | None = None,
-        availability: Availability | None = None,
+        availability: Availability | AvailabilityFor | None = None,
     ) -> Evaluation:
         projected = self.project(body)
         fields, non_text = outbound_fields(projected)
@@ -194,7 +213,7 @@ class Router:
         policy: Policy | None = None,
         cloud_available: bool | None = None,
         complexity: Complexity | None = None,
-        availability: Availability | None = None,
+        availability: Availability | AvailabilityFor | None = None,
     ) -> Evaluation:
         """Scan and decide for a projection another wire format built (embeddings):
         ``fields`` must list every string of ``projected`` that may leave, and
@@ -214,6 +233,20 @@ class Router:
             availability=availability,
         )
 
+    def assign(
+        self, identity: Identity | None, headers: Mapping[str, str] | None
+    ) -> Assignment | None:
+        """The experiment arm for a request (deterministic: the dispatcher, a fallback's
+        fresh decision and ``/v1/route`` all get the same one), or None."""
+        if self.experiments is None:
+            return None
+        return self.experiments.assign(
+            key_id=identity.key_id if identity else None,
+            tenant=identity.tenant if identity else None,
+            key_policy=identity.policy if identity else None,
+            headers={k.lower(): v for k, v in (headers or {}).items()},
+        )
+
     def project(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """What of ``body`` may leave: see ``wire.openai_chat.project``."""
         return project(body, extra=self.forward_fields)
@@ -230,31 +263,47 @@ class Router:
         policy: Policy | None = None,
         cloud_available: bool | None = None,
         complexity: Complexity | None = None,
-        availability: Availability | None = None,
+        availability: Availability | AvailabilityFor | None = None,
     ) -> Evaluation:
         """Decide for an already-scanned projection (explain scans in batches).
         ``complexity`` replaces the prompt scorer's (a request that is not a prompt).
 
         ``availability`` (what the router can reach for this model) makes the
         evaluation name its target; unless ``cloud_available`` says otherwise, a cloud
-        is then available exactly when the snapshot has a provider for the model."""
+        is then available exactly when the snapshot has a provider for the model. Given
+        as a function of the model name, it also lets a rule's ``model`` re-target."""
+        snap_for = availability if callable(availability) else None
+        snap = snap_for(model) if snap_for is not None else availability
+        assert not callable(snap)
+        cloud_given = cloud_available
         if any(e.field == "model" and e.type not in _NAME_NOISE for e in scan.entities):
             # The name goes upstream, into headers and the audit row: never with data in it.
             raise BadRequest(
                 "Invalid value for 'model': the name looks like it contains personal data.",
                 param="model",
             )
-        pol = policy or self.policies.for_identity(identity)
+        arm = self.assign(identity, headers) if policy is None else None
+        if arm is not None and arm.arm.policy and arm.arm.policy not in self.policies.policies:
+            arm = None  # its policy went away in a reload: routed as usual, not as the arm
+        pol = policy or (
+            self.policies.named(arm.arm.policy)
+            if arm is not None and arm.arm.policy
+            else self.policies.for_identity(identity)
+        )
         cx = complexity
+        texts, turns = user_texts(body)
+        # Classified from the client's own texts, here: the label is all that is kept.
+        domain = self.domains.classify(texts or [f.text for f in fields])
         if cx is None:
-            texts, turns = user_texts(body)
             cx = self.complexity.score(texts, max_tokens=_max_tokens(body), turns=max(turns, 1))
+        if arm is not None and arm.arm.complexity_threshold is not None:
+            # The score does not depend on the threshold; only the class does.
+            klass: Klass = "complex" if cx.score >= arm.arm.complexity_threshold else "simple"
+            cx = replace(cx, klass=klass)
         load = self._load.decision_snapshot().as_dict() if self._load is not None else None
         state = load["state"] if load else None
         if cloud_available is None:
-            cloud_available = (
-                bool(availability.cloud()) if availability is not None else self._cloud_available()
-            )
+            cloud_available = bool(snap.cloud()) if snap is not None else self._cloud_available()
         ctx = RouteContext(
             scan=scan,
             texts=tuple(fields),
@@ -268,12 +317,24 @@ class Router:
             cloud_available=cloud_available,
             local_gaps=local_gaps(body),
             send_unscanned_attachments=self.scanner.settings.send_unscanned_attachments_to_cloud,
+            over_budget=identity.over_budget if identity else None,
+            domain=domain,
         )
         decision = decide(ctx, pol)
+        routed = decision.model if decision.model not in (None, model) else None
+        if routed is not None and snap_for is not None:
+            snap = snap_for(routed)  # a rule named another model: what reaches that one
+        if snap is not None and cloud_given is None and (routed or decision.provider):
+            # The rule named who answers: a cloud is available only if that one is. The
+            # same rule wins again (only the cloud's availability changed), resolved anew.
+            usable = bool(snap.cloud(decision.provider))
+            if usable != ctx.cloud_available:
+                decision = decide(replace(ctx, cloud_available=usable), pol)
         # The target is chosen right after decide(), outside it: decide() stays about
         # policy and data, pick_target() about who is up and how busy.
-        target = pick_target(decision, availability) if availability is not None else None
-        return Evaluation(body, tuple(fields), scan, decision, pol.name, cx, load, target)
+        target = pick_target(decision, snap) if snap is not None else None
+        ev = Evaluation(body, tuple(fields), scan, decision, pol.name, cx, load, target, arm)
+        return replace(ev, domain=domain, model=routed)
 
     def outbound(
         self, ev: Evaluation, *, redact: bool | None = None
@@ -321,6 +382,8 @@ class Router:
             "complexity": round(ev.complexity.score, 4),
             "complexity_class": ev.complexity.klass,
             "complexity_reasons": list(ev.complexity.reasons),
+            "domain": ev.domain,
+            **({"arm": ev.arm.label} if ev.arm is not None else {}),  # experiments only
             "load": dict(ev.load) if ev.load else None,
             "target": ev.target.as_dict() if ev.target is not None else None,
             "outbound": outbound,

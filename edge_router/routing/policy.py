@@ -12,6 +12,15 @@ A policy is a list of rules and a mandatory default action::
           entities: [API_KEY, PASSWORD]   # ... and a list matches if ANY item matches (OR)
           min_score: 0.5
         action: local            # local | block | redact | cloud | auto
+        response: redact         # optional: this rule's reply action (below)
+    response: pass               # optional, default pass: what to do with a reply
+    response_local: false        # optional: guard local replies too (default: cloud only)
+
+``response`` (``pass`` | ``redact`` | ``block``) is the reply action: personal data or a
+secret in a reply that was not in the request is replaced by ``[REDACTED_<TYPE>]``
+(``redact``) or ends the reply with an error (``block``); see ``privacy.guard``. The
+winning rule's ``response`` applies, else the policy's. It covers replies from cloud
+providers, and with ``response_local: true`` also those of the local tier.
 
 Evaluation order: rules sorted by ``priority`` (higher first); rules with equal
 priority keep their file order; the first rule whose ``when`` holds decides;
@@ -30,6 +39,13 @@ fail-closed cases) is :func:`edge_router.routing.decide.decide`'s job.
   value match (names case-insensitive, value globs case-sensitive).
 - ``complexity``: ``simple`` | ``complex``; ``load``: ``normal`` | ``busy`` | ``saturated``.
 - ``sensitive``, ``non_text``, ``scan_failed``: booleans about the scan.
+- ``domains``: what the request is about (``routing.domain``: code, math, medical, legal,
+  finance, general, or an operator's domain).
+
+A rule may also name who answers: ``provider`` (a configured provider; a cloud route
+goes only there, a local route to that on-prem server when it is up) and/or ``model``
+(the request is routed as if it asked for that model: a local model, a provider's model
+or an alias). Names are checked against the config at startup.
 
 When a request is redacted, every policy term and pattern match is redacted too
 (not only those of the rule that fired), so a deny-listed term never leaves unmasked.
@@ -41,7 +57,7 @@ whose message names the file, the line and the problem.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -51,8 +67,10 @@ from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, field_
 
 from edge_router.errors import EdgeRouterError
 from edge_router.frozen import Frozen
+from edge_router.routing.policy_yaml import Loc, duplicate_keys, fmt_loc, line_of
 
 Action = Literal["local", "block", "redact", "cloud", "auto"]
+Response = Literal["pass", "redact", "block"]
 Complexity = Literal["simple", "complex"]
 LoadState = Literal["normal", "busy", "saturated"]
 
@@ -120,6 +138,14 @@ class When(_Frozen):
     sensitive: bool | None = None
     non_text: bool | None = None
     scan_failed: bool | None = None
+    domains: (
+        Annotated[
+            tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")], ...],
+            BeforeValidator(_listify),
+            Field(min_length=1),
+        ]
+        | None
+    ) = None
 
     @field_validator("patterns")
     @classmethod
@@ -145,6 +171,11 @@ class Rule(_Frozen):
     priority: int = 0
     when: When
     action: Action
+    provider: str | None = Field(default=None, min_length=1, max_length=64)
+    """Send matching requests to this provider only (see the module docstring)."""
+    model: str | None = Field(default=None, min_length=1, max_length=256)
+    """Route matching requests as if they asked for this model."""
+    response: Response | None = None
 
 
 class PolicySpec(_Frozen):
@@ -159,6 +190,8 @@ class PolicySpec(_Frozen):
     """Hint for the scanner: types this policy relies on being detected."""
     rules: tuple[Rule, ...] = ()
     default: Action
+    response: Response = "pass"
+    response_local: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,6 +202,7 @@ class CompiledRule:
     priority: int
     index: int
     action: Action
+    response: Response | None = None
     entities: frozenset[str] | None = None
     min_score: float = 0.0
     patterns: tuple[re.Pattern[str], ...] = ()
@@ -182,6 +216,9 @@ class CompiledRule:
     sensitive: bool | None = None
     non_text: bool | None = None
     scan_failed: bool | None = None
+    domains: frozenset[str] | None = None
+    provider: str | None = None
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +237,8 @@ class Policy:
     description: str = ""
     source: str = "<string>"
     entities_required: tuple[str, ...] = ()
+    response: Response = "pass"
+    response_local: bool = False
 
     @property
     def custom_matchers(self) -> tuple[re.Pattern[str], ...]:
@@ -212,56 +251,13 @@ class Policy:
         return tuple(out)
 
 
-# ---- YAML with line numbers -------------------------------------------------
-
-Loc = tuple[str | int, ...]
-
-
-def _fmt_loc(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "<top level>"
-
-
-def _line_of(root: yaml.Node, loc: Loc) -> int:
-    """1-based line of the deepest node on ``loc``; pydantic's union tags are skipped."""
-    node = root
-    for part in loc:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            match = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
-            if match is None:
-                break  # a missing key: the enclosing mapping is the best place
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if not 0 <= part < len(node.value):
-                break
-            node = node.value[part]
-    return int(node.start_mark.line) + 1
-
-
-def _duplicate_keys(node: yaml.Node, loc: Loc = ()) -> Iterator[tuple[int, str]]:
-    # PyYAML keeps the last of two equal keys silently; a second `default:` must not slip by.
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for k, v in node.value:
-            key = str(getattr(k, "value", ""))
-            if key in seen:
-                yield k.start_mark.line + 1, f"{_fmt_loc((*loc, key))}: duplicate key"
-            seen.add(key)
-            yield from _duplicate_keys(v, (*loc, key))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            yield from _duplicate_keys(item, (*loc, i))
-
-
 def _read_yaml(text: str, source: str) -> tuple[Any, yaml.Node]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise PolicyError([f"{source}:1: policy file is empty"])
-        dups = list(_duplicate_keys(node))
+        dups = list(duplicate_keys(node))
         if dups:
             raise PolicyError([f"{source}:{line}: {msg}" for line, msg in dups])
         data = loader.construct_document(node)
@@ -338,6 +334,7 @@ def _compile(
                 priority=r.priority,
                 index=i,
                 action=r.action,
+                response=r.response,
                 entities=frozenset(w.entities) if w.entities is not None else None,
                 min_score=w.min_score or 0.0,
                 patterns=tuple(re.compile(p) for p in w.patterns or ()),
@@ -351,6 +348,9 @@ def _compile(
                 sensitive=w.sensitive,
                 non_text=w.non_text,
                 scan_failed=w.scan_failed,
+                domains=frozenset(w.domains) if w.domains else None,
+                provider=r.provider,
+                model=r.model,
             )
         )
     compiled.sort(key=lambda c: (-c.priority, c.index))
@@ -368,7 +368,7 @@ def parse_policy(
     data, root = _read_yaml(text, source)
 
     def fail(problems: Iterable[tuple[Loc, str]]) -> PolicyError:
-        located = sorted((_line_of(root, loc), _fmt_loc(loc), msg) for loc, msg in problems)
+        located = sorted((line_of(root, loc), fmt_loc(loc), msg) for loc, msg in problems)
         return PolicyError([f"{source}:{line}: {where}: {msg}" for line, where, msg in located])
 
     try:
@@ -386,6 +386,8 @@ def parse_policy(
         description=spec.description,
         source=source,
         entities_required=spec.entities_required,
+        response=spec.response,
+        response_local=spec.response_local,
     )
 
 

@@ -80,6 +80,12 @@ REASONS: tuple[Reason, ...] = (
         _RULE,
         "the machine's load state (`normal`/`busy`/`saturated`) matched the rule's `load`",
     ),
+    Reason(
+        "domain:<name>",
+        _RULE,
+        "what the request is about (`code`, `math`, `medical`, `legal`, `finance`, `general` "
+        "or an operator's domain) matched the rule's `domains`",
+    ),
     Reason("sensitive", _RULE, "`sensitive: true` held: the scan found personal data"),
     Reason("not_sensitive", _RULE, "`sensitive: false` held: the scan found nothing sensitive"),
     Reason("non_text", _RULE, "`non_text: true` held: the request has an image, audio or file"),
@@ -119,6 +125,18 @@ REASONS: tuple[Reason, ...] = (
         _DECISION,
         "the cloud was chosen but no provider is usable (none configured, offline, or all "
         "unreachable): served locally",
+    ),
+    Reason(
+        "budget_local",
+        _DECISION,
+        "the caller's key or tenant has spent its budget and its `on_budget` is `local`: "
+        "served locally instead of in the cloud",
+    ),
+    Reason(
+        "budget_refused",
+        _DECISION,
+        "the caller's key or tenant has spent its budget and its `on_budget` is `refuse`: "
+        "answered 429 (`budget_exceeded`) until the period resets",
     ),
     Reason(
         "non_text_local",

@@ -16,6 +16,9 @@ from the config for ``explain``) and nothing else. So the dispatcher, ``explain`
   model, when it is strictly less busy than this machine's model (queue plus running;
   ties stay here); else this machine's model of that name, or the default one. An
   on-prem target carries this machine's model as ``local_fallback``.
+- a rule that names a ``provider``: a cloud route goes to that provider only (no
+  fallbacks; none if it is down or doesn't serve the model); a local route goes to that
+  on-prem server when it is up, else as above.
 
 Example::
 
@@ -86,14 +89,19 @@ class Availability:
     default_runner: str = ""
     """This machine's default model (``local.default_model``)."""
 
-    def cloud(self) -> tuple[ProviderView, ...]:
-        """Cloud providers that would take the model now, in config order."""
+    def cloud(self, only: str | None = None) -> tuple[ProviderView, ...]:
+        """Cloud providers that would take the model now, in config order (``only``:
+        that provider or none)."""
         if any(r.name == self.model for r in self.runners):
             return ()  # a local model's name never goes out
         return tuple(
             p
             for p in self.providers
-            if p.kind == "cloud" and p.available and p.serves and p.upstream is not None
+            if p.kind == "cloud"
+            and p.available
+            and p.serves
+            and p.upstream is not None
+            and (only is None or p.name == only)
         )
 
     def without(self, names: Collection[str]) -> Availability:
@@ -136,22 +144,26 @@ def pick_target(decision: Decision, availability: Availability) -> Target | None
     if decision.route == "block":
         return None
     if decision.route == "cloud":
-        usable = availability.cloud()
+        usable = availability.cloud(decision.provider)
         if not usable:
             return None
         first, *rest = usable
         assert first.upstream is not None  # cloud() keeps only providers that take the model
         return Target("cloud", first.name, first.upstream, fallbacks=tuple(p.name for p in rest))
-    return pick_local(availability)
+    return pick_local(availability, decision.provider)
 
 
-def pick_local(availability: Availability) -> Target:
-    """The local tier's target: an on-prem server or this machine's model."""
+def pick_local(availability: Availability, provider: str | None = None) -> Target:
+    """The local tier's target: an on-prem server or this machine's model (``provider``:
+    that on-prem server, when it is up)."""
     a = availability
     runners = {r.name: r for r in a.runners}
     mine = a.model in runners
     runner = a.model if mine else a.default_runner
     on_prem = [p for p in a.providers if p.kind == "on_prem" and p.available]
+    named = next((p for p in on_prem if p.name == provider and p.upstream is not None), None)
+    if named is not None and named.upstream is not None:
+        return Target("on_prem", named.name, named.upstream, local_fallback=runner)
     # A model an on-prem server lists by name goes to that server; otherwise (auto, or a
     # cloud model kept local) the least busy member of the local tier answers.
     chosen = next((p for p in on_prem if p.lists and p.upstream is not None), None)
