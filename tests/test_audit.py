@@ -470,3 +470,19 @@ def test_v3_fields_refuse_free_text(bad: dict[str, object]) -> None:
     # The v3 columns are labels and numbers: nothing shaped like prompt text gets in.
     with pytest.raises(ValueError):
         AuditRecord(request_id="r", route="local", status=200, **bad)  # type: ignore[arg-type]
+
+
+def test_request_id_lookups_use_the_index(log: AuditLog, db: Path) -> None:
+    # Feedback looks records up by request id; schema v4 indexes it, so a lookup does
+    # not scan the whole trail.
+    asyncio.run(log.record(rec(7)))
+    assert log.latest("req-7") is not None and log.latest("req-none") is None
+    conn = sqlite3.connect(db)
+    try:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM audit WHERE request_id = ? ORDER BY id DESC",
+            ("req-7",),
+        ).fetchall()
+    finally:
+        conn.close()
+    assert any("audit_request" in str(step) for step in plan), plan

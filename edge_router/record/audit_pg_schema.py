@@ -67,6 +67,8 @@ PG_MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE audit ADD COLUMN arm TEXT",
         "ALTER TABLE audit ADD COLUMN cache TEXT",
     ),
+    # v4
+    ("CREATE INDEX audit_request ON audit (request_id)",),
 )
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 

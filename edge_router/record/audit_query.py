@@ -123,8 +123,7 @@ class AuditReader:
             return list(self._select(conn, q, newest_first=True))
 
     def latest(self, request_id: str) -> dict[str, Any] | None:
-        """The newest record of ``request_id``, or None (a full scan: request ids have no
-        index; used for feedback, which is rare)."""
+        """The newest record of ``request_id``, or None (indexed since schema v4)."""
         sql = f"SELECT {', '.join(COLUMNS)} FROM audit WHERE request_id = ?"
         sql += " ORDER BY id DESC LIMIT 1"
         with self._read() as conn:

@@ -52,6 +52,11 @@ _MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE audit ADD COLUMN arm TEXT;
     ALTER TABLE audit ADD COLUMN cache TEXT;
     """,
+    # v4: feedback and `audit --request-id` look rows up by request id; without an index
+    # each lookup scans the whole trail.
+    """
+    CREATE INDEX audit_request ON audit (request_id);
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 COLUMNS = (
