@@ -217,3 +217,14 @@ rules:
     # The grid reached the decision codes the table documents, so it can fail.
     assert {"auto:local_capable", "auto:complex", "auto:load_busy", "cloud_unavailable"} <= seen
     assert {"non_text_local", "non_text_sent", "header:x-team", "not_scan_failed"} <= seen
+
+
+def test_explain_shows_what_the_reply_guard_will_do(scanner: PrivacyScanner) -> None:  # noqa: F811
+    # strict redacts personal data in replies (local ones too); default passes them.
+    strict = Router(scanner, PolicySet.load(REPO_ROOT / "policies", "strict"), ComplexityScorer())
+    (row,) = explain_lines([json.dumps({"text": "Explain tides."})], strict, cloud_available=True)
+    assert (row["response"], row["response_local"]) == ("redact", True)
+    assert "reply       redact personal data in cloud and local replies" in format_row(row)
+    default = Router(scanner, PolicySet.load(REPO_ROOT / "policies", "default"), ComplexityScorer())
+    (plain,) = explain_lines([json.dumps({"text": "Explain tides."})], default)
+    assert plain["response"] == "pass" and "reply" not in format_row(plain).split()

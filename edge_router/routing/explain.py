@@ -245,6 +245,9 @@ def format_row(row: dict[str, Any], *, numbered: bool = False) -> str:
     ]
     if target := row.get("target"):
         out.append(f"{'target':<11} {_target_text(target)}")
+    if row.get("response", "pass") != "pass":
+        scope = "cloud and local replies" if row.get("response_local") else "cloud replies"
+        out.append(f"{'reply':<11} {row['response']} personal data in {scope}")
     out += _rows("reasons", [[r, describe(r)] for r in row["reasons"]])
     out += _rows("entities", [_entity_cells(e) for e in row["entities"]])
     out.append(f"{'complexity':<11} {row['complexity']:.3f} ({row['complexity_class']})")

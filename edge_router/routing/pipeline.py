@@ -376,6 +376,9 @@ class Router:
             "redact": d.redact,
             "policy": ev.policy,
             "rule": d.rule,
+            # What the reply guard will do with the answer (``response:`` in the policy).
+            "response": d.response,
+            "response_local": d.response_local,
             "reasons": [*d.reasons, *(r for r in ev.scan.reasons if r not in d.reasons)],
             "entities": [e.as_dict() for e in ev.scan.entities],
             "non_text_parts": list(ev.scan.non_text_parts),
