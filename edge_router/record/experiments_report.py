@@ -25,13 +25,12 @@ Example::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sqlite3
 import sys
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -45,7 +44,7 @@ from edge_router.record.experiment_stats import (
     median_ci,
     wilson,
 )
-from edge_router.record.feedback import ratings
+from edge_router.record.feedback import ratings, read_only
 
 MIN_N = 30
 """Default smallest number of observations per arm and figure before a difference is
@@ -92,19 +91,6 @@ class Report:
         }
 
 
-@contextlib.contextmanager
-def _read(path: Path) -> Iterator[sqlite3.Connection]:
-    if not path.is_file():
-        raise AuditError(f"no database at {path}")
-    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
-    try:
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        yield conn
-    finally:
-        conn.close()
-
-
 def _rows(
     audit: Path, experiment: str, since: float | None, until: float | None
 ) -> list[tuple[str, str, str, int, float | None, float | None]]:
@@ -120,7 +106,7 @@ def _rows(
     if until is not None:
         sql += " AND ts < ?"
         params.append(until)
-    with _read(audit) as conn:
+    with read_only(audit) as conn:
         return conn.execute(sql, params).fetchall()
 
 

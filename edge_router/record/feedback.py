@@ -102,7 +102,8 @@ class RequestRef:
 
 
 @contextlib.contextmanager
-def _reader(path: Path) -> Iterator[sqlite3.Connection]:
+def read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to an existing SQLite file (feedback or the audit trail)."""
     if not path.is_file():
         raise AuditError(f"no database at {path}")
     # mode=rw: never create a file here; query_only: this connection cannot write.
@@ -204,7 +205,7 @@ class FeedbackStore:
 def ratings(path: Path, experiment: str) -> dict[str, float]:
     """request id -> rating for every rated request of ``experiment`` (read-only)."""
     prefix = experiment + ":"
-    with _reader(path) as conn:
+    with read_only(path) as conn:
         rows = conn.execute(
             "SELECT request_id, rating FROM feedback WHERE substr(arm, 1, ?) = ?",
             (len(prefix), prefix),
@@ -214,7 +215,7 @@ def ratings(path: Path, experiment: str) -> dict[str, float]:
 
 def rows(path: Path) -> list[dict[str, Any]]:
     """Every feedback row, oldest first (tests and exports)."""
-    with _reader(path) as conn:
+    with read_only(path) as conn:
         conn.row_factory = sqlite3.Row
         out = [dict(r) for r in conn.execute("SELECT * FROM feedback ORDER BY id")]
     for r in out:
