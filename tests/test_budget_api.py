@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import httpx
 import openai
 import pytest
 import yaml
+from audit_wait import audit_row
 from fake_provider import FakeControl
 from privacy_fixtures import shared_scanner
 from serving import serve
@@ -119,17 +119,6 @@ def ask(url: str, who: str, model: str = "gpt-fake", **kw: Any) -> Any:
         return client.chat.completions.with_raw_response.create(
             model=model, messages=[{"role": "user", "content": PROMPT}], max_tokens=8, **kw
         )
-
-
-def audit_row(s: Settings, request_id: str) -> dict[str, Any]:
-    reader = AuditReader(s.audit.resolve_path())
-    deadline = time.monotonic() + 10  # a stream's record is queued, not awaited
-    while True:
-        rows = [r for r in reader.query(limit=None) if r["request_id"] == request_id]
-        if rows or time.monotonic() > deadline:
-            assert rows, request_id
-            return rows[0]
-        time.sleep(0.05)
 
 
 def priced(price: ModelPrice, usage: Any) -> float:

@@ -5,7 +5,6 @@ provider's request count says whether an answer came from the cache."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import anthropic
 import httpx
 import openai
 import pytest
+from audit_wait import audit_row
 from fake_provider import FakeControl
 from privacy_fixtures import shared_scanner
 from serving import serve
@@ -23,7 +23,6 @@ from edge_router.app import create_app
 from edge_router.backends.settings import ProviderSettings
 from edge_router.config import PolicySettings, Settings
 from edge_router.flow.cache import CacheSettings
-from edge_router.record.audit_query import AuditReader
 
 KEYS = {  # id -> (key, tenant, policy)
     "alpha": ("er-alpha-0123456789abcdef01234567", "acme", None),
@@ -108,17 +107,6 @@ def ask(url: str, who: str, text: str, **kw: Any) -> tuple[str, str, str]:
     )
     answer = raw.parse().choices[0].message.content or ""
     return answer, raw.headers.get("x-edge-router-cache", ""), raw.headers["x-request-id"]
-
-
-def audit_row(settings: Settings, request_id: str) -> dict[str, Any]:
-    reader = AuditReader(settings.audit.resolve_path())
-    deadline = time.monotonic() + 10  # a stream's record is queued, not awaited
-    while True:
-        rows = [r for r in reader.query(limit=None) if r["request_id"] == request_id]
-        if rows or time.monotonic() > deadline:
-            assert rows, request_id
-            return rows[0]
-        time.sleep(0.05)
 
 
 def test_two_tenants_never_share_an_entry(daemon: str, control: FakeControl) -> None:

@@ -5,7 +5,6 @@ OpenAI and Anthropic SDKs as clients."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import anthropic
 import httpx
 import openai
 import pytest
+from audit_wait import audit_row
 from fake_provider import FakeControl
 from privacy_fixtures import shared_scanner
 from serving import serve
@@ -21,7 +21,6 @@ from serving import serve
 from edge_router.app import create_app
 from edge_router.backends.settings import ProviderSettings
 from edge_router.config import PolicySettings, Settings
-from edge_router.record.audit_query import AuditReader
 
 EMAIL = "quentin.marsh@example.net"
 ASK = f"Please confirm the address {EMAIL} for the invoice."
@@ -87,17 +86,6 @@ def oa(url: str) -> openai.OpenAI:
 def an(url: str) -> anthropic.Anthropic:
     _CLIENTS.append(anthropic.Anthropic(base_url=url, api_key="x", max_retries=0))
     return _CLIENTS[-1]  # type: ignore[return-value]
-
-
-def audit_row(settings: Settings, request_id: str) -> dict[str, Any]:
-    reader = AuditReader(settings.audit.resolve_path())
-    deadline = time.monotonic() + 10  # a stream's record is queued, not awaited
-    while True:
-        rows = [r for r in reader.query(limit=None) if r["request_id"] == request_id]
-        if rows or time.monotonic() > deadline:
-            assert rows, request_id
-            return rows[0]
-        time.sleep(0.05)
 
 
 def test_openai_stream_and_whole_reply_redacted_request_values_intact(
