@@ -25,7 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from edge_router.record.audit_schema import COLUMNS, JSON_COLUMNS, AuditError, row_dict
+from edge_router.record.audit_schema import (
+    COLUMNS,
+    JSON_COLUMNS,
+    read_only,
+    row_dict,
+)
 
 ExportFormat = Literal["json", "jsonl", "csv"]
 CostGroup = Literal["key", "tenant", "route"]
@@ -64,18 +69,8 @@ class AuditReader:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        if not self.path.is_file():
-            raise AuditError(f"no audit database at {self.path}")
-        # mode=rw: never create a file here; query_only: this connection cannot write.
-        conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, isolation_level=None)
-        try:
-            conn.execute("PRAGMA query_only = ON")
-            conn.execute("PRAGMA busy_timeout = 5000")
-            yield conn
-        finally:
-            conn.close()
+    def _read(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return read_only(self.path, "audit database")
 
     @staticmethod
     def _where(q: AuditQuery) -> tuple[str, list[Any]]:

@@ -7,8 +7,10 @@ One definition shared by the writer (:mod:`edge_router.record.audit`) and the re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,6 +88,21 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+
+@contextlib.contextmanager
+def read_only(path: Path, what: str = "database") -> Iterator[sqlite3.Connection]:
+    """A read-only connection to an existing SQLite file (the audit trail, feedback)."""
+    if not path.is_file():
+        raise AuditError(f"no {what} at {path}")
+    # mode=rw: never create a file here; query_only: this connection cannot write.
+    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        yield conn
+    finally:
+        conn.close()
 
 
 def _iso(ts: float) -> str:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from edge_router.record.audit_schema import AuditError
+from edge_router.record.audit_schema import AuditError, read_only
 from edge_router.record.experiment_stats import (
     Estimate,
     Verdict,
@@ -44,7 +44,7 @@ from edge_router.record.experiment_stats import (
     median_ci,
     wilson,
 )
-from edge_router.record.feedback import ratings, read_only
+from edge_router.record.feedback import ratings
 
 MIN_N = 30
 """Default smallest number of observations per arm and figure before a difference is

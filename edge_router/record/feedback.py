@@ -26,7 +26,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from pydantic import Field
 from edge_router.frozen import Frozen
 from edge_router.record.audit import AuditSettings
 from edge_router.record.audit_query import AuditReader
-from edge_router.record.audit_schema import AuditError
+from edge_router.record.audit_schema import AuditError, read_only
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -99,21 +99,6 @@ class RequestRef:
     tenant: str | None
     arm: str | None
     endpoint: str
-
-
-@contextlib.contextmanager
-def read_only(path: Path) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to an existing SQLite file (feedback or the audit trail)."""
-    if not path.is_file():
-        raise AuditError(f"no database at {path}")
-    # mode=rw: never create a file here; query_only: this connection cannot write.
-    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
-    try:
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        yield conn
-    finally:
-        conn.close()
 
 
 def find_request(audit: AuditReader, request_id: str) -> RequestRef | None:
