@@ -74,6 +74,23 @@ def test_any_chunking_matches_restoring_the_whole(data: st.DataObject) -> None:
     pieces = [reply[a:b] for a, b in zip([0, *cuts], [*cuts, len(reply)], strict=True)]
     chunks = [_content_chunk(p) for p in pieces] + [_finish_chunk()]
     assert _text(_run(chunks, vault)) == vault.restore(reply)
+    # Upstreams may also put the finish on the last text chunk itself.
+    pieces = pieces or [""]
+    chunks = [_content_chunk(p) for p in pieces[:-1]] + [_content_chunk(pieces[-1], "stop")]
+    out = _run(chunks, vault)
+    assert _text(out) == vault.restore(reply)
+    assert out[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+def test_text_held_back_is_released_after_the_finishing_chunks_own_text() -> None:
+    vault, email, _ = _vault()
+    # The last chunk completes one placeholder and starts what could be another.
+    reply = f"Write to {email} or <EM"
+    cut = reply.index(email) + 3
+    out = _run([_content_chunk(reply[:cut]), _content_chunk(reply[cut:], "stop")], vault)
+    assert _text(out) == "Write to ada@example.org or <EM"
+    assert [c["choices"][0]["finish_reason"] for c in out][-1] == "stop"
+    assert all(c["choices"][0]["finish_reason"] is None for c in out[:-1])
 
 
 def test_tool_call_arguments_are_restored_with_json_escaping() -> None:

@@ -27,7 +27,7 @@ def restore_completion(resp: dict[str, Any], vault: Vault) -> dict[str, Any]:
 
 
 async def restore_chunks(chunks: AsyncIterator[Chunk], vault: Vault) -> AsyncIterator[Chunk]:
-    """Restore a chunk stream; held-back text is released before the finishing chunk."""
+    """Restore a chunk stream; held-back text is released, in order, before a finish."""
     if not len(vault):
         async for c in chunks:
             yield c
@@ -68,10 +68,14 @@ async def restore_chunks(chunks: AsyncIterator[Chunk], vault: Vault) -> AsyncIte
                 delta["tool_calls"] = [
                     _restore_call(call, ci, args, vault) for call in delta["tool_calls"]
                 ]
+            restored = {**vault.restore_value(choice), "delta": delta}
             if choice.get("finish_reason") is not None and (held := pending(ci)):
-                # Release what was held back as its own chunk, before the finish.
-                yield {**chunk, "choices": [{"index": ci, "delta": held, "finish_reason": None}]}
-            choices.append({**vault.restore_value(choice), "delta": delta})
+                # Release what was held back in order: this chunk's own text, the held
+                # rest (it comes after), then the finish on its own.
+                yield {**out, "choices": [{**restored, "finish_reason": None}]}
+                yield {**out, "choices": [{"index": ci, "delta": held, "finish_reason": None}]}
+                restored = {**restored, "delta": {}}
+            choices.append(restored)
         out["choices"] = choices
         yield out
     for ci in dict.fromkeys([k[0] for k in text] + [k[0] for k in args]):
