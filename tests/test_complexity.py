@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import importlib
+import json
 import math
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from edge_router.routing.complexity import Complexity, ComplexityScorer, text_features
 from edge_router.routing.complexity_features import FITTED_FEATURES
+
+ROOT = Path(__file__).resolve().parent.parent
+EXTRA = ROOT / "bench" / "data" / "routellm_extra"
+SHARED = ROOT.parent / "shared" / "data"
 
 TRIVIAL = ["hi", "What is the capital of France?", "Thanks!", "Translate 'good morning' to German."]
 MATH = (
@@ -179,3 +189,69 @@ def test_deterministic(scorer: ComplexityScorer) -> None:
     assert scorer.score([MATH], max_tokens=300, turns=2) == scorer.score(
         [MATH], max_tokens=300, turns=2
     )
+
+
+# ------------------------------------------------------------------ the bench's metric
+
+
+def _bench() -> tuple[Any, Any]:
+    """(numpy, bench/complexity_eval.py); numpy is a bench dependency, not a runtime one."""
+    np = pytest.importorskip("numpy")
+    sys.path.insert(0, str(ROOT / "bench"))
+    return np, importlib.import_module("complexity_eval")
+
+
+def test_apgr_on_graded_quality() -> None:
+    np, complexity_eval = _bench()
+    # MT-Bench style: quality is a judge score / 10, not 0/1.
+    weak = np.array([0.9, 0.5, 0.8, 0.7])
+    strong = np.array([1.0, 0.9, 0.8, 0.9])
+    apgr = complexity_eval.apgr
+    # A constant score routes in random order: exactly the random result.
+    assert apgr(np.zeros(4), weak, strong) == pytest.approx(0.5)
+    # The oracle order (largest strong - weak first): PGR 4/7, 6/7, 1, 1 at f = 1/4..1.
+    oracle = strong - weak
+    assert apgr(oracle, weak, strong) == pytest.approx(41 / 56)
+    assert apgr(-oracle, weak, strong) < 0.5
+
+
+def _prompts(path: Path) -> set[str]:
+    if path.suffix == ".jsonl":
+        with path.open() as fh:
+            return {json.loads(line)["turns"][0].strip() for line in fh if line.strip()}
+    with path.open(newline="") as fh:
+        return {r["prompt"].strip() for r in csv.DictReader(fh)}
+
+
+def test_held_out_sets_never_overlap_the_fitting_data() -> None:
+    shared = SHARED / "routellm" / "mmlu"
+    if not shared.is_dir():
+        pytest.skip("../shared/data is not checked out")
+    fitted: set[str] = set()
+    for path in shared.glob("mmlu_*.csv"):
+        fitted |= _prompts(path)
+    extra = [*sorted((EXTRA / "mmlu").glob("mmlu_*.csv")), EXTRA / "gsm8k.csv"]
+    extra.append(EXTRA / "mt_bench.jsonl")
+    assert len(extra) == 19
+    for path in extra:
+        assert not (shared / path.name).exists(), path.name
+        assert not _prompts(path) & fitted, path.name
+
+
+def test_load_extra_sets() -> None:
+    if not (SHARED / "routellm" / "mmlu").is_dir():
+        pytest.skip("../shared/data is not checked out")
+    np, complexity_eval = _bench()
+    sets = complexity_eval.load_extra(EXTRA, SHARED)
+    assert list(sets) == ["MMLU, 17 new subjects", "GSM8K", "MT-Bench (turn 1, score/10)"]
+    gsm, mt = sets["GSM8K"], sets["MT-Bench (turn 1, score/10)"]
+    assert len(gsm.prompts) == 1307
+    assert set(np.unique(gsm.weak)) <= {0.0, 1.0}
+    assert len(mt.prompts) == 72
+    # Graded quality: judge scores 1-10 become 0.1-1.0, and not all of them are 0/1.
+    for q in (mt.weak, mt.strong):
+        assert q.min() >= 0.1 and q.max() <= 1.0
+        assert not set(np.unique(q)) <= {0.0, 1.0}
+    pooled = complexity_eval.concat(list(sets.values()))
+    assert len(pooled.prompts) == sum(len(d.prompts) for d in sets.values())
+    assert pooled.x.shape == (len(pooled.prompts), len(FITTED_FEATURES))

@@ -36,6 +36,11 @@ class ContentHasher:
     def digest(self, text: str) -> str:
         return hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
+    def derive(self, purpose: str) -> ContentHasher:
+        """A hasher under a key derived for ``purpose``: routers sharing this key share it
+        too, and its digests cannot be matched with this one's."""
+        return ContentHasher(hmac.new(self._key, purpose.encode("utf-8"), hashlib.sha256).digest())
+
     def digests(self, texts: Sequence[str]) -> tuple[str, ...]:
         return tuple(self.digest(t) for t in texts)
 

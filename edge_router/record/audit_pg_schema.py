@@ -148,16 +148,31 @@ def migrate_pg(conn: psycopg.Connection[Any], url: str, hasher: ContentHasher) -
             conn.execute("UPDATE audit_meta SET schema_version = %s", (version + 1,))
 
 
-class _PgRead:
-    """A read connection that takes the reader's ``?`` placeholders."""
+class Qmark:
+    """A connection that takes SQLite's ``?`` placeholders, so one SQL text serves both
+    dialects (the audit reader's queries, the feedback store's upsert and reads)."""
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        # The reader's SQL holds no literal "?" or "%": only placeholders become %s.
+        # The shared SQL holds no literal "?" or "%": only placeholders become %s.
         assert "%" not in sql
         return self._conn.execute(sql.replace("?", "%s"), params)
+
+
+@contextlib.contextmanager
+def pg_read(url: str) -> Iterator[Any]:
+    """A read-only connection taking ``?`` placeholders, so SQL written for SQLite's
+    :func:`~edge_router.record.audit_schema.read_only` runs unchanged (audit trail,
+    feedback); server errors become AuditError naming no password."""
+    conn = connect(url, read_only=True)
+    try:
+        yield Qmark(conn)
+    except psycopg.Error as exc:
+        raise AuditError(f"audit database {describe(url)}: {_reason(exc)}") from exc
+    finally:
+        conn.close()
 
 
 class PgAuditReader(AuditReader):
@@ -168,12 +183,5 @@ class PgAuditReader(AuditReader):
         self.path = Path(describe(url))  # names the store in messages; no file
         self.url = url
 
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[Any]:
-        conn = connect(self.url, read_only=True)
-        try:
-            yield _PgRead(conn)
-        except psycopg.Error as exc:
-            raise AuditError(f"audit database {describe(self.url)}: {_reason(exc)}") from exc
-        finally:
-            conn.close()
+    def _read(self) -> contextlib.AbstractContextManager[Any]:
+        return pg_read(self.url)

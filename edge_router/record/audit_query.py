@@ -142,12 +142,15 @@ class AuditReader:
         cols = COST_GROUPS[group]
         where, params = self._where(q)
         names = ", ".join(cols)
+        # NULLS FIRST said outright: SQLite puts NULLs first by default, PostgreSQL last,
+        # and the fleet's report must list rows in the order the embedded one does.
+        order = ", ".join(f"{c} NULLS FIRST" for c in cols)
         sql = (
             f"SELECT {names}, COUNT(*), COALESCE(SUM(cost_usd), 0), "
             # CASE, not SUM(boolean): the same SQL runs on SQLite and PostgreSQL.
             "SUM(CASE WHEN cost_usd IS NULL AND route = 'cloud' AND status < 400 "
             "THEN 1 ELSE 0 END) "
-            f"FROM audit{where} GROUP BY {names} ORDER BY {len(cols) + 2} DESC, {names}"
+            f"FROM audit{where} GROUP BY {names} ORDER BY {len(cols) + 2} DESC, {order}"
         )
         with self._read() as conn:
             return [
@@ -174,6 +177,32 @@ class AuditReader:
         with self._read() as conn:
             n, pt, ct = conn.execute(sql, params).fetchone()
         return int(n), int(pt), int(ct)
+
+    def arm_rows(
+        self, experiment: str, since: float | None = None, until: float | None = None
+    ) -> list[tuple[str, str, str, int, float | None, float | None]]:
+        """(arm, request_id, route, status, latency_ms, cost_usd) of every chat and
+        completions request in an arm of ``experiment`` (dry runs and embeddings are not
+        answers to compare); ``since`` inclusive, ``until`` exclusive."""
+        prefix = experiment + ":"
+        sql = (
+            "SELECT substr(arm, ?), request_id, route, status, latency_ms, cost_usd "
+            "FROM audit WHERE substr(arm, 1, ?) = ? "
+            "AND COALESCE(endpoint, 'chat') IN ('chat', 'completions')"
+        )
+        params: list[Any] = [len(prefix) + 1, len(prefix), prefix]
+        if since is not None:
+            sql += " AND ts >= ?"
+            params.append(since)
+        if until is not None:
+            sql += " AND ts < ?"
+            params.append(until)
+        sql += " ORDER BY id"  # one order on both dialects: the same sums to the last bit
+        with self._read() as conn:
+            return [
+                (str(a), str(r), str(route), int(st), lat, cost)
+                for a, r, route, st, lat, cost in conn.execute(sql, params)
+            ]
 
     def export_to(self, out: TextIO, fmt: ExportFormat, q: AuditQuery | None = None) -> int:
         """Stream matching records, oldest first, to ``out``; returns the count. ``json`` is

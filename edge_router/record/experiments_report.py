@@ -10,6 +10,9 @@ answers to compare) and the feedback store (ratings of those requests). Per arm:
 - error rate: status 500 or above, over all requests;
 - mean rating: over rated requests (0-1).
 
+With ``audit.url`` (a fleet's PostgreSQL store) both are read from that database, so
+the report covers every router's requests and ratings; SQLite files otherwise.
+
 Each arm after the first (the control: the first arm in the config, else the first
 name in sort order) is compared with the control on each figure by
 :func:`edge_router.record.experiment_stats.compare`; anything it cannot decide is
@@ -35,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from edge_router.record.audit_schema import AuditError, read_only
+from edge_router.record.audit_query import AuditReader
+from edge_router.record.audit_schema import AuditError
 from edge_router.record.experiment_stats import (
     Estimate,
     Verdict,
@@ -91,28 +95,24 @@ class Report:
         }
 
 
-def _rows(
-    audit: Path, experiment: str, since: float | None, until: float | None
-) -> list[tuple[str, str, str, int, float | None, float | None]]:
-    prefix = experiment + ":"
-    sql = (
-        "SELECT substr(arm, ?), request_id, route, status, latency_ms, cost_usd FROM audit "
-        "WHERE substr(arm, 1, ?) = ? AND COALESCE(endpoint, 'chat') IN ('chat', 'completions')"
-    )
-    params: list[Any] = [len(prefix) + 1, len(prefix), prefix]
-    if since is not None:
-        sql += " AND ts >= ?"
-        params.append(since)
-    if until is not None:
-        sql += " AND ts < ?"
-        params.append(until)
-    with read_only(audit) as conn:
-        return conn.execute(sql, params).fetchall()
+def is_pg_url(s: str | Path | None) -> bool:
+    """Whether a store named on the command line or in the config is PostgreSQL."""
+    return isinstance(s, str) and s.startswith(("postgresql://", "postgres://"))
+
+
+def _ratings(feedback: Path | str | None, experiment: str) -> dict[str, float]:
+    if is_pg_url(feedback):
+        from edge_router.record.feedback_pg import pg_ratings  # psycopg only when used
+
+        return pg_ratings(str(feedback), experiment)
+    if feedback is None or not Path(feedback).is_file():
+        return {}  # no rating stored yet
+    return ratings(Path(feedback), experiment)
 
 
 def build_report(
-    audit: Path,
-    feedback: Path | None,
+    audit: Path | AuditReader,
+    feedback: Path | str | None,
     experiment: str,
     *,
     arms: Sequence[str] = (),
@@ -120,12 +120,15 @@ def build_report(
     since: float | None = None,
     until: float | None = None,
 ) -> Report:
-    """Per-arm figures and comparisons with the control (module doc). ``arms``: the
-    configured arm names in order (arms with no data yet are shown with n = 0)."""
+    """Per-arm figures and comparisons with the control (module doc). ``audit``: a
+    SQLite file or a reader (:class:`~edge_router.record.audit_pg_schema.PgAuditReader`
+    for a fleet's trail); ``feedback``: a SQLite file or a ``postgresql://`` URL.
+    ``arms``: the configured arm names in order (arms with no data yet have n = 0)."""
+    reader = audit if isinstance(audit, AuditReader) else AuditReader(audit)
     by_arm: dict[str, list[tuple[str, str, int, float | None, float | None]]] = defaultdict(list)
-    for arm, rid, route, status, latency, cost in _rows(audit, experiment, since, until):
+    for arm, rid, route, status, latency, cost in reader.arm_rows(experiment, since, until):
         by_arm[arm].append((rid, route, status, latency, cost))
-    rated = ratings(feedback, experiment) if feedback is not None and feedback.is_file() else {}
+    rated = _ratings(feedback, experiment)
     names = list(dict.fromkeys([*arms, *sorted(by_arm)]))
     out = []
     for name in names:
@@ -194,8 +197,10 @@ def format_report(r: Report) -> str:
     return "\n".join(lines)
 
 
-def _paths(args: argparse.Namespace) -> tuple[Path, Path | None, tuple[str, ...]]:
-    """(audit db, feedback db, configured arm names) from the flags and the config."""
+def _sources(args: argparse.Namespace) -> tuple[AuditReader, Path | str, tuple[str, ...]]:
+    """(audit reader, feedback file or URL, configured arm names) from the flags and the
+    config. With ``audit.url`` (or ``--db postgresql://...``) both the trail and the
+    ratings come from that database: every router of the fleet writes there."""
     from edge_router.config import ConfigError, load_settings  # lazy: config imports record
 
     config = args.config or os.environ.get("EDGE_ROUTER_CONFIG")
@@ -205,13 +210,22 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path | None, tuple[str, ...]
         raise AuditError(str(exc)) from exc
     exp = next((e for e in settings.experiments if e.name == args.name), None)
     arms = tuple(a.name for a in exp.arms) if exp else ()
-    audit = Path(args.db) if args.db else settings.audit.resolve_path()
-    fb = (
-        Path(args.feedback_db)
-        if args.feedback_db
-        else settings.feedback.resolve_path(settings.audit)
-    )
-    return audit, fb, arms
+    url: str | None = settings.audit.url
+    if args.db:  # the flag names the store, whatever the config says
+        url = args.db if is_pg_url(args.db) else None
+    reader: AuditReader
+    if url:
+        from edge_router.record.audit_pg_schema import PgAuditReader  # psycopg only when used
+
+        reader = PgAuditReader(url)
+    else:
+        reader = AuditReader(Path(args.db) if args.db else settings.audit.resolve_path())
+    fb: Path | str
+    if args.feedback_db:
+        fb = args.feedback_db if is_pg_url(args.feedback_db) else Path(args.feedback_db)
+    else:
+        fb = url or settings.feedback.resolve_path(settings.audit)
+    return reader, fb, arms
 
 
 def experiments_cli(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -225,8 +239,14 @@ def experiments_cli(argv: Sequence[str] | None = None, out: TextIO | None = None
     rep = sub.add_parser("report", help="per-arm figures with 95%% intervals")
     rep.add_argument("name", help="experiment name")
     rep.add_argument("--config", help="config file (audit and feedback paths, arm order)")
-    rep.add_argument("--db", help="audit SQLite file (default: from the config)")
-    rep.add_argument("--feedback-db", help="feedback SQLite file (default: from the config)")
+    rep.add_argument(
+        "--db", help="audit SQLite file or postgresql:// URL (default: from the config)"
+    )
+    rep.add_argument(
+        "--feedback-db",
+        help="feedback SQLite file or postgresql:// URL (default: the audit database's "
+        "URL with PostgreSQL, else from the config)",
+    )
     rep.add_argument("--since", type=_parse_time, help="ISO time (UTC if naive) or age: 7d")
     rep.add_argument("--until", type=_parse_time, help="ISO time (exclusive)")
     rep.add_argument("--control", help="the arm to compare with (default: the first arm)")
@@ -235,7 +255,7 @@ def experiments_cli(argv: Sequence[str] | None = None, out: TextIO | None = None
     args = p.parse_args(argv)
     out = out or sys.stdout
     try:
-        audit, fb, arms = _paths(args)
+        audit, fb, arms = _sources(args)
         if args.control:
             arms = (args.control, *(a for a in arms if a != args.control))
         report = build_report(
@@ -253,7 +273,7 @@ def experiments_cli(argv: Sequence[str] | None = None, out: TextIO | None = None
     if not report.arms:
         print(
             f"edge-router experiments: no experiment {args.name!r} in the config and no "
-            f"requests recorded for it in {audit}",
+            f"requests recorded for it in {audit.path}",
             file=sys.stderr,
         )
         return 2

@@ -1,4 +1,5 @@
-"""Feedback on answers (``POST /v1/feedback``), kept in its own SQLite file.
+"""Feedback on answers (``POST /v1/feedback``), kept in its own SQLite file (a fleet's
+PostgreSQL database with ``audit.url``: :mod:`edge_router.record.feedback_pg`).
 
 One row per answered request (a later rating of the same request replaces the earlier
 one): the rating, short labels, the comment only when the scanner found no personal
@@ -60,8 +61,10 @@ class FeedbackSettings(Frozen):
     enabled: bool = True
     """Accept `POST /v1/feedback` (needs the audit trail, to check the request id)."""
     path: str | None = None
-    """SQLite file for feedback. Default: `feedback.sqlite` beside the audit database. The
-    experiments' assignment key (HMAC) lives beside it as `<path>.key` (mode 0600)."""
+    """SQLite file for feedback. Default: `feedback.sqlite` beside the audit database;
+    with `audit.url`, ratings go to that database instead. The experiments' assignment
+    key (HMAC) lives beside it as `<path>.key` (mode 0600); with `audit.url` it is
+    derived from `audit.key_path` instead, so a fleet shares it."""
     max_comment_chars: int = Field(default=2000, ge=0, le=100_000)
     """Longest comment accepted; a longer one gets 400. 0 refuses comments."""
     store_comments: bool = True
@@ -187,15 +190,22 @@ class FeedbackStore:
             self._conn.close()
 
 
-def ratings(path: Path, experiment: str) -> dict[str, float]:
-    """request id -> rating for every rated request of ``experiment`` (read-only)."""
+def ratings_on(conn: Any, experiment: str) -> dict[str, float]:
+    """request id -> rating for every rated request of ``experiment``, on a read
+    connection taking ``?`` placeholders (SQLite, or a fleet's PostgreSQL database
+    through :class:`~edge_router.record.audit_pg_schema.Qmark`)."""
     prefix = experiment + ":"
-    with read_only(path) as conn:
-        rows = conn.execute(
-            "SELECT request_id, rating FROM feedback WHERE substr(arm, 1, ?) = ?",
-            (len(prefix), prefix),
-        ).fetchall()
+    rows = conn.execute(
+        "SELECT request_id, rating FROM feedback WHERE substr(arm, 1, ?) = ?",
+        (len(prefix), prefix),
+    ).fetchall()
     return {str(r): float(v) for r, v in rows}
+
+
+def ratings(path: Path, experiment: str) -> dict[str, float]:
+    """:func:`ratings_on` over a feedback SQLite file (read-only)."""
+    with read_only(path) as conn:
+        return ratings_on(conn, experiment)
 
 
 def rows(path: Path) -> list[dict[str, Any]]:
