@@ -100,12 +100,14 @@ def cloud_view(settings: Settings) -> Callable[[str], bool]:
     the same test as its providers' ``serves`` (``auto`` needs a ``default_model``; a
     local model's name never goes out), read from the config alone, so no API key is
     read and no client is built."""
+    from edge_router.routing.target import resolve_alias
+
     local = {m.name for m in settings.local.models}
     aliases: dict[str, str] = getattr(settings, "aliases", {})
     cloud = [] if settings.offline else [p for p in settings.providers if not p.trusted_local]
 
     def serves(model: str) -> bool:
-        model = aliases.get(model, model)
+        model = resolve_alias(aliases, model)
         if model in local:
             return False
         if model.lower() == AUTO:
@@ -164,7 +166,7 @@ def _cloud_line(settings: Settings, args: argparse.Namespace) -> str:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from edge_router.flow.availability import configured
+    from edge_router.flow.availability import configured, configured_models
     from edge_router.privacy.scanner import PrivacyScanner
     from edge_router.routing.complexity import ComplexityScorer
     from edge_router.routing.domain import build_classifier
@@ -189,6 +191,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         PrivacyScanner(settings.privacy),
         policies,
         ComplexityScorer(settings.policy.complexity_threshold),
+        known_models=configured_models(settings),  # as the daemon's: names it never scans
         domains=build_classifier(settings.domains),
     )
     cloud = explain_cloud(settings, offline=args.offline, assume_cloud=args.assume_cloud)
@@ -204,7 +207,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     bad = 0
     try:
         for row in explain_lines(
-            lines, router, cloud_available=cloud, availability=view, previews=True
+            lines,
+            router,
+            cloud_available=cloud,
+            availability=view,
+            previews=True,
+            aliases=settings.aliases,
         ):
             if "error" in row:
                 bad += 1
@@ -250,6 +258,10 @@ def _status_lines(url: str, ready: dict[str, Any], metrics: dict[str, Any] | Non
     models = ready.get("models") or {}
     shown = [f"{m} ({'loaded' if ok else 'loading'})" for m, ok in models.items()]
     lines.append(f"{'models':<10} {', '.join(shown) or '-'}")
+    if embedders := ready.get("embedding_models"):
+        # Not "loading": an embedding model loads on its first request, never before.
+        loads = [f"{m} ({'loaded' if ok else 'loads on first use'})" for m, ok in embedders.items()]
+        lines.append(f"{'embedding':<10} {', '.join(loads)}")
     lines.append(f"{'scanner':<10} {'loaded' if ready.get('scanner') else 'loading'}")
     providers = ready.get("providers") or {}
     if not ready.get("providers_configured", bool(providers)):

@@ -56,6 +56,8 @@ class RouterError(EdgeRouterError):
         self.headers = headers or {}
         # The routing Evaluation when the error came after the decision (for the audit).
         self.evaluation: Any = None
+        # A reply the guard refused: what it found, by type (never values), for the audit.
+        self.reply_entity_types: dict[str, int] = {}
 
     def body(self) -> dict[str, Any]:
         return {

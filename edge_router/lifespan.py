@@ -30,6 +30,7 @@ from edge_router.backends.cloud import CloudProvider
 from edge_router.backends.llama_local import LocalModelRunner
 from edge_router.backends.local_embed import build_embedders
 from edge_router.config import Settings
+from edge_router.flow.availability import configured_models
 from edge_router.flow.budget import Budgets
 from edge_router.flow.cache import ResponseCache
 from edge_router.load.probe import LoadProbe
@@ -89,7 +90,7 @@ def check_names(policies: PolicySet, settings: Settings) -> None:
         policies.policies,
         domains=settings.domains.names(),
         providers={p.name for p in settings.providers},
-        models=None if passes_any else {"auto", *_configured_models(settings)},
+        models=None if passes_any else {"auto", *configured_models(settings)},
     )
 
 
@@ -117,17 +118,6 @@ def _build_runners(settings: Settings) -> dict[str, LocalModelRunner]:
         )
         for m in local.models
     }
-
-
-def _configured_models(settings: Settings) -> set[str]:
-    """Every model name the operator's config mentions (local, alias and provider names)."""
-    names = {m.name for m in settings.local.models}
-    names |= {*settings.aliases, *settings.aliases.values()}
-    for p in settings.providers:
-        names |= {*p.models, *p.model_map, *p.model_map.values()}
-        if p.default_model:
-            names.add(p.default_model)
-    return names
 
 
 def _cloud_latency(state: AppState) -> float | None:
@@ -200,7 +190,7 @@ async def build_state(settings: Settings, overrides: Overrides) -> AppState:
         # Kept in the projection (and so scanned) when any provider allows them; each
         # provider's builder drops the ones it does not allow.
         forward_fields={f for p in settings.providers for f in p.forward_fields},
-        known_models=_configured_models(settings),
+        known_models=configured_models(settings),
         domains=build_classifier(settings.domains),
     )
     m = state.metrics

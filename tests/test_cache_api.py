@@ -53,6 +53,7 @@ def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("policies")
     for name in ("cachey", "twin"):  # the same rules under two names
         (d / f"{name}.yaml").write_text(POLICY.format(name=name))
+    (d / "guarded.yaml").write_text("name: guarded\ndefault: cloud\nresponse: redact\n")
     return d
 
 
@@ -66,7 +67,12 @@ def auth() -> AuthSettings:
 
 
 def build(
-    settings: Settings, policy_dir: Path, auth: AuthSettings, furl: str, cache: CacheSettings
+    settings: Settings,
+    policy_dir: Path,
+    auth: AuthSettings,
+    furl: str,
+    cache: CacheSettings,
+    policy: str = "cachey",
 ) -> Any:
     provider = ProviderSettings(
         name="p1",
@@ -78,7 +84,7 @@ def build(
     )
     s = settings.model_copy(
         update={
-            "policy": PolicySettings(dir=str(policy_dir), default="cachey"),
+            "policy": PolicySettings(dir=str(policy_dir), default=policy),
             "providers": (provider,),
             "auth": auth,
             "cache": cache,
@@ -287,3 +293,45 @@ def test_legacy_completions_use_the_cache_too(daemon: str, control: FakeControl)
         labels.append(raw.headers["x-edge-router-cache"])
     assert labels == ["miss", "hit"]
     assert control.request_count == 1
+
+
+def test_a_hit_is_audited_with_the_upstream_model_and_reply_findings_of_its_answer(
+    settings: Settings,
+    policy_dir: Path,
+    auth: AuthSettings,
+    fake: tuple[str, FakeControl],
+    control: FakeControl,
+) -> None:
+    """A hit replays the answer a provider gave (and the reply guard redacted): its audit
+    record names the model id that answered and what the guard found, as the first one's
+    did, streamed or not."""
+    control.answer_model = "gpt-fake-2026-01-15"
+    control.inject = (" Call 650-555-0199 any time.",)
+    app = build(settings, policy_dir, auth, fake[0], CacheSettings(enabled=True), "guarded")
+    msgs: Any = [{"role": "user", "content": "Who should I call? guarded cache test."}]
+    with serve(app) as url, oa(url, "carol") as client:
+        for stream in (False, True):
+            labels, ids = [], []
+            for _ in range(2):
+                if stream:
+                    with client.chat.completions.with_streaming_response.create(
+                        model="gpt-fake", messages=msgs, stream=True
+                    ) as streamed:
+                        text = "".join(
+                            c.choices[0].delta.content or "" for c in streamed.parse() if c.choices
+                        )
+                        headers = streamed.headers
+                else:
+                    whole = client.chat.completions.with_raw_response.create(
+                        model="gpt-fake", messages=msgs
+                    )
+                    text, headers = whole.parse().choices[0].message.content or "", whole.headers
+                assert "[REDACTED_PHONE_NUMBER]" in text and "650" not in text
+                labels.append(headers["x-edge-router-cache"])
+                ids.append(headers["x-request-id"])
+            assert labels == ["miss", "hit"], stream
+            miss, hit = (audit_row(settings, i) for i in ids)
+            assert hit["cache"] == "hit"
+            assert miss["upstream_model"] == hit["upstream_model"] == "gpt-fake-2026-01-15"
+            assert miss["reply_entity_types"] == hit["reply_entity_types"] == {"PHONE_NUMBER": 1}
+    assert control.request_count == 2  # one per shape: the hits ran nothing

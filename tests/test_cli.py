@@ -9,8 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+from privacy_fixtures import shared_scanner
+from serving import serve
 
+from edge_router.app import create_app
 from edge_router.cli import cloud_view, explain_cloud
 from edge_router.config import load_settings
 from edge_router.routing.reasons import describe
@@ -172,6 +176,45 @@ def test_explain_follows_the_configured_providers(allow_cloud: Path, tmp_path: P
         rows.append(json.loads(proc.stdout))
     assert rows[0]["route"] == "cloud"
     assert rows[1]["route"] == "local" and "cloud_unavailable" in rows[1]["reasons"]
+
+
+def test_explain_and_the_daemon_resolve_an_alias_alike(tmp_path: Path) -> None:
+    """A policy's `models:` condition sees the model an alias stands for, in explain (the
+    CLI and POST /v1/route) as in the request itself: all three take the same rule."""
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "bymodel.yaml").write_text(
+        "name: bymodel\ndefault: cloud\nrules:\n"
+        "  - {name: gpt-x-stays-here, when: {models: [gpt-x]}, action: local}\n"
+    )
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        f"policy: {{dir: {policies}, default: bymodel}}\n"
+        f"audit: {{path: {tmp_path / 'audit.sqlite'}}}\n"
+        "aliases: {corp-gpt: gpt-x}\n"
+        "providers:\n"
+        "  - {name: up, kind: openai_compatible, base_url: 'http://127.0.0.1:9/v1',\n"
+        "     models: [gpt-x], default_model: gpt-x, max_retries: 0}\n"
+    )
+    text = "Explain photosynthesis simply."
+    line = {"model": "corp-gpt", "text": text}
+    proc = run("explain", "--json", "--config", str(cfg), "--jsonl", "-", stdin=json.dumps(line))
+    assert proc.returncode == 0, proc.stderr
+    explained = json.loads(proc.stdout)
+    chat = {"model": "corp-gpt", "messages": [{"role": "user", "content": text}], "max_tokens": 1}
+    with (
+        serve(create_app(load_settings(cfg), scanner=shared_scanner())) as url,
+        httpx.Client(base_url=url, timeout=120) as client,
+    ):
+        routed = client.post("/v1/route", json=line).json()
+        answered = client.post("/v1/chat/completions", json=chat)
+    assert answered.status_code == 200, answered.text
+    decided = answered.headers["x-edge-router-rule"], answered.headers["x-edge-router-route"]
+    assert decided == ("gpt-x-stays-here", "local")
+    for row in (explained, routed):
+        assert (row["rule"], row["route"]) == decided
+        assert row["entities"] == []  # the model name is the operator's, not scanned
+    assert explained["target"] == routed["target"]
 
 
 def test_cloud_view_matches_provider_serves(allow_cloud: Path) -> None:

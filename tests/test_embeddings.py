@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from edge_router.app import create_app
 from edge_router.backends.settings import ProviderSettings
+from edge_router.cli import _status_lines
 from edge_router.config import ConfigError, PolicySettings, Settings, load_settings
 from edge_router.record.audit import AuditSettings
 from edge_router.record.audit_query import AuditReader
@@ -495,3 +496,17 @@ def test_embedding_config_is_checked_at_startup(tmp_path: Path, config: str, pro
     path.write_text(config)
     with pytest.raises(ConfigError, match=problem):
         load_settings(path)
+
+
+def test_readyz_shows_embedding_models_without_waiting_for_them(settings: Settings) -> None:
+    """A local embedding model is listed by /readyz, loaded or not: it loads on its first
+    request, and the daemon is ready before that (serve() waits for a 200)."""
+    with serve(create_app(settings, scanner=shared_scanner())) as url:
+        before = httpx.get(url + "/readyz", timeout=30)
+        assert before.status_code == 200 and before.json()["status"] == "ready"
+        assert before.json()["embedding_models"] == {LOCAL: False}
+        # `edge-router status` prints what /readyz says.
+        assert f"{LOCAL} (loads on first use)" in "\n".join(_status_lines(url, before.json(), None))
+        r = httpx.post(url + "/v1/embeddings", json={"model": LOCAL, "input": "x"}, timeout=120)
+        assert r.status_code == 200, r.text
+        assert httpx.get(url + "/readyz", timeout=30).json()["embedding_models"] == {LOCAL: True}

@@ -217,3 +217,23 @@ def test_block_ends_the_stream_with_an_error_and_refuses_a_whole_reply(
         ) as s,
     ):
         s.get_final_message()
+
+
+def test_a_blocked_whole_reply_is_audited_with_its_findings_like_a_blocked_stream(
+    daemons: dict[str, str], control: FakeControl, settings: Settings
+) -> None:
+    """Both refusals carry the reply's entity types (and counts) in the audit record, and
+    no value: the non-streamed one is audited from the refusal, not from an answer."""
+    control.inject = INJECT
+    msgs: Any = [{"role": "user", "content": ASK}]
+    body = {"model": "gpt-fake", "messages": msgs, "stream": True}
+    with httpx.stream("POST", daemons["blocking"] + "/v1/chat/completions", json=body) as r:
+        list(r.iter_lines())
+        streamed = audit_row(settings, r.headers["x-request-id"])
+    r = httpx.post(daemons["blocking"] + "/v1/chat/completions", json={**body, "stream": False})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "reply_blocked_by_policy"
+    whole = audit_row(settings, r.headers["x-request-id"])
+    assert streamed["reply_entity_types"] == {"PHONE_NUMBER": 1}
+    assert whole["status"] == 403
+    assert whole["reply_entity_types"] == streamed["reply_entity_types"]
+    assert "650" not in json.dumps(whole) and EMAIL not in json.dumps(whole)

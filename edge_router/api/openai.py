@@ -78,7 +78,7 @@ def audit_kw(
         "identity": identity,
         "endpoint": endpoint,
         "cache": outcome.cache,
-        "reply_entity_types": dict(outcome.guard.found) if outcome.guard else {},
+        "reply_entity_types": outcome.reply_entity_types(),
         "upstream_model": outcome.upstream_model,
     }
 
@@ -141,6 +141,7 @@ async def refused(
             usage=None,
             identity=identity,
             endpoint=endpoint,
+            reply_entity_types=exc.reply_entity_types,
         )
 
 

@@ -3,6 +3,8 @@
 Readiness (``status``, HTTP code, ``reason``, ``mode``):
 
 - ``not_ready`` (503, ``loading``): models or scanner not loaded yet.
+  ``embedding_models`` shows each local embedding model and whether it is loaded; they
+  load on first use, so readiness never waits for them.
 - ``ready`` (200, ``no_provider_configured``, mode ``local_only``): no cloud provider is
   configured. The daemon serves everything it was configured for (all locally), so it
   is ready, not degraded.
@@ -69,6 +71,9 @@ def readiness(state: AppState) -> tuple[dict[str, Any], int]:
         "reason": reason,
         "mode": mode,
         "models": models,
+        # Shown, never waited for: an embedding model loads on its first request, so
+        # readiness stays as fast as the chat models make it.
+        "embedding_models": {name: e.loaded for name, e in state.embedders.items()},
         "scanner": scanner,
         "providers": cloud,
         "providers_configured": configured,

@@ -20,7 +20,7 @@ from edge_router.backends.base import CloudBackend
 from edge_router.backends.settings import ProviderSettings
 from edge_router.config import Settings
 from edge_router.errors import ModelNotFound
-from edge_router.routing.target import Availability, ProviderView, RunnerView
+from edge_router.routing.target import Availability, ProviderView, RunnerView, resolve_alias
 from edge_router.state import AppState
 
 AUTO = "auto"
@@ -83,7 +83,7 @@ def configured(settings: Settings) -> Callable[[str], Availability]:
     providers = () if settings.offline else settings.providers
 
     def view(model: str) -> Availability:
-        model = AUTO if model.lower() == AUTO else settings.aliases.get(model, model)
+        model = resolve_alias(settings.aliases, model)
         sent = AUTO if model in local else model
         return Availability(
             model,
@@ -102,3 +102,15 @@ def configured(settings: Settings) -> Callable[[str], Availability]:
         )
 
     return view
+
+
+def configured_models(settings: Settings) -> set[str]:
+    """Every model name the operator's config mentions (local, alias and provider names):
+    not client data, so the daemon's router and ``explain`` leave them unscanned."""
+    names = {m.name for m in settings.local.models}
+    names |= {*settings.aliases, *settings.aliases.values()}
+    for p in settings.providers:
+        names |= {*p.models, *p.model_map, *p.model_map.values()}
+        if p.default_model:
+            names.add(p.default_model)
+    return names

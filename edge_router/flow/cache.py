@@ -28,8 +28,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pydantic import Field
@@ -77,12 +77,29 @@ class CachedAnswer:
     provider: str
     model: str
     expires: float = 0.0
+    upstream_model: str | None = None
+    """The exact id the provider answered with (``flow.pinning``); None for this machine's
+    model. A hit's audit record carries it, as the first answer's did."""
+    reply_entity_types: tuple[tuple[str, int], ...] = ()
+    """What the reply guard found in this answer (types and counts, never values): the
+    answer kept is the guarded one, and a hit's audit record says what was found in it."""
 
     @classmethod
-    def of(cls, value: Any, *, stream: bool, route: str, provider: str, model: str) -> CachedAnswer:
+    def of(
+        cls,
+        value: Any,
+        *,
+        stream: bool,
+        route: str,
+        provider: str,
+        model: str,
+        upstream_model: str | None = None,
+        reply_entity_types: Mapping[str, int] | None = None,
+    ) -> CachedAnswer:
         # ASCII escapes: a lone surrogate a model emitted round-trips instead of failing.
         data = json.dumps(value, separators=(",", ":")).encode()
-        return cls(stream, data, route, provider, model)
+        found = tuple(sorted((reply_entity_types or {}).items()))
+        return cls(stream, data, route, provider, model, 0.0, upstream_model, found)
 
     @property
     def size(self) -> int:
@@ -148,9 +165,7 @@ class ResponseCache:
         if answer.size > s.max_bytes:
             return False
         now = self.clock()
-        answer = CachedAnswer(
-            answer.stream, answer.data, answer.route, answer.provider, answer.model, now + s.ttl_s
-        )
+        answer = replace(answer, expires=now + s.ttl_s)
         with self._lock:
             if key in self._entries:
                 self._drop(key, "replaced")

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -87,18 +87,43 @@ class CacheTicket:
     """Where the fresh answer goes; None = do not store (``no-store``, uncacheable)."""
     hit: CachedAnswer | None = None
 
-    def store(self, value: Any, *, stream: bool, route: str, provider: str, model: str) -> None:
+    def store(
+        self,
+        value: Any,
+        *,
+        stream: bool,
+        route: str,
+        provider: str,
+        model: str,
+        upstream_model: str | None = None,
+        reply_entity_types: Mapping[str, int] | None = None,
+    ) -> None:
         if self.key is not None:
             answer = CachedAnswer.of(
-                value, stream=stream, route=route, provider=provider, model=model
+                value,
+                stream=stream,
+                route=route,
+                provider=provider,
+                model=model,
+                upstream_model=upstream_model,
+                reply_entity_types=reply_entity_types,
             )
             self.cache.put(self.key, answer)
 
     async def collect(
-        self, chunks: AsyncIterator[Chunk], *, route: str, provider: str, model: str
+        self,
+        chunks: AsyncIterator[Chunk],
+        *,
+        route: str,
+        provider: str,
+        model: str,
+        upstream_model: str | None = None,
+        found: Callable[[], Mapping[str, int]] = dict,
     ) -> AsyncIterator[Chunk]:
         """Pass a stream through; store it once it ended with a finish reason. A stream
-        that fails or that the client leaves is not stored (the loop never finishes)."""
+        that fails or that the client leaves is not stored (the loop never finishes).
+        ``found`` is read at the end: the reply guard's findings are complete only once
+        the whole stream has passed through it."""
         kept: list[Chunk] = []
         finished = False
         async for c in chunks:
@@ -110,7 +135,15 @@ class CacheTicket:
                 )
             yield c
         if finished:
-            self.store(kept, stream=True, route=route, provider=provider, model=model)
+            self.store(
+                kept,
+                stream=True,
+                route=route,
+                provider=provider,
+                model=model,
+                upstream_model=upstream_model,
+                reply_entity_types=found(),
+            )
 
 
 def open_ticket(

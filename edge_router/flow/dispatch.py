@@ -41,7 +41,7 @@ from edge_router.privacy.redaction import RedactionError
 from edge_router.privacy.restore import restore_chunks, restore_completion
 from edge_router.routing.experiments import ARM_HEADER
 from edge_router.routing.pipeline import Evaluation, Identity
-from edge_router.routing.target import Target, pick_local
+from edge_router.routing.target import Target, pick_local, resolve_alias
 from edge_router.state import AppState
 from edge_router.wire.openai_chat import ChatRequest
 from edge_router.wire.openai_stream import Chunk, ChunkWriter
@@ -71,6 +71,15 @@ class Outcome:
     """The reply guard (``response:`` in the policy) when one checks this answer."""
     upstream_model: str | None = None
     """The exact model id a provider answered with (``flow.pinning``)."""
+    cached_reply_types: Mapping[str, int] | None = None
+    """A cache hit's: what the reply guard found when the answer was first produced."""
+
+    def reply_entity_types(self) -> dict[str, int]:
+        """What the reply guard found in this answer, by type (never values), for the
+        audit; a cache hit replays a guarded answer and carries what was found in it."""
+        if self.guard is not None:
+            return dict(self.guard.found)
+        return dict(self.cached_reply_types or {})
 
     def headers(self) -> dict[str, str]:
         d = self.evaluation.decision
@@ -116,9 +125,7 @@ def _is_local_model(state: AppState, model: str) -> bool:
 def resolve_model(state: AppState, model: str) -> str:
     """The name a request is routed by: ``auto`` in any case, an alias's target
     (``aliases`` in the config), or the name as sent."""
-    if model.lower() == AUTO:
-        return AUTO
-    return state.settings.aliases.get(model, model)
+    return resolve_alias(state.settings.aliases, model)
 
 
 def routed_model(
@@ -235,6 +242,8 @@ def _cached(ticket: CacheTicket, ev: Evaluation, request_id: str, stream: bool) 
     hit = ticket.hit
     assert hit is not None
     outcome = Outcome(request_id, ev, hit.route, hit.provider, hit.model, cache="hit")
+    outcome.upstream_model = hit.upstream_model
+    outcome.cached_reply_types = dict(hit.reply_entity_types)
     if stream:
         outcome.chunks = replay(hit, request_id)
     else:
@@ -249,10 +258,19 @@ def _remember(ticket: CacheTicket, outcome: Outcome) -> None:
     if outcome.fallbacks:
         return
     who = {"route": outcome.route, "provider": outcome.provider, "model": outcome.model}
+    upstream = outcome.upstream_model  # known by now: it came with the first chunk
     if outcome.chunks is not None:
-        outcome.chunks = ticket.collect(outcome.chunks, **who)
+        outcome.chunks = ticket.collect(
+            outcome.chunks, upstream_model=upstream, found=outcome.reply_entity_types, **who
+        )
     elif outcome.completion is not None:
-        ticket.store(outcome.completion, stream=False, **who)
+        ticket.store(
+            outcome.completion,
+            stream=False,
+            upstream_model=upstream,
+            reply_entity_types=outcome.reply_entity_types(),
+            **who,
+        )
 
 
 async def _run(

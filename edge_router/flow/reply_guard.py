@@ -5,7 +5,7 @@ cloud replies are guarded, local ones (this machine's model, trusted on-prem ser
 only under ``response_local: true``. The request's scanned texts are what the reply
 may repeat freely: restored placeholders and the client's own words pass intact.
 Findings (types and counts, never values) go to the metrics here and to the audit
-record through ``Outcome.guard``.
+record through ``Outcome.guard`` (a refused whole answer: the ``ReplyBlocked`` raised).
 
 Example::
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from edge_router.privacy.guard import ReplyGuard, RequestValues
+from edge_router.privacy.guard import ReplyBlocked, ReplyGuard, RequestValues
 from edge_router.privacy.guard_stream import Chunk, guard_chunks, guard_completion
 from edge_router.record.metrics import Metrics
 from edge_router.routing.pipeline import Evaluation
@@ -71,5 +71,10 @@ def guard_outcome(state: AppState, outcome: Guardable) -> None:
     elif outcome.completion is not None:
         try:
             outcome.completion = guard_completion(outcome.completion, guard)
+        except ReplyBlocked as exc:
+            # The refusal is audited from the exception (there is no answer to carry it),
+            # with the same findings a blocked stream's record gets from ``Outcome.guard``.
+            exc.reply_entity_types = dict(guard.found)
+            raise
         finally:
             _count(state.metrics, guard)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
@@ -29,9 +29,9 @@ from edge_router.errors import BadRequest
 from edge_router.privacy.types import TextField
 from edge_router.routing.pipeline import Router
 from edge_router.routing.reasons import describe
-from edge_router.routing.target import Availability
+from edge_router.routing.target import AUTO, Availability, resolve_alias
 from edge_router.wire.anthropic import anthropic_request_to_openai
-from edge_router.wire.openai_chat import outbound_fields, validate_chat
+from edge_router.wire.openai_chat import validate_chat
 
 # Lines scanned per spaCy batch: big enough for nlp.pipe to pay off, small enough
 # that the first results of a stream appear quickly.
@@ -87,6 +87,7 @@ def explain_lines(
     cloud_available: CloudView = None,
     availability: AvailabilityView = None,
     previews: bool = False,
+    aliases: Mapping[str, str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Explain each JSONL line; a bad line yields ``{"error", "line"}`` and never its text.
 
@@ -95,7 +96,8 @@ def explain_lines(
     for the router's own view. ``availability`` gives, per model name, what the router
     could reach, so that each row names its ``target`` (who would answer); without it
     ``target`` is null. ``previews`` adds masked previews to the entities (local CLI
-    output only).
+    output only). ``aliases`` (the config's) are resolved first, as the daemon does, so
+    a policy's ``models:`` condition sees the model an alias stands for.
     """
     numbered = enumerate(lines, start=1)
     while batch := list(islice(numbered, _BATCH)):
@@ -105,20 +107,21 @@ def explain_lines(
                 continue
             body, error = _parse(line)
             if body is not None:
+                model = resolve_alias(aliases or {}, str(body.get("model") or AUTO))
                 try:
-                    body = router.project(body)
+                    body = router.project({**body, "model": model})
                 except BadRequest as exc:
                     body, error = None, exc.message
             parsed.append((number, body, error))
         good = [b for _, b, _ in parsed if b is not None]
-        extracted = [outbound_fields(b) for b in good]
+        extracted = [router.scan_fields(b) for b in good]
         results = iter(zip(extracted, router.scanner.scan_many(extracted), strict=True))
         for number, body, error in parsed:
             if body is None:
                 yield {"error": error or "invalid line", "line": number}
                 continue
             (fields, _), scan = next(results)
-            model = str(body.get("model") or "auto")
+            model = str(body["model"])
             cloud = cloud_available(model) if callable(cloud_available) else cloud_available
             try:
                 ev = router.evaluate_scanned(

@@ -186,9 +186,7 @@ class Router:
         availability: Availability | AvailabilityFor | None = None,
     ) -> Evaluation:
         projected = self.project(body)
-        fields, non_text = outbound_fields(projected)
-        if projected.get("model") in self.known_models:
-            fields = [f for f in fields if f.path != "model"]
+        fields, non_text = self.scan_fields(projected)
         return await self.evaluate_fields(
             projected,
             fields,
@@ -246,6 +244,14 @@ class Router:
             key_policy=identity.policy if identity else None,
             headers={k.lower(): v for k, v in (headers or {}).items()},
         )
+
+    def scan_fields(self, projected: Mapping[str, Any]) -> tuple[list[TextField], list[str]]:
+        """What of a projection the scanner reads (``wire.openai_chat.outbound_fields``),
+        less a model name from the operator's config; ``explain`` scans the same."""
+        fields, non_text = outbound_fields(projected)
+        if projected.get("model") in self.known_models:
+            fields = [f for f in fields if f.path != "model"]
+        return fields, non_text
 
     def project(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """What of ``body`` may leave: see ``wire.openai_chat.project``."""

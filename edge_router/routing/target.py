@@ -33,11 +33,29 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from edge_router.routing.decide import Decision
+
+AUTO = "auto"
+
+
+def resolve_alias(aliases: Mapping[str, str], model: str) -> str:
+    """The name a request is routed by: ``auto`` in any case, an alias's target (the
+    config's ``aliases``), or the name as sent. The one resolution the dispatcher,
+    ``POST /v1/route``, ``explain`` and the config-only views share, so that a policy's
+    ``models:`` condition sees the same name in each.
+
+    Example::
+
+        resolve_alias({"gpt-4o-mini": "auto"}, "gpt-4o-mini")   # "auto"
+    """
+    if model.lower() == AUTO:
+        return AUTO
+    return aliases.get(model, model)
+
 
 TargetKind = Literal["local", "on_prem", "cloud"]
 
