@@ -58,6 +58,9 @@ class RouterError(EdgeRouterError):
         self.evaluation: Any = None
         # A reply the guard refused: what it found, by type (never values), for the audit.
         self.reply_entity_types: dict[str, int] = {}
+        # The answer a provider gave before the guard refused it (a flow.dispatch.Outcome):
+        # it ran and was paid for, so it is audited and priced as such.
+        self.answered: Any = None
 
     def body(self) -> dict[str, Any]:
         return {

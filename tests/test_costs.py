@@ -13,7 +13,7 @@ import pytest
 from edge_router.api.auth import ApiKey, AuthSettings, Tenant, hash_key
 from edge_router.backends.settings import ProviderSettings
 from edge_router.config import ConfigError, load_settings
-from edge_router.flow.budget import Budgets, period_end, period_start, strip_usage
+from edge_router.flow.budget import Budgets, answer_cost, period_end, period_start, strip_usage
 from edge_router.privacy.types import ScanResult, TextField
 from edge_router.record.audit import AuditLog, AuditRecord
 from edge_router.record.costs import (
@@ -57,6 +57,18 @@ def test_cloud_cost_is_priced_per_million_tokens() -> None:
     assert p.cost("cloud", "first", "fast-v2", USAGE) == pytest.approx(0.002)
     # provider/model wins over the bare id (the same id can cost differently elsewhere)
     assert p.cost("cloud", "second", "fast", USAGE) == pytest.approx(0.006)
+
+
+def test_refusals_cost_nothing_but_a_reply_refused_after_it_ran_is_priced() -> None:
+    p = Pricer(PRICING, PROVIDERS)
+    kw: dict[str, Any] = {"route": "cloud", "provider": "first", "model": "fast-v2"}
+    kw.update(endpoint="chat", cache=None)
+    assert answer_cost(p, status=200, usage=USAGE, **kw) == pytest.approx(0.002)
+    # Refused before anything ran (no usage): nothing to price.
+    assert answer_cost(p, status=403, usage=None, **kw) is None
+    # The reply guard refused an answer the provider gave (and charged for).
+    assert answer_cost(p, status=403, usage=USAGE, **kw) == pytest.approx(0.002)
+    assert answer_cost(p, status=200, usage=USAGE, **{**kw, "cache": "hit"}) == 0.0
 
 
 def test_unknown_cloud_cost_is_none_and_local_defaults_to_zero() -> None:

@@ -236,4 +236,10 @@ def test_a_blocked_whole_reply_is_audited_with_its_findings_like_a_blocked_strea
     assert streamed["reply_entity_types"] == {"PHONE_NUMBER": 1}
     assert whole["status"] == 403
     assert whole["reply_entity_types"] == streamed["reply_entity_types"]
+    # The provider answered both (and charged for both): who answered and what it used
+    # are on the record, so costs and budgets count a refused whole reply too.
+    assert whole["route"] == streamed["route"] == "cloud"
+    assert whole["provider"] == streamed["provider"] is not None
+    assert whole["model"] == streamed["model"]
+    assert isinstance(whole["prompt_tokens"], int) and isinstance(whole["completion_tokens"], int)
     assert "650" not in json.dumps(whole) and EMAIL not in json.dumps(whole)

@@ -124,6 +124,18 @@ async def refused(
     ev = exc.evaluation
     if not isinstance(ev, Evaluation):
         return
+    if isinstance(exc.answered, Outcome):
+        # A reply the guard refused: the provider answered (and charged), so the record
+        # names who answered, with the tokens and cost, like a blocked stream's.
+        o = exc.answered
+        o.started = started
+        usage = (o.completion or {}).get("usage")
+        observe(state, o, str(exc.status), usage)
+        kw = audit_kw(o, identity, exc.status, usage, endpoint=endpoint)
+        kw.update(request_id=request_id, reply_entity_types=exc.reply_entity_types)
+        with contextlib.suppress(AuditUnavailable):
+            await record(state, **kw)
+        return
     route = "block" if isinstance(exc, PolicyBlocked) else ev.decision.route
     state.metrics.requests.labels(route, ev.decision.rule, "-", str(exc.status)).inc()
     # The client gets its refusal whether or not the audit store is there: nothing was

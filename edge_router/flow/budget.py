@@ -312,7 +312,9 @@ def answer_cost(
 ) -> float | None:
     """``cost_usd`` for an audit record: None where nothing ran (refusals, dry runs) or
     the price is unknown, 0 for a cache hit (no model ran)."""
-    if pricer is None or endpoint == "route" or status not in ANSWERED:
+    if pricer is None or endpoint == "route" or (status not in ANSWERED and not usage):
+        # A refusal ran nothing; a reply the guard refused after it ran (403 with the
+        # provider's usage) was paid for and is priced.
         return None
     if cache == "hit":
         return 0.0

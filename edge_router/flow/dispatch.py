@@ -211,7 +211,11 @@ async def dispatch_chat(
     try:
         _check_guardable(ev, body)
         outcome = await _run(state, chat, ev, request_id, identity, headers)
-        guard_outcome(state, outcome)  # before the cache: it keeps the guarded answer
+        try:
+            guard_outcome(state, outcome)  # before the cache: it keeps the guarded answer
+        except RouterError as exc:
+            exc.answered = outcome
+            raise
     except RouterError as exc:
         if exc.evaluation is None:
             exc.evaluation = ev
