@@ -166,10 +166,9 @@ def _cloud_line(settings: Settings, args: argparse.Namespace) -> str:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from edge_router.flow.availability import configured, configured_models
+    from edge_router.flow.availability import configured, router_options
     from edge_router.privacy.scanner import PrivacyScanner
     from edge_router.routing.complexity import ComplexityScorer
-    from edge_router.routing.domain import build_classifier
     from edge_router.routing.explain import explain_lines, format_row
     from edge_router.routing.pipeline import PolicySet, Router
 
@@ -191,8 +190,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         PrivacyScanner(settings.privacy),
         policies,
         ComplexityScorer(settings.policy.complexity_threshold),
-        known_models=configured_models(settings),  # as the daemon's: names it never scans
-        domains=build_classifier(settings.domains),
+        **router_options(settings),  # as the daemon's: fields, model names, domains
     )
     cloud = explain_cloud(settings, offline=args.offline, assume_cloud=args.assume_cloud)
     # Who would answer, as a freshly started daemon with this config sees it. With

@@ -30,7 +30,7 @@ from edge_router.backends.cloud import CloudProvider
 from edge_router.backends.llama_local import LocalModelRunner
 from edge_router.backends.local_embed import build_embedders
 from edge_router.config import Settings
-from edge_router.flow.availability import configured_models
+from edge_router.flow.availability import configured_models, router_options
 from edge_router.flow.budget import Budgets
 from edge_router.flow.cache import ResponseCache
 from edge_router.load.probe import LoadProbe
@@ -41,7 +41,7 @@ from edge_router.record.audit import AuditLog
 from edge_router.record.costs import Pricer, unpriced_cloud_models
 from edge_router.record.metrics import Metrics
 from edge_router.routing.complexity import ComplexityScorer
-from edge_router.routing.domain import build_classifier, check_policy_names
+from edge_router.routing.domain import check_policy_names
 from edge_router.routing.pipeline import PolicySet, Router
 from edge_router.state import AppState
 
@@ -187,11 +187,7 @@ async def build_state(settings: Settings, overrides: Overrides) -> AppState:
         ComplexityScorer(settings.policy.complexity_threshold),
         load=state.load,
         cloud_available=lambda: any(p.available and not p.trusted_local for p in state.providers),
-        # Kept in the projection (and so scanned) when any provider allows them; each
-        # provider's builder drops the ones it does not allow.
-        forward_fields={f for p in settings.providers for f in p.forward_fields},
-        known_models=configured_models(settings),
-        domains=build_classifier(settings.domains),
+        **router_options(settings),
     )
     m = state.metrics
     m.gauge(

@@ -217,6 +217,36 @@ def test_explain_and_the_daemon_resolve_an_alias_alike(tmp_path: Path) -> None:
     assert explained["target"] == routed["target"]
 
 
+def test_explain_scans_the_fields_a_provider_forwards_like_the_daemon(tmp_path: Path) -> None:
+    """A provider's `forward_fields` leave the machine, so the daemon scans them; explain
+    must scan them too, or it would call a body clean that the daemon keeps local."""
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        f"audit: {{path: {tmp_path / 'audit.sqlite'}}}\n"
+        "providers:\n"
+        "  - {name: up, kind: openai_compatible, base_url: 'http://127.0.0.1:9/v1',\n"
+        "     models: [gpt-x], default_model: gpt-x, max_retries: 0,\n"
+        "     forward_fields: [custom_field]}\n"
+    )
+    body = {
+        "model": "gpt-x",
+        "messages": [{"role": "user", "content": "Explain photosynthesis simply."}],
+        "custom_field": "reply to jane.doe@example.org",
+    }
+    proc = run("explain", "--json", "--config", str(cfg), "--jsonl", "-", stdin=json.dumps(body))
+    assert proc.returncode == 0, proc.stderr
+    explained = json.loads(proc.stdout)
+    with (
+        serve(create_app(load_settings(cfg), scanner=shared_scanner())) as url,
+        httpx.Client(base_url=url, timeout=120) as client,
+    ):
+        routed = client.post("/v1/route", json=body).json()
+    found = sorted(e["type"] for e in explained["entities"])
+    assert "EMAIL_ADDRESS" in found
+    assert found == sorted(e["type"] for e in routed["entities"])
+    assert (explained["rule"], explained["route"]) == (routed["rule"], routed["route"])
+
+
 def test_cloud_view_matches_provider_serves(allow_cloud: Path) -> None:
     settings = load_settings(allow_cloud)
     serves = cloud_view(settings)

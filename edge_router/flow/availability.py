@@ -15,11 +15,13 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import Any
 
 from edge_router.backends.base import CloudBackend
 from edge_router.backends.settings import ProviderSettings
 from edge_router.config import Settings
 from edge_router.errors import ModelNotFound
+from edge_router.routing.domain import build_classifier
 from edge_router.routing.target import Availability, ProviderView, RunnerView, resolve_alias
 from edge_router.state import AppState
 
@@ -102,6 +104,18 @@ def configured(settings: Settings) -> Callable[[str], Availability]:
         )
 
     return view
+
+
+def router_options(settings: Settings) -> dict[str, Any]:
+    """The parts of the daemon's ``Router`` that come from the config alone, for the
+    daemon and ``explain`` both, so the two project, scan and classify a body alike."""
+    return {
+        # Kept in the projection (and so scanned) when any provider allows them; each
+        # provider's builder drops the ones it does not allow.
+        "forward_fields": {f for p in settings.providers for f in p.forward_fields},
+        "known_models": configured_models(settings),
+        "domains": build_classifier(settings.domains),
+    }
 
 
 def configured_models(settings: Settings) -> set[str]:
