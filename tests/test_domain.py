@@ -21,7 +21,7 @@ from edge_router.app import create_app
 from edge_router.backends.settings import ProviderSettings
 from edge_router.config import PolicySettings, Settings
 from edge_router.lifespan import check_names
-from edge_router.record.audit import AuditReader
+from edge_router.record.audit_query import AuditReader
 from edge_router.routing.complexity import ComplexityScorer
 from edge_router.routing.domain import (
     GENERAL,
@@ -29,7 +29,9 @@ from edge_router.routing.domain import (
     DomainClassifier,
     DomainSettings,
     build_classifier,
+    fitted,
 )
+from edge_router.routing.domain_seeds import BUILTIN_DOMAINS
 from edge_router.routing.explain import explain_lines
 from edge_router.routing.pipeline import PolicySet, Router
 from edge_router.routing.policy import PolicyError, parse_policy
@@ -84,6 +86,33 @@ rules:
 )
 def test_builtin_domains(text: str, domain: str) -> None:
     assert DomainClassifier.build(DomainSettings()).classify([text]) == domain
+
+
+def test_fitted_weights_cover_the_builtins_and_keep_chat_general() -> None:
+    """The fitted table is the built-in domains' (a mismatch would mislabel silently), and
+    it adds what the cue words alone miss: physiology worded like biology is medical."""
+    assert fitted().domains == BUILTIN_DOMAINS
+    assert len(fitted().weights) > 1000
+    physiology = (
+        "Which hormone secreted by the pancreas lowers blood glucose after a meal, and "
+        "how does it act on skeletal muscle?"
+    )
+    assert DomainClassifier.build(DomainSettings()).classify([physiology]) == "medical"
+    chat = ["Hello! How are you today?", "What should I cook for dinner tonight?"]
+    clf = DomainClassifier.build(DomainSettings())
+    assert [clf.classify([t]) for t in chat] == [GENERAL, GENERAL]
+
+
+def test_operator_examples_for_a_builtin_domain_count() -> None:
+    """A custom domain named like a built-in one adds examples to it, and they decide
+    (through the cue words) where the fitted weights alone would say general."""
+    hr_as_finance = CustomDomain(
+        name="finance", examples=HR_DOMAIN.examples, keywords=HR_DOMAIN.keywords
+    )
+    assert DomainClassifier.build(DomainSettings()).classify([HR]) == GENERAL
+    assert (
+        DomainClassifier.build(DomainSettings(custom=(hr_as_finance,))).classify([HR]) == "finance"
+    )
 
 
 def test_custom_domain_from_examples_and_disabled() -> None:

@@ -107,7 +107,9 @@ def _rules(**kw: object) -> SensitivityRules:
         ("Write an email to Ms. Okafor.", ["Okafor"], True),
         ("Dear Olivia,\nthe meeting moved.", ["Olivia"], True),
         ("Pretend to be Elon Musk.", ["Elon Musk"], False),
-        ("Pretend to be Elon Musk. Then write to Elon Musk.", ["Elon Musk"], True),
+        ("Pretend to be John Smith. Then write to John Smith.", ["John Smith"], True),
+        # A well-known full name (privacy/public_names.py) is public even as an addressee.
+        ("Write to Elon Musk about the recall.", ["Elon Musk"], False),
         ("Write a poem for Anna.", ["Anna"], True),
         ("Write a story. Anna goes to the market.", ["Anna"], True),
         ("Write a story in which Anna goes to the market.", ["Anna"], False),

@@ -12,8 +12,8 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from edge_router.privacy.context import SensitivityRules
 from edge_router.privacy.gazetteer import GazetteerNameRecognizer
 from edge_router.privacy.namelists import NameLists, fold
-from edge_router.privacy.names import not_a_name
 from edge_router.privacy.nameshape import NameShape
+from edge_router.privacy.nametext import not_a_name
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.translit import latin_variants
@@ -232,6 +232,6 @@ def test_lowercase_prose_still_finds_names(scanner: PrivacyScanner) -> None:  # 
     ],
 )
 def test_looks_like_code(text: str, code: bool) -> None:
-    from edge_router.privacy.names import looks_like_code
+    from edge_router.privacy.nametext import looks_like_code
 
     assert looks_like_code(text) is code

@@ -17,7 +17,7 @@ from edge_router.privacy.framing import Framer
 from edge_router.privacy.handles import HandleRecognizer
 from edge_router.privacy.ids import BirthDateRecognizer, LabelledIdRecognizer
 from edge_router.privacy.namelists import NameLists, fold, load_name_lists
-from edge_router.privacy.names import not_a_name
+from edge_router.privacy.nametext import not_a_name
 from edge_router.privacy.refine import Refiner
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.scripts import profile, script_of
@@ -339,3 +339,105 @@ def test_clean_look_alikes_are_not_sensitive(
 ) -> None:
     result = scan_text(scanner, text)
     assert not result.sensitive, result.reasons
+
+
+# ---- public figures, characters and brands (issue 12, false alarms) ------------------
+
+
+def test_public_names_count_only_as_whole_names() -> None:
+    from edge_router.privacy.public_names import is_mononym, is_public_name
+
+    assert is_public_name("Pedro Pascal")
+    assert is_public_name("Kylian Mbappé")  # accents folded
+    assert is_public_name("Walter White's")  # possessive dropped
+    assert not is_public_name("Pedro Alvarez")
+    assert not is_public_name("Pascal")  # a family name alone is nobody
+    assert is_mononym("Zendaya")
+    assert not is_mononym("Zendaya Coleman")
+
+
+def test_famous_full_name_is_public_without_a_cue_but_a_greeting_keeps_it_private() -> None:
+    framer = Framer(ScannerSettings(), known=frozenset({"curie"}))
+    texts = ["Pedro Pascal really nailed that monologue"]
+    assert framer.verdicts(texts, ["Pedro Pascal"]) == ["public_context"]
+    assert framer.verdicts(["Pedro Alvarez really nailed it"], ["Pedro Alvarez"]) == ["none"]
+    hello = ["Hi Pedro Pascal, the catering invoice is attached."]
+    assert framer.verdicts(hello, ["Pedro Pascal"]) == ["private"]
+    # "thank you" thanks a public figure in public, but a colleague stays private
+    assert framer.verdicts(["thank you Lionel Messi for everything"], ["Lionel Messi"]) == [
+        "public_context"
+    ]
+    assert framer.verdicts(["thank you Renzo Vallin for the shift"], ["Renzo Vallin"]) == [
+        "private"
+    ]
+
+
+def test_a_mononym_that_is_a_first_name_stays_a_possible_private_person() -> None:
+    framer = Framer(ScannerSettings(), known=frozenset({"curie"}))
+    assert framer.verdicts(["Zendaya at the gala was stunning"], ["Zendaya"]) == ["public_context"]
+    # "Elsa" is listed as a first name: the character list does not vouch for it
+    assert framer.verdicts(["Elsa moved the boxes yesterday"], ["Elsa"]) == ["none"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "verdict"),
+    [
+        ("the protagonist Renzo Vallin dies in season 3, why?", "Renzo Vallin", "public_context"),
+        ("Renzo Vallin won the Rotterdam Marathon in 2:05", "Renzo Vallin", "public_context"),
+        ("Renzo Vallin won the office bake-off", "Renzo Vallin", "none"),
+        ("Renzo Vallin won the office marathon", "Renzo Vallin", "none"),
+    ],
+)
+def test_screen_and_sport_settings_vouch_for_unknown_names(
+    text: str, name: str, verdict: str
+) -> None:
+    framer = Framer(ScannerSettings(), known=frozenset({"curie"}))
+    assert framer.verdicts([text], [name]) == [verdict]
+
+
+def test_coined_compounds_are_brands_not_unknown_names() -> None:
+    from edge_router.privacy.gazetteer import GazetteerNameRecognizer
+
+    lists = NameLists(frozenset({"anna"}), frozenset({"okafor"}))
+    english = frozenset({"north", "volt", "bright", "path", "tam", "sin"})
+    rec = GazetteerNameRecognizer(lists, english, frozenset(), score=0.5)
+    assert rec._compound("northvolt")
+    assert rec._compound("brightpath")
+    assert not rec._compound("tamsin")  # parts under four letters split names
+    assert not rec._compound("okonjo")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I keep getting 500 errors from the Plaidwise API when I refresh tokens",
+        "write a complaint to Brevaro customer service, my package never came",
+        "Help me write an email to HR asking whether my leave can start earlier",
+        "our stand was next to Northwind and Brightpath at the fair",
+        "Pedro Pascal really nailed that monologue",
+        "thank you Lionel Messi for everything",
+    ],
+)
+def test_brands_and_public_figures_without_cues_are_not_sensitive(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert not result.sensitive, result.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you write a birthday card for Oluwadamilare, he turns 30 on sunday",
+        "Summarize this email:\nFrom: Tadhg Mulcahy\nSubject: parking\nThe gate code changed.",
+        "Hi Pedro Pascal, the invoice for the catering is attached.",
+        "thank you Renzo Vallin for covering my shift",
+        "Mr. Holland said the report is late, can you rewrite his note politely?",
+    ],
+)
+def test_cards_headers_and_namesakes_of_famous_people_stay_sensitive(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    assert scan_text(scanner, text).sensitive

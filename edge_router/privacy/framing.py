@@ -42,8 +42,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from edge_router.privacy import cues
-from edge_router.privacy.namelists import fold
+from edge_router.privacy import cues, public_names
+from edge_router.privacy.namelists import fold, load_name_lists
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.translit import latin_variants
 
@@ -62,6 +62,8 @@ _ABBREVIATIONS = frozenset(
     {"mr", "mrs", "ms", "mx", "dr", "prof", "st", "jr", "sr", "vs", "etc", "al", "inc", "ltd",
      "co", "no", "fig", "eg", "ie", "approx", "dept", "gen", "gov", "sen", "rep", "rev"}
 )  # fmt: skip
+# A courtesy title ending the text before a name: "Ms. " in "Ms. Frizzle".
+_TITLE_END = re.compile(r"\b(" + cues.TITLE + r")[ \t]+$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?:[ \t]*\n|(?=\s))|\n")
 
 
@@ -134,7 +136,12 @@ class Framer:
 
     def __init__(self, settings: ScannerSettings, known: frozenset[str] = frozenset()) -> None:
         """``known``: lower-case words a public figure's family name may be (empty: any)."""
-        self._known = known | cues.MODERN_PUBLIC_NAMES if known else known
+        # Family names of the well-known people in ``public_names`` may be public too
+        # when the text gives the family name alone under a public cue ("Mahomes
+        # threw three interceptions in the playoffs").
+        self._known = (
+            known | cues.MODERN_PUBLIC_NAMES | public_names.FAMILY_NAMES if known else known
+        )
         self._public = phrase_regex(settings.public_context_words)
         self._invented = phrase_regex(settings.invented_context_words)
         self._task = phrase_regex(settings.task_verbs)
@@ -178,16 +185,23 @@ class Framer:
             before = re.sub(r"^\w+", "", before)
         s_start, s_end = layout.sentence(start)
         own = text[s_start:start]
-        addressed = cues.ADDRESSED_BEFORE.search(own) and not cues.NOT_ADDRESSED.search(own)
+        famous = self._famous(full_name, own)
+        greeting = cues.GREETING_BEFORE.search(before)
         if (
-            cues.GREETING_BEFORE.search(before)
+            (greeting is not None and not (famous and cues.THANKS.search(greeting.group(0))))
             or cues.GREETING_INSIDE.match(text, start, end)
             or cues.SIGN_OFF_BEFORE.search(before)
             or cues.DASH_SIGNATURE.search(before)
             or cues.HEADER_BEFORE.search(before)
-            or addressed
-            or cues.VERB_BEFORE.search(own)
         ):
+            return "private"
+        if famous:
+            # A famous full name is public even where a message is written to it or
+            # thanked ("a tweet thanking X", "thank you X for the titles"); "Hi X," or
+            # "Dear X" above it still make it private.
+            return "public_context"
+        addressed = cues.ADDRESSED_BEFORE.search(own) and not cues.NOT_ADDRESSED.search(own)
+        if addressed or cues.VERB_BEFORE.search(own):
             return "private"
         if cues.CITED_AFTER.match(text[end : end + 40]) or "et al" in text[start:end].lower():
             return "cited"
@@ -209,6 +223,8 @@ class Framer:
             or _possessive_work(text, start, end)
         ):
             return "public_context"
+        if cues.MEDIA_OR_SPORT.search(sentence):
+            return "public_context"  # "season 2", "the premiere", "won the Boston Marathon"
         if (
             (self._invented is not None and self._invented.search(sentence))
             or cues.HYPOTHETICAL.search(sentence)
@@ -222,6 +238,20 @@ class Framer:
         if kind == "invented":
             return "invented"
         return "material" if kind == "material" else "none"
+
+    def _famous(self, name: str, own: str) -> bool:
+        """A well-known person's or character's full name (``public_names``), or a one-word
+        name known on its own that is no listed first name; a title just before it counts
+        as part of the name ("Ms. Frizzle")."""
+        if public_names.is_public_name(name):
+            return True
+        title = _TITLE_END.search(own)
+        if title is not None and public_names.is_public_name(f"{title.group(1)} {name}"):
+            return True
+        if not public_names.is_mononym(name) or title is not None:
+            return False
+        lists = load_name_lists()
+        return lists is None or public_names.canonical(name) not in lists.first
 
     def _is_known(self, name: str) -> bool:
         """Could ``name`` be a public figure's? Its family name (last word of 3+ letters)

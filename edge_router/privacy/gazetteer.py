@@ -29,7 +29,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc, Span, Token
 
 from edge_router.privacy.namelists import NameLists, fold
-from edge_router.privacy.names import is_lowercase_prose, looks_like_code, not_a_name
+from edge_router.privacy.nametext import is_lowercase_prose, looks_like_code, not_a_name
 
 if TYPE_CHECKING:
     from edge_router.privacy.nameshape import NameShape
@@ -298,9 +298,18 @@ class GazetteerNameRecognizer(EntityRecognizer):
             )
             and t.lower_ not in self._stop
             and not self._is_english(t.lower_)
+            and not self._compound(t.lower_)
             and self._shape.score(t.text) > self._shape_threshold
             for t in words
         )
+
+    def _compound(self, low: str) -> bool:
+        """Two English words of four letters or more run together ("northvolt",
+        "dropbox"): a coined brand name. Only asked of words in no name list, where
+        surnames made that way ("Blackwood") sit; shorter parts would split names
+        ("tam|sin")."""
+        english = self._english
+        return any(low[:i] in english and low[i:] in english for i in range(4, len(low) - 3))
 
     def _mislabelled(self, run: Span, words: list[Token]) -> bool:
         """NER called the run (part of) a place or a thing; is it still a person's name?

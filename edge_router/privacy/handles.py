@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from edge_router.privacy.names import looks_like_code
+from edge_router.privacy.nametext import looks_like_code
 from edge_router.privacy.numbers import RegexRecognizer
 
 USERNAME = "USERNAME"

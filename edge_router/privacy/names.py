@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from edge_router.privacy.nametext import TITLE_WORDS as _TITLE_WORDS
 from edge_router.privacy.scripts import STOP_WORDS as FOREIGN_STOP_WORDS
 from edge_router.privacy.scripts import latin_language
 
@@ -86,13 +86,7 @@ _NAMING = re.compile(
     r"(?:[ \t]+(?:him|her|them|it|is|was|user:|\w+:))?[ \t]*[:,?]?[ \t]*" + _CANDIDATE,
     re.IGNORECASE,
 )
-# A title before a name: "Dr. patel", "mrs okafor", "ms, yoyo", "Frau Hoxha", "la señorita
-# Itziar", and kinship words used as titles: "auntie Folake", "uncle Ben".
-_TITLE_WORDS = (
-    r"mr|mrs|ms|mx|miss|dr|prof|herr|frau|sr|sra|srta|señor|señora|señorita|don|doña|mme|"
-    r"mlle|monsieur|madame|auntie|aunty|aunt|uncle|granny|grandma|grandpa|nana|cousin|"
-    r"tía|tío|tante|onkel|tata|tonton|abuela|abuelo|oma|opa|mamie|papi"
-)
+# A title before a name (``nametext.TITLE_WORDS``): "Dr. patel", "mrs okafor", "ms, yoyo".
 _TITLED = re.compile(
     r"\b(?:(?:" + _TITLE_WORDS + r")(?:\.|[ \t]*,)?[ \t]+)+" + _CANDIDATE, re.IGNORECASE
 )
@@ -100,6 +94,14 @@ _TITLED = re.compile(
 _TELL = re.compile(
     r"\b(?:tell|ask|remind|ping|sag[et]?(?:[ \t]+mal)?(?:[ \t]+(?:dem|der))?|"
     r"dile[ \t]+a(?:[ \t]+(?:la|el))?|d[ií]gale[ \t]+a|dis[ \t]+à|dites[ \t]+à)[ \t]+" + _CANDIDATE,
+    re.IGNORECASE,
+)
+# Whom a written piece is for or from: "a thank you card for Brigid", "a recommendation
+# for Tobiah Wren", a mail header "From: Lorcan Byrne". Confirmed by NER or the tagger.
+_FOR_WHOM = re.compile(
+    r"(?:\b(?:card|letter|note|message|e-?mail|recommendation|reference|toast|speech|gift|"
+    r"present|invitation|invite|reminder|apology|eulogy)[ \t]+(?:to|for)[ \t]+|"
+    r"(?:^|\n)[ \t]*(?:from|to|cc|sender|recipient)[ \t]*:[ \t]*)" + _CANDIDATE,
     re.IGNORECASE,
 )
 _OCCASIONS = r"(?:birthday|bday|b-day|anniversary|retirement|graduation|name[ \t]+day)"
@@ -164,6 +166,7 @@ class ContextNameRecognizer(EntityRecognizer):
             (_TITLED, 0.6, True),
             (_TELL, 0.6, True),
             (_WISH, 0.6, True),
+            (_FOR_WHOM, 0.6, True),
         ]
         relation = relationship_regex(relationships)
         if relation is not None:
@@ -200,8 +203,16 @@ class ContextNameRecognizer(EntityRecognizer):
                 # After "tell"/"happy ..." an English word ("ask questions") counts only
                 # as written with a capital ("Happy 40th Raj!!").
                 word = text[span[0] : span[1]]
-                if regex in (_TELL, _WISH) and word.islower() and self._english_word(word):
+                if (
+                    regex in (_TELL, _WISH, _FOR_WHOM)
+                    and word.islower()
+                    and self._english_word(word)
+                ):
                     continue
+                if regex is _FOR_WHOM:
+                    span = _for_whom(text, span, ents)
+                    if span is None:
+                        continue
                 if regex is _TITLED and self._not_a_word(text, *span):
                     found_spans = [span]  # a title, then words no dictionary has
                 elif confirm:
@@ -279,6 +290,30 @@ class ContextNameRecognizer(EntityRecognizer):
         return [(s + left, e + left) for s, e in found]
 
 
+def _for_whom(
+    text: str, span: tuple[int, int], ents: Sequence[Span] | None
+) -> tuple[int, int] | None:
+    """The name part of a candidate after "a card for" or "From:": in text that uses
+    capitals, its leading capitalised words ("HR asking" -> "HR"); None where NER calls
+    any of it an organisation or product ("Siemens support"): companies get mail too.
+    A place label is kept: the small model calls many rare first names places."""
+    start, end = span
+    if text != text.lower():
+        kept = start
+        for word in re.finditer(r"\S+", text[start:end]):
+            if not word.group(0)[:1].isupper():
+                break
+            kept = start + word.end()
+        end = kept
+    if end <= start:
+        return None
+    if ents is not None and any(
+        e.start_char < end and e.end_char > start and e.label_ in ("ORG", "PRODUCT") for e in ents
+    ):
+        return None
+    return start, end
+
+
 def _spans_in(
     ents: Sequence[Span], start: int, end: int, ner_only: bool
 ) -> list[tuple[int, int]] | None:
@@ -333,104 +368,3 @@ class NameChecks:
         if inside and all(t.tag_ in ("NNP", "NNPS") for t in inside):
             return [(start, end)]
         return []
-
-
-_LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-
-
-def is_lowercase_prose(chunk: str) -> bool:
-    """Is ``chunk`` written (almost) without capitals, so NER cannot lean on them?"""
-    words = _PLAIN_WORD.findall(chunk)
-    if len(words) < 2 or not chunk.lstrip()[:1].islower() or looks_like_code(chunk):
-        # Lower-case code is no prose: re-cased, its identifiers would read as names.
-        return False
-    # Normal prose has capitals at least at sentence starts; "I" says nothing.
-    caps = sum(1 for w in _LETTERS.findall(chunk) if w[0].isupper() and w not in _I)
-    return caps <= len(words) // 20
-
-
-def recase(chunk: str) -> str | None:
-    """Chunk with plain non-stop words capitalised, if it is written without capitals.
-
-    Only whole words between spaces and punctuation are touched: "a.b@example.com" or
-    "snake_case" stay as they are, so NER does not see names in addresses or code.
-    """
-    if not is_lowercase_prose(chunk):
-        return None
-    out = list(chunk)
-    for match in _PLAIN_WORD.finditer(chunk):
-        # A sentence's first word is more often a verb ("email me ...") than a name.
-        if chunk[: match.start(1)].rstrip()[-1:] in ("", ".", "!", "?", "\n"):
-            continue
-        word = match.group(1)
-        head = word[0].upper()
-        if len(word) > 1 and len(head) == 1 and word.lower() not in STOP_WORDS:
-            out[match.start(1)] = head
-    return "".join(out)
-
-
-_I = frozenset({"I", "I'm", "I’m", "I'd", "I'll", "I've"})
-# A word standing alone: spaces or sentence punctuation (not "." "@" "_" "/") either side.
-_PLAIN_WORD = re.compile(
-    r"(?:^|(?<=[\s\"'(\[,;:!?]))([^\W\d_]+(?:['’-][^\W\d_]+)*)(?=$|[\s\"'),\];:!?]|\.(?:\s|$))"
-)
-_CODE_CHARS = re.compile(r"[=()\[\]{}<>_\d@#$%^*|\\/]")
-
-
-# Marks of code and shell lines that prose rarely has: brackets, "=", ";", pipes, "$",
-# underscores and command-line flags. Parentheses, quotes and backslashes are left out:
-# prose has asides, and chat logs escape their quotes.
-_CODE_SYNTAX = re.compile(r"[{}\[\]=;<>|$_]|(?<=\s)--?[a-z]")
-
-
-def looks_like_code(text: str) -> bool:
-    """Does ``text`` carry code syntax: two or more marks, 2%+ of its characters?"""
-    marks = len(_CODE_SYNTAX.findall(text))
-    return marks >= 2 and marks * 50 >= len(text)
-
-
-# Field labels that open a line of a form or a task ("Problem: ...", "List: [...]"):
-# NER and the name lists take some of them for names.
-_LABELS = frozenset(
-    {"answer", "born", "category", "context", "date", "example", "explanation", "facts",
-     "hint", "input", "instruction", "instructions", "job", "list", "loc", "location",
-     "note", "options", "output", "problem", "question", "reason", "response", "result",
-     "role", "roles", "solution", "source", "status", "step", "subject", "summary", "task",
-     "text", "time", "title", "topic"}
-)  # fmt: skip
-# Religions, which the name lists also hold as surnames ("Islam"): alone, a religion.
-_RELIGIONS = frozenset(
-    {"islam", "christianity", "judaism", "hinduism", "buddhism", "sikhism", "jainism",
-     "taoism", "shinto", "atheism", "catholicism", "protestantism", "zoroastrianism"}
-)  # fmt: skip
-# Words that make a span a place, not a person: "Mount Rainier", "Anavilhanas Archipelago".
-_PLACE_FIRST = frozenset({"mount", "mt", "mt.", "lake", "isle", "gulf", "strait", "loch"})
-_PLACE_LAST = frozenset(
-    {"archipelago", "island", "islands", "isles", "mountains", "mountain", "valley", "ocean",
-     "desert", "glacier", "canyon", "peninsula", "falls", "volcano", "gulf", "strait", "reef",
-     "creek", "plateau", "lagoon", "fjord", "river"}
-)  # fmt: skip
-
-
-def not_a_name(span: str, before: str = "") -> bool:
-    """NER noise on code, acronyms and lists: "len(X", "str2", "JSON", "X" are not people
-    (``before``: the text before the span; after a title capitals are a surname),
-    nor is a span across lines ("A. Buffers\nB. Decoders"): a name sits on one line.
-    Nor are a form label ("Problem"), a religion alone ("Islam") or a place named by its
-    kind ("Mount Rainier")."""
-    words = span.split()
-    if _CODE_CHARS.search(span) or not words or "\n" in span.strip():
-        return True
-    lower = [w.lower() for w in words]
-    if len(words) == 1 and (lower[0].rstrip(":") in _LABELS or lower[0] in _RELIGIONS):
-        return True
-    if len(words) > 1 and (lower[0] in _PLACE_FIRST or lower[-1] in _PLACE_LAST):
-        return True
-    # Short words are initials or acronyms in cased scripts; a Han name has 2-3 characters.
-    short = len(span) <= 2 and (span[:1].isupper() or span[:1].islower())
-    # After a title a short word in capitals is a surname: "Dear Ms. ODUYA".
-    acronym = span.isupper() and len(span) <= 5 and not _TITLE_BEFORE.search(before)
-    return len(words) == 1 and (short or acronym)
-
-
-_TITLE_BEFORE = re.compile(r"\b(?:" + _TITLE_WORDS + r")\.?[ \t]+$", re.IGNORECASE)

@@ -25,10 +25,13 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Container, Sequence
+from typing import Any
 
+import numpy
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc, Span
+from thinc.api import NumpyOps
 
 from edge_router.privacy.namelists import fold
 
@@ -67,6 +70,7 @@ class NerGate:
         self._margin = margin
         self._dates = dates
         self._whole = whole_fraction
+        self._greedy = _GreedyNer.for_pipe(self._ner)
 
     def docs(self, texts: Sequence[str], batch_size: int = 32) -> list[Doc]:
         """One ``Doc`` per text with NER's entities set, as ``nlp.pipe`` would give."""
@@ -86,7 +90,11 @@ class NerGate:
             else:
                 plan.append(windows)
                 jobs += [doc[a:b].as_doc() for a, b in windows]
-        done = iter(list(self._ner.pipe(jobs, batch_size=batch_size)))
+        if self._greedy is not None:
+            self._greedy.annotate(jobs, batch_size)
+            done = iter(jobs)
+        else:
+            done = iter(list(self._ner.pipe(jobs, batch_size=batch_size)))
         for doc, windows in zip(docs, plan, strict=True):
             if windows == [(0, len(doc))]:
                 next(done)  # NER annotated ``doc`` itself
@@ -143,3 +151,72 @@ class NerGate:
             return True
         gap = doc.text[columns[i - 1][1] + len(before) : columns[i][1]]
         return "\n" in gap
+
+
+class _GreedyNer:
+    """spaCy's greedy NER decoding, stepped from Python with the GIL held.
+
+    spaCy's own loop (``greedy_parse``) releases the GIL, and this spaCy build takes it
+    back for every look at a parser state's tokens (each of the 74 moves' validity
+    checks, per token and step; seen with ``perf``): most of NER's time went to GIL
+    hand-offs. With the GIL held those are no-ops. Stepping the same model from here
+    (``ParserStepModel``'s state features and maxout, the output layer's gemm, the same
+    unseen-class mask, ``transition_states``'s move choice) does the same arithmetic
+    in the same order, so the entities are the same; and one step serves every window
+    of a batch at once. Used only for the plain greedy NumpyOps model it was checked
+    on (``for_pipe``); anything else keeps ``ner.pipe``.
+    """
+
+    def __init__(self, ner: Any) -> None:
+        self._ner = ner
+        upper = ner.model.get_ref("upper")
+        self._ops = upper.ops
+        self._upper = upper
+
+    @classmethod
+    def for_pipe(cls, ner: Any) -> _GreedyNer | None:
+        """The fast path for this NER pipe, or None where it does not apply."""
+        try:
+            model = ner.model
+            if (
+                ner.cfg.get("beam_width", 1) != 1
+                or not model.attrs.get("has_upper")
+                or not isinstance(model.ops, NumpyOps)
+                or not isinstance(model.get_ref("upper").ops, NumpyOps)
+            ):
+                return None
+            return cls(ner)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None
+
+    def annotate(self, docs: Sequence[Doc], batch_size: int) -> None:
+        """Set NER's entities on ``docs`` (what ``ner.pipe`` does, in batches)."""
+        batch_size = max(1, batch_size)
+        for i in range(0, len(docs), batch_size):
+            batch = list(docs[i : i + batch_size])
+            self._ner.set_annotations(batch, self.parse(batch))
+
+    def parse(self, docs: list[Doc]) -> list[Any]:
+        """The final parser states for ``docs`` (``ner.predict`` for greedy models)."""
+        ner = self._ner
+        if not any(len(doc) for doc in docs):
+            return list(ner.moves.init_batch(docs))
+        ner._ensure_labels_are_added(docs)
+        states = list(ner.moves.init_batch(docs))
+        step = ner.model.predict(docs)
+        try:
+            weights, bias = self._upper.get_param("W"), self._upper.get_param("b")
+            unseen = step._class_mask == 0
+            any_unseen = bool(unseen.any())
+            to_vectors = step.state2vec
+            todo = [state for state in states if not state.is_final()]
+            while todo:
+                vectors = to_vectors.predict(step.get_token_ids(todo))
+                scores = self._ops.gemm(vectors, weights, trans2=True)
+                scores += bias
+                if any_unseen:  # as spaCy: an unseen class scores the batch's minimum
+                    scores[:, unseen] = numpy.nanmin(scores)
+                todo = ner.transition_states(todo, scores)
+        finally:
+            step.clear_memory()
+        return states

@@ -35,7 +35,7 @@ from presidio_analyzer import RecognizerResult
 
 from edge_router.privacy import cues
 from edge_router.privacy.namelists import NameLists, fold
-from edge_router.privacy.names import is_lowercase_prose
+from edge_router.privacy.nametext import is_lowercase_prose
 from edge_router.privacy.scripts import STOP_WORDS as _STOP
 from edge_router.privacy.scripts import Profile, script_of
 
@@ -83,6 +83,7 @@ _GAZETTEER = "GazetteerNameRecognizer"
 _NER = "SpacyRecognizer"
 _OURS = "ScriptNameRecognizer"
 _PERSON = "PERSON"
+_ORG = "ORGANIZATION"
 
 
 class Refiner:
@@ -119,9 +120,51 @@ class Refiner:
                 continue
             if recased and by == _NER and self._common_word(chunk[bounds[0] : bounds[1]]):
                 continue
+            if self._organisation(chunk, *bounds, results, by=by):
+                continue
             r.start, r.end = self._extend(chunk, *bounds)
             out.append(r)
         return out
+
+    def _organisation(
+        self, chunk: str, s: int, e: int, results: Sequence[RecognizerResult], *, by: str
+    ) -> bool:
+        """Is the one-word "name" chunk[s:e] a company or product, not a person?
+
+        Brands are single words NER and the lists often take for names ("Deezer",
+        "Canva"). A word that is a listed first name or stands after a title is left a
+        person; any other is a brand when a product or service noun follows it ("X
+        webhooks", "X templates", "the X app"), or, if it is in no name list, when it is
+        listed with an organisation NER found ("Nike and X") or when its sentence is a
+        customer's complaint or about a market ("complaint", "customer service", "market
+        share"). NER calling the word itself an organisation is no proof: it does so for
+        rare first names.
+        """
+        word = chunk[s:e]
+        if " " in word or self._first_name(fold(word)) or self._titled(chunk, s):
+            return False
+        if not word[:1].isupper():
+            return False
+        orgs = [
+            (o.start, o.end)
+            for o in results
+            if o.entity_type == _ORG and _recognizer(o) == _NER and (o.start, o.end) != (s, e)
+        ]
+        if cues.PRODUCT_AFTER.match(chunk, e):
+            return True
+        if self._listed(word):
+            # A listed surname in a list with a company is a founder or partner
+            # ("Kónya, Becker and Vasquez").
+            return False
+        for o_start, o_end in orgs:
+            if cues.LIST_JOINER.fullmatch(chunk[o_end:s]) or cues.LIST_JOINER.fullmatch(
+                chunk[e:o_start]
+            ):
+                return True
+        sentence_start = max(chunk.rfind(c, 0, s) for c in ".!?\n") + 1
+        ends = [i for i in (chunk.find(c, e) for c in ".!?\n") if i >= 0]
+        sentence = chunk[sentence_start : min(ends, default=len(chunk))]
+        return cues.COMPANY_CONTEXT.search(sentence) is not None
 
     def _extend(self, chunk: str, start: int, end: int) -> tuple[int, int]:
         """Take in the rest of a hyphenated given name and the family name after it:

@@ -35,7 +35,8 @@ from edge_router.privacy.engine import (
     ner_configuration,
 )
 from edge_router.privacy.namelists import english_words, load_name_lists
-from edge_router.privacy.names import NameChecks, looks_like_code, not_a_name, recase
+from edge_router.privacy.names import NameChecks
+from edge_router.privacy.nametext import looks_like_code, not_a_name, recase
 from edge_router.privacy.nergate import NerGate
 from edge_router.privacy.normalize import normalise
 from edge_router.privacy.offload import Detection, Offload

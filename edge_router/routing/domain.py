@@ -1,20 +1,27 @@
 """What a request is about: ``code``, ``math``, ``medical``, ``legal``, ``finance``,
 ``general`` or an operator's own domain, decided locally in a fraction of a millisecond.
 
-A cue-word model learnt at startup (milliseconds) from the built-in seeds
-(``routing.domain_seeds``) plus the operator's examples (``domains.custom`` in the
-config). A prompt's features are its words (no stop words), six-letter stems of long
-words, word pairs, and the symbols code and formulas are made of. Each domain weighs a
-feature by how much more often its seeds have it than all seeds do (a log ratio, kept
-only where positive); a prompt's score for a domain is the sum of its features' weights.
-So a handful of examples is enough, a feature no seed has weighs nothing (a long prompt
-does not drift towards the domain with the fewest seeds, as plain naive Bayes does), and
-scoring is one dictionary lookup per feature. The local embedding model was the other
-option; one embedding costs far more than the 2 ms budget. Nothing leaves the machine
-and no text is kept: a prompt becomes a domain name, from the config or the built-ins.
+Two parts, both plain dictionary lookups per feature. A prompt's features are its words
+(no stop words), six-letter stems of long words, word pairs, and the symbols code and
+formulas are made of.
 
-A specialised domain must beat ``general`` by ``margin`` to win: one cue word (a
-number, "function") is not enough; about three distinct cues are.
+- A cue-word model learnt at startup (milliseconds) from the built-in seeds
+  (``routing.domain_seeds``) plus the operator's examples (``domains.custom`` in the
+  config). Each domain weighs a feature by how much more often its seeds have it than all
+  seeds do (a log ratio, kept only where positive); a prompt's score for a domain is the
+  sum of its features' weights. So a handful of examples is enough, and a feature no seed
+  has weighs nothing. A domain the operator gave examples for (its own, or a built-in
+  one it extended) wins when it beats ``general`` by ``margin`` here and no other
+  domain scores higher.
+- For the built-in domains, a linear model fitted offline (``routing/domain_weights.tsv``,
+  written by ``bench/domain_fit.py`` from the seeds and the dev half of the shared
+  labelled prompts), plus ``CUE_SCALE`` times the cue-word scores, so an operator's extra
+  examples for a built-in domain still count. A specialised domain needs ``FIT_MARGIN``
+  more evidence than ``general``.
+
+The local embedding model was the other option; one embedding costs far more than the
+2 ms budget. Nothing leaves the machine and no text is kept: a prompt becomes a domain
+name, from the config or the built-ins.
 
 Example::
 
@@ -24,10 +31,12 @@ Example::
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from importlib.resources import files
 
 from pydantic import Field, field_validator
 
@@ -50,6 +59,10 @@ _STOP_WORDS = (
 )
 _STOP = frozenset(_STOP_WORDS.split())
 _REPEATS = 4
+# How much more fitted evidence than general a built-in domain needs; chosen on half of
+# the dev prompts (bench/domain_fit.py) with the fit made on the other half.
+FIT_MARGIN = 0.5
+WEIGHTS = "domain_weights.tsv"
 
 
 class CustomDomain(Frozen):
@@ -73,8 +86,9 @@ class DomainSettings(Frozen):
     """Operator domains: `[{name: hr, examples: [...], keywords: [...]}]`; a built-in
     name (code, math, medical, legal, finance, general) adds examples to that domain."""
     margin: float = Field(default=2.5, ge=0)
-    """How much more evidence a specialised domain needs than `general` to win (one
-    distinctive cue weighs at most about 1)."""
+    """How much more cue-word evidence a domain in `custom` needs than `general` to win
+    (one distinctive cue weighs at most about 1); the other built-in domains are
+    decided by the fitted weights."""
 
     @field_validator("custom")
     @classmethod
@@ -157,36 +171,99 @@ def _train(docs: Mapping[str, Sequence[str]], alpha: float = 0.5) -> dict[str, d
     return weights
 
 
+class Fitted:
+    """The built-in domains' fitted weights (``routing/domain_weights.tsv``, package data:
+    a JSON header line, then per feature a tab and its weights): a linear model
+    over the same features, per feature one weight per built-in domain."""
+
+    def __init__(self) -> None:
+        text = files("edge_router.routing").joinpath(WEIGHTS).read_text(encoding="utf-8")
+        header, _, table = text.partition("\n")
+        head = json.loads(header)
+        self.domains: tuple[str, ...] = tuple(head["domains"])
+        self.bias: tuple[float, ...] = tuple(float(x) for x in head["bias"])
+        self.cue_scale = float(head["cue_scale"])
+        self.weights: dict[str, tuple[float, ...]] = {}
+        for line in table.splitlines():
+            feat, ws = line.split("\t")
+            self.weights[feat] = tuple(float(x) for x in ws.split())
+
+
+_FITTED: Fitted | None = None
+
+
+def fitted() -> Fitted:
+    """The fitted weights, parsed once per process (tens of milliseconds)."""
+    global _FITTED
+    if _FITTED is None:
+        _FITTED = Fitted()
+    return _FITTED
+
+
 class DomainClassifier:
     """Labels prompts with a domain (see the module docstring)."""
 
-    def __init__(self, docs: Mapping[str, Sequence[str]], *, margin: float = 2.5) -> None:
+    def __init__(
+        self,
+        docs: Mapping[str, Sequence[str]],
+        *,
+        margin: float = 2.5,
+        fitted: Fitted | None = None,
+        operator: Collection[str] = (),
+    ) -> None:
         if GENERAL not in docs:
             raise ValueError("the general domain needs examples")
         self.domains = tuple(docs)
         self.margin = margin
         self._weights = _train(docs)
+        self._fitted = fitted
+        # Domains the operator gave examples for: decided by the cue words, which hold them.
+        self._operator = frozenset(operator)
 
     @classmethod
     def build(cls, settings: DomainSettings) -> DomainClassifier:
-        """The built-in seeds plus the operator's domains (trained now, in milliseconds)."""
+        """The built-in seeds, fitted weights and the operator's domains (trained now, in
+        milliseconds)."""
         docs = {name: list(texts) for name, texts in seed_examples().items()}
         for d in settings.custom:
             docs.setdefault(d.name, []).extend([*d.examples, *d.keywords])
-        return cls(docs, margin=settings.margin)
+        operator = [d.name for d in settings.custom]
+        return cls(docs, margin=settings.margin, fitted=fitted(), operator=operator)
+
+    @classmethod
+    def from_seeds(cls, margin: float = 2.5) -> DomainClassifier:
+        """The cue-word model alone, from the built-in seeds (what the fit builds on)."""
+        return cls(seed_examples(), margin=margin)
+
+    def _cue_scores(self, feats: Sequence[str]) -> dict[str, float]:
+        return {name: sum(w.get(f, 0.0) for f in feats) for name, w in self._weights.items()}
 
     def scores(self, texts: Iterable[str]) -> dict[str, float]:
-        """Evidence per domain: the summed weights of the prompt's features."""
-        feats = features("\n".join(texts))
-        return {name: sum(w.get(f, 0.0) for f in feats) for name, w in self._weights.items()}
+        """Cue-word evidence per domain: the summed weights of the prompt's features."""
+        return self._cue_scores(features("\n".join(texts)))
 
     def classify(self, texts: Iterable[str]) -> str:
         """The domain of a request's user texts; ``general`` unless one stands out."""
-        scores = self.scores(texts)
+        feats = features("\n".join(texts))
+        scores = self._cue_scores(feats)
         best = max((n for n in scores if n != GENERAL), key=scores.__getitem__, default=GENERAL)
-        if best != GENERAL and scores[best] - scores[GENERAL] >= self.margin:
-            return best
-        return GENERAL
+        if best != GENERAL and scores[best] - scores[GENERAL] < self.margin:
+            best = GENERAL
+        fit = self._fitted
+        if fit is None or (best != GENERAL and (best in self._operator or best not in fit.domains)):
+            return best  # no fitted weights, or a domain the operator gave examples for stands out
+        # The fitted intercepts are left out: fitted with every domain weighted the same,
+        # they favour the small domains, and a prompt with no evidence (everyday chat,
+        # which the fit data barely has) must stay general.
+        total = [0.0] * len(fit.domains)
+        for f in set(feats):
+            if (ws := fit.weights.get(f)) is not None:
+                total = [t + w for t, w in zip(total, ws, strict=True)]
+        for i, name in enumerate(fit.domains):
+            total[i] += fit.cue_scale * scores.get(name, 0.0)
+        g = fit.domains.index(GENERAL)
+        top = max((i for i in range(len(total)) if i != g), key=total.__getitem__)
+        return fit.domains[top] if total[top] - total[g] >= FIT_MARGIN else GENERAL
 
 
 class FixedDomain:

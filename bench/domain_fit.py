@@ -1,0 +1,180 @@
+"""Fit the domain classifier's built-in weights (``edge_router/routing/domain_weights.tsv``)
+on the dev half of the shared labelled prompts, offline.
+
+    .venv/bin/python bench/domain_fit.py [--data ../shared/data] [--write]
+
+A multinomial logistic regression over the classifier's own features (presence, so a
+long prompt isn't louder), trained on the built-in seeds and cue words plus the ``dev``
+half of ``bench/domain_eval.py``'s shared set (never ``test``, never the unseen sets in
+``bench/data/routellm_extra``). Classes are weighted so that each domain counts the same
+(general would otherwise swamp medical and code). Features seen in fewer than
+``MIN_DF`` training prompts are dropped, and so are weights too small to change a
+decision, to keep the module small.
+
+How much the cue-word scores (which carry the operator's extra examples for a built-in
+domain) count beside the fitted weights, ``CUE_SCALE``, is chosen on dev too: fit on one
+half of dev, pick the largest scale whose accuracy on the other half is within
+``SCALE_SLACK`` points of the best (so an operator's examples for a built-in domain still
+count; dev shows larger scales cost little), then refit on all of dev. numpy is used
+here only; the router reads the written table with plain dicts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from domain_eval import load, split_of  # noqa: E402
+
+from edge_router.routing.domain import (  # noqa: E402
+    FIT_MARGIN,
+    GENERAL,
+    DomainClassifier,
+    features,
+)
+from edge_router.routing.domain_seeds import BUILTIN_DOMAINS, seed_examples  # noqa: E402
+
+OUT = REPO / "edge_router" / "routing" / "domain_weights.tsv"
+MIN_DF = 3
+L2 = 1e-4
+ITERS = 300
+KEEP = 0.02  # smallest |weight| written
+SCALES = (0.0, 0.05, 0.1, 0.2, 0.4)
+SCALE_SLACK = 0.5
+D = list(BUILTIN_DOMAINS)
+
+Model = tuple[dict[str, int], NDArray[np.float32], NDArray[np.float32]]
+
+
+def fit(docs: list[str], labels: list[str]) -> Model:
+    feats = [set(features(t)) for t in docs]
+    df = Counter(f for fs in feats for f in fs)
+    vocab = {f: i for i, f in enumerate(sorted(f for f, c in df.items() if c >= MIN_DF))}
+    x = np.zeros((len(feats), len(vocab)), np.float32)
+    for i, fs in enumerate(feats):
+        for f in fs:
+            if (j := vocab.get(f)) is not None:
+                x[i, j] = 1.0
+    y = np.array([D.index(lab) for lab in labels])
+    onehot = np.eye(len(D), dtype=np.float32)[y]
+    counts = np.bincount(y, minlength=len(D)).astype(np.float32)
+    sw = (1.0 / np.maximum(counts, 1))[y]
+    sw = (sw / sw.sum()).astype(np.float32)
+    w = np.zeros((len(vocab), len(D)), np.float32)
+    b = np.zeros(len(D), np.float32)
+    params = [w, b]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    for t in range(1, ITERS + 1):  # Adam, full batch
+        z = x @ w + b
+        z -= z.max(1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(1, keepdims=True)
+        g = (p - onehot) * sw[:, None]
+        grads = [x.T @ g + L2 * w, g.sum(0)]
+        for k, (par, gr) in enumerate(zip(params, grads, strict=True)):
+            m[k] = 0.9 * m[k] + 0.1 * gr
+            v[k] = 0.999 * v[k] + 0.001 * gr * gr
+            par -= 0.05 * (m[k] / (1 - 0.9**t)) / (np.sqrt(v[k] / (1 - 0.999**t)) + 1e-8)
+    return vocab, w, b
+
+
+def fitted_scores(model: Model, text: str) -> NDArray[np.float32]:
+    vocab, w, b = model
+    s = b.copy()
+    for f in set(features(text)):
+        if (j := vocab.get(f)) is not None:
+            s += w[j]
+    return s
+
+
+def decide(model: Model, cue: DomainClassifier, scale: float, prompt: str) -> str:
+    """What ``DomainClassifier.classify`` does with these weights: no intercepts, and a
+    built-in domain needs ``FIT_MARGIN`` more evidence than general."""
+    cs = cue.scores([prompt])
+    s = fitted_scores(model, prompt) - model[2] + scale * np.array([cs[d] for d in D])
+    g = D.index(GENERAL)
+    diff = s - s[g]
+    diff[g] = -np.inf
+    return D[int(diff.argmax())] if diff.max() >= FIT_MARGIN else GENERAL
+
+
+def seeds() -> tuple[list[str], list[str]]:
+    pairs = [(t, d) for d, ts in seed_examples().items() for t in ts]
+    return [t for t, _ in pairs], [d for _, d in pairs]
+
+
+def choose_scale(dev: list[tuple[str, str, str]]) -> float:
+    """Fit on one half of dev, return the cue scale that labels the other half best."""
+    half = [hashlib.sha256(r[2].encode()).digest()[1] % 2 for r in dev]
+    a = [r for r, h in zip(dev, half, strict=True) if h == 0]
+    b = [r for r, h in zip(dev, half, strict=True) if h == 1]
+    sd, sl = seeds()
+    model = fit([r[2] for r in a] + sd, [r[1] for r in a] + sl)
+    cue = DomainClassifier.from_seeds()
+    acc: dict[float, float] = {}
+    for scale in SCALES:
+        ok = 0
+        for _, want, prompt in b:
+            ok += decide(model, cue, scale, prompt) == want
+        acc[scale] = 100 * ok / len(b)
+        print(f"cue scale {scale}: dev-b accuracy {acc[scale]:.1f}% ({len(b)} prompts)")
+    top = max(acc.values())
+    return max(s for s, a in acc.items() if a >= top - SCALE_SLACK)
+
+
+def render(model: Model, scale: float) -> str:
+    """The weights file: a JSON header line, then one feature per line, a tab, and its
+    weight per domain (package data, read by ``routing.domain.Fitted``)."""
+    vocab, w, b = model
+    rows = []
+    for f, j in sorted(vocab.items()):
+        if np.abs(w[j]).max() >= KEEP and "\t" not in f and "\n" not in f:
+            rows.append(f + "\t" + " ".join(f"{x:.3f}" for x in w[j]))
+    head = {
+        "what": (
+            "Fitted weights for the built-in domains (edge_router.routing.domain), written "
+            "by bench/domain_fit.py --write from the built-in seeds and the dev half of the "
+            "shared labelled prompts; do not edit by hand. After this line: one feature per "
+            "line, a tab, then its weight for each domain."
+        ),
+        "domains": list(D),
+        "bias": [round(float(x), 3) for x in b],
+        "cue_scale": scale,
+    }
+    return json.dumps(head) + "\n" + "\n".join(rows) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--write", action="store_true", help=f"write {OUT.relative_to(REPO)}")
+    args = ap.parse_args()
+    dev = [r for r in load(args.data) if split_of(r[2]) == "dev"]
+    t0 = time.perf_counter()
+    scale = choose_scale(dev)
+    sd, sl = seeds()
+    model = fit([r[2] for r in dev] + sd, [r[1] for r in dev] + sl)
+    print(
+        f"cue scale {scale}; {len(model[0])} features; fitted in {time.perf_counter() - t0:.0f} s"
+    )
+    if args.write:
+        OUT.write_text(render(model, scale), encoding="utf-8")
+        print(f"wrote {OUT.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,123 @@
+"""What a text or a span looks like, for the name rules: lower-case prose, code, labels,
+acronyms and places that are no names (no spaCy here: plain string shape).
+
+Example::
+
+    if is_lowercase_prose(chunk) and (cased := recase(chunk)) is not None:
+        ...  # run NER again on the re-cased chunk
+    not_a_name("Mount Kenya")  # True
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+# A title before a name: "Dr. patel", "mrs okafor", "ms, yoyo", "Frau Hoxha", "la señorita
+# Itziar", and kinship words used as titles: "auntie Folake", "uncle Ben".
+TITLE_WORDS = (
+    r"mr|mrs|ms|mx|miss|dr|prof|herr|frau|sr|sra|srta|señor|señora|señorita|don|doña|mme|"
+    r"mlle|monsieur|madame|auntie|aunty|aunt|uncle|granny|grandma|grandpa|nana|cousin|"
+    r"tía|tío|tante|onkel|tata|tonton|abuela|abuelo|oma|opa|mamie|papi"
+)
+
+_LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def is_lowercase_prose(chunk: str) -> bool:
+    """Is ``chunk`` written (almost) without capitals, so NER cannot lean on them?"""
+    words = _PLAIN_WORD.findall(chunk)
+    if len(words) < 2 or not chunk.lstrip()[:1].islower() or looks_like_code(chunk):
+        # Lower-case code is no prose: re-cased, its identifiers would read as names.
+        return False
+    # Normal prose has capitals at least at sentence starts; "I" says nothing.
+    caps = sum(1 for w in _LETTERS.findall(chunk) if w[0].isupper() and w not in _I)
+    return caps <= len(words) // 20
+
+
+def recase(chunk: str) -> str | None:
+    """Chunk with plain non-stop words capitalised, if it is written without capitals.
+
+    Only whole words between spaces and punctuation are touched: "a.b@example.com" or
+    "snake_case" stay as they are, so NER does not see names in addresses or code.
+    """
+    if not is_lowercase_prose(chunk):
+        return None
+    out = list(chunk)
+    for match in _PLAIN_WORD.finditer(chunk):
+        # A sentence's first word is more often a verb ("email me ...") than a name.
+        if chunk[: match.start(1)].rstrip()[-1:] in ("", ".", "!", "?", "\n"):
+            continue
+        word = match.group(1)
+        head = word[0].upper()
+        if len(word) > 1 and len(head) == 1 and word.lower() not in STOP_WORDS:
+            out[match.start(1)] = head
+    return "".join(out)
+
+
+_I = frozenset({"I", "I'm", "I’m", "I'd", "I'll", "I've"})
+# A word standing alone: spaces or sentence punctuation (not "." "@" "_" "/") either side.
+_PLAIN_WORD = re.compile(
+    r"(?:^|(?<=[\s\"'(\[,;:!?]))([^\W\d_]+(?:['’-][^\W\d_]+)*)(?=$|[\s\"'),\];:!?]|\.(?:\s|$))"
+)
+_CODE_CHARS = re.compile(r"[=()\[\]{}<>_\d@#$%^*|\\/]")
+
+
+# Marks of code and shell lines that prose rarely has: brackets, "=", ";", pipes, "$",
+# underscores and command-line flags. Parentheses, quotes and backslashes are left out:
+# prose has asides, and chat logs escape their quotes.
+_CODE_SYNTAX = re.compile(r"[{}\[\]=;<>|$_]|(?<=\s)--?[a-z]")
+
+
+def looks_like_code(text: str) -> bool:
+    """Does ``text`` carry code syntax: two or more marks, 2%+ of its characters?"""
+    marks = len(_CODE_SYNTAX.findall(text))
+    return marks >= 2 and marks * 50 >= len(text)
+
+
+# Field labels that open a line of a form or a task ("Problem: ...", "List: [...]"):
+# NER and the name lists take some of them for names.
+_LABELS = frozenset(
+    {"answer", "born", "category", "context", "date", "example", "explanation", "facts",
+     "hint", "input", "instruction", "instructions", "job", "list", "loc", "location",
+     "note", "options", "output", "problem", "question", "reason", "response", "result",
+     "role", "roles", "solution", "source", "status", "step", "subject", "summary", "task",
+     "text", "time", "title", "topic"}
+)  # fmt: skip
+# Religions, which the name lists also hold as surnames ("Islam"): alone, a religion.
+_RELIGIONS = frozenset(
+    {"islam", "christianity", "judaism", "hinduism", "buddhism", "sikhism", "jainism",
+     "taoism", "shinto", "atheism", "catholicism", "protestantism", "zoroastrianism"}
+)  # fmt: skip
+# Words that make a span a place, not a person: "Mount Rainier", "Anavilhanas Archipelago".
+_PLACE_FIRST = frozenset({"mount", "mt", "mt.", "lake", "isle", "gulf", "strait", "loch"})
+_PLACE_LAST = frozenset(
+    {"archipelago", "island", "islands", "isles", "mountains", "mountain", "valley", "ocean",
+     "desert", "glacier", "canyon", "peninsula", "falls", "volcano", "gulf", "strait", "reef",
+     "creek", "plateau", "lagoon", "fjord", "river"}
+)  # fmt: skip
+
+
+def not_a_name(span: str, before: str = "") -> bool:
+    """NER noise on code, acronyms and lists: "len(X", "str2", "JSON", "X" are not people
+    (``before``: the text before the span; after a title capitals are a surname),
+    nor is a span across lines ("A. Buffers\nB. Decoders"): a name sits on one line.
+    Nor are a form label ("Problem"), a religion alone ("Islam") or a place named by its
+    kind ("Mount Rainier")."""
+    words = span.split()
+    if _CODE_CHARS.search(span) or not words or "\n" in span.strip():
+        return True
+    lower = [w.lower() for w in words]
+    if len(words) == 1 and (lower[0].rstrip(":") in _LABELS or lower[0] in _RELIGIONS):
+        return True
+    if len(words) > 1 and (lower[0] in _PLACE_FIRST or lower[-1] in _PLACE_LAST):
+        return True
+    # Short words are initials or acronyms in cased scripts; a Han name has 2-3 characters.
+    short = len(span) <= 2 and (span[:1].isupper() or span[:1].islower())
+    # After a title a short word in capitals is a surname: "Dear Ms. ODUYA".
+    acronym = span.isupper() and len(span) <= 5 and not _TITLE_BEFORE.search(before)
+    return len(words) == 1 and (short or acronym)
+
+
+_TITLE_BEFORE = re.compile(r"\b(?:" + TITLE_WORDS + r")\.?[ \t]+$", re.IGNORECASE)
