@@ -195,8 +195,9 @@ def test_deterministic(scorer: ComplexityScorer) -> None:
 
 
 def _bench() -> tuple[Any, Any]:
-    """(numpy, bench/complexity_eval.py); numpy is a bench dependency, not a runtime one."""
-    np = pytest.importorskip("numpy")
+    """(numpy, bench/complexity_eval.py); numpy is a bench (dev) dependency, not a runtime
+    one, so it is imported here rather than at the top."""
+    np = importlib.import_module("numpy")
     sys.path.insert(0, str(ROOT / "bench"))
     return np, importlib.import_module("complexity_eval")
 
