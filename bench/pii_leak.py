@@ -155,14 +155,33 @@ def scrypt_hash(key: str) -> str:
 def write_config(
     tmp: Path, er_port: int, capture_port: int, keys: dict[str, str], kind: str
 ) -> Path:
-    """A daemon config: the capture as its only provider, one client key per policy."""
-    policies = tmp / "policies"
-    policies.mkdir()
-    for case in POLICIES.values():
-        if case.source is None:
-            shutil.copy(ROOT / "policies" / f"{case.name}.yaml", policies / f"{case.name}.yaml")
+    """This bench's daemon config (``daemon_config`` with its policies)."""
+    sources = {case.name: case.source for case in POLICIES.values()}
+    return daemon_config(
+        tmp, er_port, capture_port, keys, kind=kind, policies=sources, default="redact-all"
+    )
+
+
+def daemon_config(
+    tmp: Path,
+    er_port: int,
+    capture_port: int,
+    keys: dict[str, str],
+    *,
+    kind: str,
+    policies: dict[str, str | None],
+    default: str,
+) -> Path:
+    """A daemon config: the capture as its only provider, one client key per policy.
+    ``policies`` maps a name to its YAML text, or to None for a preset from policies/.
+    Shared with bench/pii_leak_v2.py."""
+    pdir = tmp / "policies"
+    pdir.mkdir()
+    for name, source in policies.items():
+        if source is None:
+            shutil.copy(ROOT / "policies" / f"{name}.yaml", pdir / f"{name}.yaml")
         else:
-            (policies / f"{case.name}.yaml").write_text(case.source)
+            (pdir / f"{name}.yaml").write_text(source)
     # The embedded model with short answers: policies that keep the canaries local
     # are checked for what reaches the provider (nothing), not for the answer.
     manifest = json.loads((ROOT / "models" / "manifest.json").read_text())
@@ -174,7 +193,7 @@ def write_config(
             "default_model": model["name"],
             "models": [{"name": model["name"], "path": model["file"], "default_max_tokens": 16}],
         },
-        "policy": {"dir": str(policies), "default": "redact-all"},
+        "policy": {"dir": str(pdir), "default": default},
         "audit": {"enabled": True, "path": str(tmp / "audit" / "audit.sqlite")},
         "auth": {
             "keys": [
@@ -204,7 +223,10 @@ def write_config(
 
 
 @contextmanager
-def daemon(cfg: Path, port: int, tmp: Path) -> Iterator[tuple[str, Path]]:
+def daemon(
+    cfg: Path, port: int, tmp: Path, ready_timeout: float = 180.0
+) -> Iterator[tuple[str, Path]]:
+    """``edge-router serve`` in a subprocess: (its URL once /readyz answers 200, its log)."""
     log = tmp / "daemon.log"
     exe = Path(sys.executable).parent / "edge-router"
     env = {**os.environ, PROVIDER_KEY_ENV: "sk-capture-" + secrets.token_hex(8)}
@@ -217,7 +239,7 @@ def daemon(cfg: Path, port: int, tmp: Path) -> Iterator[tuple[str, Path]]:
     url = f"http://127.0.0.1:{port}"
     try:
         try:
-            wait_ready(url, timeout=180, proc=proc)
+            wait_ready(url, timeout=ready_timeout, proc=proc)
         except RuntimeError as exc:
             tail = log.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"{exc}\n--- daemon log ---\n{tail}") from None

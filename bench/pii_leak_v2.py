@@ -38,13 +38,9 @@ import argparse
 import json
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pii_leak import PROVIDER_KEY_ENV, scrypt_hash  # noqa: E402
-from serving import free_port, wait_ready  # noqa: E402
+from pii_leak import MODEL, daemon, daemon_config  # noqa: E402
+from serving import free_port  # noqa: E402
 
 try:
     from pii_leak_benchmark import __version__ as BENCHMARK_VERSION
@@ -61,7 +57,6 @@ try:
 except ImportError:  # pragma: no cover - a setup problem, said plainly
     sys.exit("bench/pii_leak_v2.py needs pii-leak-benchmark: ./install.sh --dev")
 
-MODEL = "conformance-model"
 MAX_LEAK = 0.05
 CONTROL_MIN_LEAK = 0.5
 POLICIES = {
@@ -71,69 +66,10 @@ POLICIES = {
 
 
 def write_config(tmp: Path, er_port: int, capture_port: int, keys: dict[str, str]) -> Path:
-    policies = tmp / "policies"
-    policies.mkdir()
-    for name, text in POLICIES.items():
-        (policies / f"{name}.yaml").write_text(text)
-    manifest = json.loads((ROOT / "models" / "manifest.json").read_text())
-    model = next(m for m in manifest["models"] if m.get("default"))
-    cfg = {
-        "server": {"host": "127.0.0.1", "port": er_port, "log_level": "warning"},
-        "local": {
-            "models_dir": str(ROOT / "models"),
-            "default_model": model["name"],
-            "models": [{"name": model["name"], "path": model["file"], "default_max_tokens": 16}],
-        },
-        "policy": {"dir": str(policies), "default": "guarded"},
-        "audit": {"enabled": True, "path": str(tmp / "audit.sqlite")},
-        "auth": {
-            "keys": [
-                {"id": f"v2-{name}", "hash": scrypt_hash(key), "policy": name}
-                for name, key in keys.items()
-            ]
-        },
-        "providers": [
-            {
-                "name": "capture",
-                "kind": "openai",
-                "base_url": f"http://127.0.0.1:{capture_port}/v1",
-                "api_key_env": PROVIDER_KEY_ENV,
-                "models": [MODEL],
-                "default_model": MODEL,
-                # The capture is rebound for every case: no retries, no breaker.
-                "max_retries": 0,
-                "breaker_failures": 1_000_000,
-                "read_timeout_s": 20.0,
-            }
-        ],
-    }
-    path = tmp / "edge-router.yaml"
-    path.write_text(json.dumps(cfg, indent=2))
-    return path
-
-
-@contextmanager
-def daemon(cfg: Path, port: int, tmp: Path, ready_timeout: float) -> Iterator[str]:
-    """``edge-router serve`` in a subprocess; its URL once /readyz answers 200."""
-    env = {**os.environ, PROVIDER_KEY_ENV: "sk-capture-" + secrets.token_hex(8)}
-    exe = Path(sys.executable).parent / "edge-router"
-    with (tmp / "daemon.log").open("wb") as log:
-        proc = subprocess.Popen(
-            [str(exe), "serve", "--config", str(cfg)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=tmp, env=env, start_new_session=True,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, timeout=ready_timeout, proc=proc)
-        yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    sources: dict[str, str | None] = dict(POLICIES)
+    return daemon_config(
+        tmp, er_port, capture_port, keys, kind="openai", policies=sources, default="guarded"
+    )
 
 
 def measure(
@@ -190,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="pii-leak-v2-") as tmp_s:
         tmp = Path(tmp_s)
         cfg = write_config(tmp, er_port, capture_port, keys)
-        with daemon(cfg, er_port, tmp, args.ready_timeout) as url:
+        with daemon(cfg, er_port, tmp, args.ready_timeout) as (url, _log):
             runs = [("guarded", o) for o in oracles] + [("control", "midpoint")]
             for policy, oracle in runs:
                 rows.append(measure(url, keys[policy], policy, oracle, seed, capture_port))
