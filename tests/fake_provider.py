@@ -35,6 +35,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from edge_router.backends.settings import ProviderSettings
+
 OPENAI_ERROR_TYPES = {
     400: "invalid_request_error",
     401: "invalid_request_error",
@@ -631,3 +633,12 @@ def make_fake_provider() -> tuple[Starlette, FakeControl]:
 
 async def _once(frame: bytes) -> AsyncIterator[bytes]:
     yield frame
+
+
+def fake_provider_settings(url: str, name: str = "fake", **kw: Any) -> ProviderSettings:
+    """The fake at ``url`` as an OpenAI-compatible provider serving ``gpt-fake``, with no
+    retries (so one request reaches it once); ``kw`` overrides or adds settings."""
+    opts: dict[str, Any] = {"models": ("gpt-fake",), "default_model": "gpt-fake", "max_retries": 0}
+    return ProviderSettings(
+        name=name, kind="openai_compatible", base_url=url + "/v1", **{**opts, **kw}
+    )

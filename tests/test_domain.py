@@ -6,22 +6,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import anthropic
 import httpx
 import openai
 import pytest
-from fake_provider import FakeControl, make_fake_provider
+from audit_wait import audit_row
+from fake_provider import FakeControl, fake_provider_settings, make_fake_provider
 from privacy_fixtures import shared_scanner
 from serving import serve
 
 from edge_router.app import create_app
-from edge_router.backends.settings import ProviderSettings
 from edge_router.config import PolicySettings, Settings
 from edge_router.lifespan import check_names
-from edge_router.record.audit_query import AuditReader
 from edge_router.routing.complexity import ComplexityScorer
 from edge_router.routing.domain import (
     GENERAL,
@@ -156,17 +154,6 @@ def test_explain_reports_the_domain(settings: Settings) -> None:
     assert rows[2]["rule"] == "code-to-p2" and "domain:code" in rows[2]["reasons"]
 
 
-def _provider(name: str, url: str) -> ProviderSettings:
-    return ProviderSettings(
-        name=name,
-        kind="openai_compatible",
-        base_url=url + "/v1",
-        models=("gpt-fake",),
-        default_model="gpt-fake",
-        max_retries=0,
-    )
-
-
 @pytest.fixture(scope="module")
 def fakes() -> Iterator[list[tuple[str, FakeControl]]]:
     (a1, c1), (a2, c2) = make_fake_provider(), make_fake_provider()
@@ -185,19 +172,16 @@ def daemon(
     s = settings.model_copy(
         update={
             "policy": PolicySettings(dir=str(d), default="domains"),
-            "providers": (_provider("p1", fakes[0][0]), _provider("p2", fakes[1][0])),
+            "providers": (
+                fake_provider_settings(fakes[0][0], "p1"),
+                fake_provider_settings(fakes[1][0], "p2"),
+            ),
             "domains": DomainSettings(custom=(HR_DOMAIN,)),
         }
     )
     app = create_app(s, scanner=shared_scanner())
     with serve(app) as url:
         yield url, app
-
-
-def _audit_row(settings: Settings, request_id: str) -> dict[str, Any]:
-    rows = AuditReader(Path(settings.audit.resolve_path())).query(limit=None)
-    [row] = [r for r in rows if r["request_id"] == request_id]
-    return row
 
 
 def test_domain_in_headers_audit_and_metrics(
@@ -211,7 +195,7 @@ def test_domain_in_headers_audit_and_metrics(
     raw = oa.chat.completions.with_raw_response.create(model="auto", messages=msgs, max_tokens=4)
     assert raw.headers["x-edge-router-domain"] == "medical"
     assert raw.headers["x-edge-router-route"] == "local"  # the policy's default
-    assert _audit_row(settings, raw.headers["x-request-id"])["domain"] == "medical"
+    assert audit_row(settings, raw.headers["x-request-id"])["domain"] == "medical"
     assert fakes[0][1].request_count == fakes[1][1].request_count == 0
     metrics = httpx.get(url + "/metrics").text
     assert 'edge_router_requests_by_domain_total{domain="medical"}' in metrics
@@ -231,7 +215,7 @@ def test_domain_rule_sends_code_to_the_named_provider(
     assert (h["x-edge-router-route"], h["x-edge-router-provider"]) == ("cloud", "p2")
     assert "domain:code" in h["x-edge-router-reasons"].split(",")
     assert fakes[0][1].request_count == 0 and fakes[1][1].request_count == 1
-    row = _audit_row(settings, h["x-request-id"])
+    row = audit_row(settings, h["x-request-id"])
     assert (row["domain"], row["provider"]) == ("code", "p2")
     # With p2 down the rule's provider is the only one allowed: the prompt stays here.
     fakes[1][1].down = True

@@ -22,13 +22,12 @@ import openai
 import psycopg
 import pytest
 import yaml
-from fake_provider import FakeControl
+from fake_provider import FakeControl, fake_provider_settings
 from pg_fixture import PgServer
 from privacy_fixtures import shared_scanner
 from serving import serve
 
 from edge_router.app import create_app
-from edge_router.backends.settings import ProviderSettings
 from edge_router.config import PolicySettings, Settings
 from edge_router.flow.experiments import assignment_key
 from edge_router.load.probe import FakeLoadProbe
@@ -210,16 +209,7 @@ def fleet(
             # Given, so the test can tell that no rating lands in a local file.
             "feedback": FeedbackSettings(path=str(d / "feedback.sqlite")),
             "policy": PolicySettings(dir=str(d / "policies"), default="exp"),
-            "providers": (
-                ProviderSettings(
-                    name="fake",
-                    kind="openai_compatible",
-                    base_url=fake[0] + "/v1",
-                    models=("gpt-fake",),
-                    default_model="gpt-fake",
-                    max_retries=0,
-                ),
-            ),
+            "providers": (fake_provider_settings(fake[0]),),
             "experiments": (ExperimentSettings.model_validate(EXPERIMENT),),
         }
     )

@@ -12,13 +12,12 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from fake_provider import FakeControl
+from fake_provider import FakeControl, fake_provider_settings
 from privacy_fixtures import shared_scanner
 from serving import serve
 
 from edge_router.api.auth import ApiKey, AuthSettings, hash_key
 from edge_router.app import create_app
-from edge_router.backends.settings import ProviderSettings
 from edge_router.config import PolicySettings, Settings
 from edge_router.record.audit import AuditSettings
 from edge_router.record.feedback import rows
@@ -42,16 +41,7 @@ def stack(
             "audit": AuditSettings(path=str(d / "audit.sqlite")),
             "policy": PolicySettings(dir=str(d / "policies"), default="cloudy"),
             "auth": AuthSettings(require_auth=True, keys=keys),
-            "providers": (
-                ProviderSettings(
-                    name="fake",
-                    kind="openai_compatible",
-                    base_url=fake[0] + "/v1",
-                    models=("gpt-fake",),
-                    default_model="gpt-fake",
-                    max_retries=0,
-                ),
-            ),
+            "providers": (fake_provider_settings(fake[0]),),
             "experiments": (
                 ExperimentSettings(name="fb", arms=(ArmSettings(name="a"), ArmSettings(name="b"))),
             ),

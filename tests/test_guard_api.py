@@ -14,12 +14,11 @@ import httpx
 import openai
 import pytest
 from audit_wait import audit_row
-from fake_provider import FakeControl
+from fake_provider import FakeControl, fake_provider_settings
 from privacy_fixtures import shared_scanner
 from serving import serve
 
 from edge_router.app import create_app
-from edge_router.backends.settings import ProviderSettings
 from edge_router.config import PolicySettings, Settings
 
 EMAIL = "quentin.marsh@example.net"
@@ -32,18 +31,6 @@ POLICIES = {
     "blocking": "name: blocking\ndefault: redact\nresponse: block\n",
     "open": "name: open\ndefault: redact\n",
 }
-
-
-def provider(url: str) -> ProviderSettings:
-    return ProviderSettings(
-        name="p1",
-        kind="openai_compatible",
-        base_url=url + "/v1",
-        models=("gpt-fake",),
-        default_model="gpt-fake",
-        max_retries=0,
-        read_timeout_s=10,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +56,7 @@ def _app(settings: Settings, d: Path, policy: str, furl: str) -> Any:
     s = settings.model_copy(
         update={
             "policy": PolicySettings(dir=str(d), default=policy),
-            "providers": (provider(furl),),
+            "providers": (fake_provider_settings(furl, "p1", read_timeout_s=10),),
         }
     )
     return create_app(s, scanner=shared_scanner())

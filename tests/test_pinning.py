@@ -5,7 +5,6 @@ The real daemon in front of fake OpenAI- and Anthropic-protocol providers on 127
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,14 +13,14 @@ import anthropic
 import httpx
 import openai
 import pytest
-from fake_provider import FakeControl, make_fake_provider
+from audit_wait import audit_row
+from fake_provider import FakeControl, fake_provider_settings, make_fake_provider
 from privacy_fixtures import shared_scanner
 from serving import serve
 
 from edge_router.app import create_app
 from edge_router.backends.settings import ProviderSettings
 from edge_router.config import PolicySettings, Settings
-from edge_router.record.audit import AuditReader
 
 PIN = "gpt-fake-2025-01-01"
 OTHER = "gpt-fake-2024-06-01"
@@ -42,18 +41,6 @@ def reset(fakes: list[tuple[str, FakeControl]]) -> list[FakeControl]:
     return [c for _, c in fakes]
 
 
-def _provider(name: str, url: str, **kw: Any) -> ProviderSettings:
-    return ProviderSettings(
-        name=name,
-        kind="openai_compatible",
-        base_url=url + "/v1",
-        models=("gpt-fake",),
-        default_model="gpt-fake",
-        max_retries=0,
-        **kw,
-    )
-
-
 @pytest.fixture(scope="module")
 def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("policies")
@@ -69,17 +56,6 @@ def _daemon(settings: Settings, policy_dir: Path, *providers: ProviderSettings) 
         }
     )
     return create_app(s, scanner=shared_scanner())
-
-
-def _audit_row(settings: Settings, request_id: str) -> dict[str, Any]:
-    reader = AuditReader(Path(settings.audit.resolve_path()))
-    deadline = time.monotonic() + 30  # a stream's record is written after its end
-    while time.monotonic() < deadline:
-        rows = [r for r in reader.query(limit=None) if r["request_id"] == request_id]
-        if rows:
-            return rows[0]
-        time.sleep(0.05)
-    raise AssertionError("no audit record")
 
 
 def _mismatches(url: str, provider: str, action: str) -> float:
@@ -98,13 +74,13 @@ def test_upstream_model_audited_and_mismatch_warns(
     reset: list[FakeControl],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    pinned = _provider("p1", fakes[0][0], pinned_models={"gpt-fake": PIN})
+    pinned = fake_provider_settings(fakes[0][0], "p1", pinned_models={"gpt-fake": PIN})
     with serve(_daemon(settings, policy_dir, pinned)) as url:
         oa = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
         msgs: Any = [{"role": "user", "content": PROMPT}]
         reset[0].answer_model = PIN  # the pinned version: nothing to report
         raw = oa.chat.completions.with_raw_response.create(model="gpt-fake", messages=msgs)
-        assert _audit_row(settings, raw.headers["x-request-id"])["upstream_model"] == PIN
+        assert audit_row(settings, raw.headers["x-request-id"])["upstream_model"] == PIN
         assert _mismatches(url, "p1", "warn") == 0
         reset[0].answer_model = OTHER  # the provider moved the alias under us
         with caplog.at_level(logging.WARNING, logger="edge_router.flow.pinning"):
@@ -115,8 +91,8 @@ def test_upstream_model_audited_and_mismatch_warns(
         assert raw.headers["x-edge-router-provider"] == "p1"  # warn: served anyway
         assert raw.parse().choices[0].message.content
         assert chunks and chunks[0].model == OTHER
-        assert _audit_row(settings, raw.headers["x-request-id"])["upstream_model"] == OTHER
-        assert _audit_row(settings, streamed_id)["upstream_model"] == OTHER
+        assert audit_row(settings, raw.headers["x-request-id"])["upstream_model"] == OTHER
+        assert audit_row(settings, streamed_id)["upstream_model"] == OTHER
         assert _mismatches(url, "p1", "warn") == 2
         warnings = [r for r in caplog.records if "pinned" in r.getMessage()]
         assert len(warnings) == 2
@@ -131,10 +107,10 @@ def test_mismatch_fails_over_when_configured(
     fakes: list[tuple[str, FakeControl]],
     reset: list[FakeControl],
 ) -> None:
-    strict = _provider(
-        "p1", fakes[0][0], pinned_models={"gpt-fake": PIN}, on_pin_mismatch="failover"
+    strict = fake_provider_settings(
+        fakes[0][0], "p1", pinned_models={"gpt-fake": PIN}, on_pin_mismatch="failover"
     )
-    spare = _provider("p2", fakes[1][0])
+    spare = fake_provider_settings(fakes[1][0], "p2")
     with serve(_daemon(settings, policy_dir, strict, spare)) as url:
         oa = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
         msgs: Any = [{"role": "user", "content": PROMPT}]
@@ -150,7 +126,7 @@ def test_mismatch_fails_over_when_configured(
         assert text
         assert reset[0].request_count == 2 and reset[1].request_count == 2
         assert _mismatches(url, "p1", "failover") == 2
-        row = _audit_row(settings, streamed_id)
+        row = audit_row(settings, streamed_id)
         assert (row["provider"], row["upstream_model"]) == ("p2", "gpt-fake")
         # The only pinned provider answering wrong, and no other: the request stays local.
         alone = _daemon(settings, policy_dir, strict)
@@ -190,7 +166,7 @@ def test_anthropic_provider_upstream_model(
         raw = ac.messages.with_raw_response.create(
             model="claude-fast", max_tokens=16, messages=[{"role": "user", "content": PROMPT}]
         )
-        row = _audit_row(settings, raw.headers["x-request-id"])
+        row = audit_row(settings, raw.headers["x-request-id"])
         assert (row["provider"], row["upstream_model"]) == ("claude", "claude-haiku-x-20250101")
         assert _mismatches(url, "claude", "warn") == 0
         reset[0].answer_model = "claude-haiku-x-20991231"
@@ -199,7 +175,7 @@ def test_anthropic_provider_upstream_model(
         ) as stream:
             rid = stream.response.headers["x-request-id"]
             assert "".join(stream.text_stream)
-        assert _audit_row(settings, rid)["upstream_model"] == "claude-haiku-x-20991231"
+        assert audit_row(settings, rid)["upstream_model"] == "claude-haiku-x-20991231"
         assert _mismatches(url, "claude", "warn") == 1
         models = httpx.get(url + "/v1/models").json()["data"]
         assert next(m for m in models if m["id"] == "claude-fast")["pinned"] == (
