@@ -181,7 +181,8 @@ class Fitted:
         header, _, table = text.partition("\n")
         head = json.loads(header)
         self.domains: tuple[str, ...] = tuple(head["domains"])
-        self.bias: tuple[float, ...] = tuple(float(x) for x in head["bias"])
+        # The header's fitted intercepts ("bias") are kept for the record only: classify
+        # leaves them out (see there).
         self.cue_scale = float(head["cue_scale"])
         self.weights: dict[str, tuple[float, ...]] = {}
         for line in table.splitlines():
