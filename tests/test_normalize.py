@@ -76,6 +76,28 @@ def original_of(text: str, value: str) -> str:
         ("nino AB  12  34  56  C", "nino AB123456C"),
         ("nino A B 1 2 3 4 5 6 C", "nino AB123456C"),
         ("nino AB-12-34-56-C", "nino AB123456C"),
+        # ideographic full stops between Latin letters read as dots (IDNA's separators)
+        ("jane.doe@example\u3002org", EMAIL),
+        ("jane.doe@example\uff61org", EMAIL),
+        ("写信给 jane.doe@example\u3002org\u3002谢谢", f"写信给 {EMAIL}\u3002谢谢"),
+        # an address written a character at a time
+        ("mail j a n e @ e x a m p l e . o r g please", "mail jane@example.org please"),
+        ("j a n e @ e x a m p l e . o r g.", "jane@example.org."),
+        # digits said in words, in the four languages, some written
+        ("call four one five five five five two six seven one", "call 4155552671"),
+        ("call four-one-five, five-five-five, two-six-seven-one", "call 4155552671"),
+        ("ssn Zero Seven Eight, zero five, one one two zero.", "ssn 078-05-1120."),
+        ("ring FOUR one five 555 2671", "ring 4155552671"),
+        (
+            "mi número es seis uno dos, tres cuatro cinco, seis siete ocho nueve",
+            "mi número es 612-345-6789",
+        ),
+        (
+            "numéro: zéro six, douze? non: zéro six un deux trois quatre cinq six",
+            "numéro: zéro six, douze? non: 06123456",
+        ),
+        ("Nummer null eins sieben zwei drei vier fünf sechs", "Nummer 01723456"),
+        ("İstanbul: four one five five five five two six seven one", "İstanbul: 4155552671"),
     ],
 )
 def test_normalises(text: str, expected: str) -> None:
@@ -102,6 +124,11 @@ def test_normalises(text: str, expected: str) -> None:
         "e\u0301 combining stays, 中文也不变, emoji 👍🏽",
         "internationalization Supercalifragilisticexpialidocious getElementByIdAndName",
         "card 4539612346517430",  # decimal digits read as hex are not decoded
+        "今天天气很好\u3002明天见\u3002Hi\u3002",  # ideographic full stops end sentences
+        "count: one, two, three, four, five, six, seven, eight",  # counting, not a number
+        "I ate two eggs, one apple and three pears, five times 10 in 2024",
+        "one or two of the three people",
+        "x y @ a . b c d e f and a @ b . c",  # notation, too short for an address
     ],
 )
 def test_leaves_prose_alone(text: str) -> None:

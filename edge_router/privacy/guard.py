@@ -111,8 +111,6 @@ _SECRET_HINT = re.compile(
     r"[A-Za-z0-9_+/=.-]{16,}|PRIVATE KEY|pass|pwd|\bpin\b|secret|token|bearer|key|contrase|://",
     re.IGNORECASE,
 )
-# Current OpenAI and Anthropic key shapes, which detect-secrets (T3BlbkFJ) predates.
-_MODERN_KEY = re.compile(r"(?<![\w-])sk-(?:proj-|ant-[a-z]{3}\d\d-)?[A-Za-z0-9_-]{32,}")
 
 
 def find_values(text: str) -> list[Finding]:
@@ -140,7 +138,6 @@ def find_values(text: str) -> list[Finding]:
         Finding("IBAN_CODE", m.start(), m.end()) for m in _IBAN.finditer(text) if iban_valid(m[0])
     ]
     raw += [Finding("IP_ADDRESS", m.start(), m.end()) for m in _IPV4.finditer(text) if _ip_ok(m[0])]
-    raw += [Finding("API_KEY", m.start(), m.end()) for m in _MODERN_KEY.finditer(text)]
     if _SECRET_HINT.search(text):
         raw += [Finding(r.entity_type, r.start, r.end) for r in _SECRETS.analyze(text, [], None)]
     return _merge(raw)

@@ -11,11 +11,15 @@ Passes, in order, each bounded and each a no-op on ordinary prose:
 * HTML character references (``&#64;``, ``&commat;``) and percent-escapes (``%40``);
 * Unicode: format characters and invisible fillers dropped (zero-width space and
   joiners, soft hyphen, bidi controls, BOM), NFKC per character (fullwidth digits),
-  Cyrillic/Greek look-alikes folded inside words that also have Latin letters;
+  Cyrillic/Greek look-alikes folded inside words that also have Latin letters, and
+  ideographic full stops between Latin letters or digits read as dots (as IDNA does:
+  ``jo@example。org``);
 * spelled-out emails (``jo [at] example [dot] org``, ``jo at example dot org``,
-  ``jo @ example . org``) when the result has a plausible top-level domain, and
-  digits spread out to defeat patterns (``5 3 6 2 2 1 2 3 4``, ``4111.1111.1111.1111``,
-  ``078 - 05 - 1120``, ``AB 12-34-56 C``): both in ``spelled.py``.
+  ``jo @ example . org``, ``j o @ e x a m p l e . o r g``) when the result has a
+  plausible top-level domain, digits said in words (``four one five, five five five,
+  ...`` in English, Spanish, French or German), and digits spread out to defeat
+  patterns (``5 3 6 2 2 1 2 3 4``, ``4111.1111.1111.1111``, ``078 - 05 - 1120``,
+  ``AB 12-34-56 C``): all in ``spelled.py``.
 
 Base64 and hex blobs that decode to printable text are appended as extra views
 after the text; a finding there maps to the whole blob. (Values split across the
@@ -39,7 +43,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge_router.privacy.spelled import Edit, digits, emails
+from edge_router.privacy.spelled import Edit, digits, emails, number_words, spaced_letters
 
 
 class _Map:
@@ -185,6 +189,8 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _GREEK_CYRILLIC = re.compile(r"[\u0370-\u03ff\u0400-\u052f]+")
 _WORD_END = re.compile(r"\w*")
 _LATIN = re.compile(r"[A-Za-z]")
+_IDEOGRAPHIC_DOT = re.compile("[\u3002\uff61]")  # 。 and its halfwidth form
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 # Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables, the common few).
 _CONFUSABLE = str.maketrans(
     "аԁеһіјӏоԛрѕуԝхсАВЕНІЈӀКМОРԚЅТУԜХСҺ"  # Cyrillic
@@ -225,6 +231,14 @@ def _unicode(text: str) -> list[Edit]:
             folded = text[i].translate(_CONFUSABLE)
             if folded != text[i] and i not in edits:
                 edits[i] = (i, i + 1, folded)
+    for m in _IDEOGRAPHIC_DOT.finditer(text):
+        # Between Latin letters or digits (as written, or once folded) only: in Chinese
+        # or Japanese prose it ends a sentence and stays.
+        i = m.start()
+        before = edits[i - 1][2] if i - 1 in edits else text[i - 1 : i]
+        after = edits[i + 1][2] if i + 1 in edits else text[i + 1 : i + 2]
+        if _ASCII_ALNUM.fullmatch(before[-1:]) and _ASCII_ALNUM.fullmatch(after[:1]):
+            edits[i] = (i, i + 1, ".")
     return [edits[k] for k in sorted(edits)]
 
 
@@ -285,7 +299,15 @@ def _blobs(text: str) -> list[tuple[int, int, str]]:
 
 # ---- the whole ----------------------------------------------------------------
 
-_PASSES: tuple[Callable[[str], list[Edit]], ...] = (_html, _percent, _unicode, emails, digits)
+_PASSES: tuple[Callable[[str], list[Edit]], ...] = (
+    _html,
+    _percent,
+    _unicode,
+    spaced_letters,
+    emails,
+    number_words,
+    digits,
+)
 
 
 def _run_passes(text: str) -> tuple[str, list[_Map]]:

@@ -90,6 +90,16 @@ _HANDWRITTEN: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 
+# Provider keys that detect-secrets 1.5 predates or has no plugin for, the ones people
+# using an LLM router are likeliest to paste: current OpenAI (project, service-account,
+# admin) and Anthropic keys, GitHub fine-grained tokens, Google, Hugging Face, Groq, xAI,
+# Perplexity and Replicate keys. A fixed prefix, a long tail and a digit in it (random
+# base62 of this length nearly always has one; a slug such as "sk-learn-..." has none).
+_KEY_SHAPES = re.compile(
+    r"(?<![\w-])(?:sk-|github_pat_|AIza|hf_|gsk_|xai-|pplx-|r8_)"
+    r"(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{30,}(?![\w-])"
+)
+
 # A credential-looking value: a single token that is not a plain lowercase word,
 # so "password: strong" or "pin is important" in prose stay clean.
 _CREDENTIAL_VALUE = re.compile(r"^(?=.*[\d\W_A-Z]).{4,}$|^.{12,}$")
@@ -160,6 +170,8 @@ class SecretsRecognizer(EntityRecognizer):
                         tail = _TOKEN_TAIL.match(text, end)
                         end = tail.end() if tail else end
                     yield entity, start, end, 0.95
+        for match in _KEY_SHAPES.finditer(text):
+            yield "API_KEY", match.start(), match.end(), 0.95
         for line_start, line in _lines(text):
             for regex, group in CONFIG_DENYLIST_REGEX_TO_GROUP.items():
                 found = regex.search(line)

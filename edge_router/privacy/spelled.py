@@ -224,3 +224,94 @@ def digits(text: str) -> list[Edit]:
         if not out or edit[0] >= out[-1][1]:
             out.append(edit)
     return out
+
+
+# ---- numbers in words -----------------------------------------------------------
+
+# Digit words in the languages the scanner reads: English, Spanish, French, German.
+# fmt: off
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5",
+    "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
+    "zéro": "0", "un": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5",
+    "sept": "7", "huit": "8", "neuf": "9",
+    "null": "0", "eins": "1", "zwei": "2", "zwo": "2", "drei": "3", "vier": "4", "fünf": "5",
+    "sechs": "6", "sieben": "7", "acht": "8", "neun": "9",
+}
+# fmt: on
+_DIGIT = "(?:" + "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True)) + r"|[0-9]{1,4})"
+_WORD_SEP = r"(?:[ \t]*[,\-./][ \t]*|[ \t]+)"
+# Digits said one at a time, perhaps with some written ("four one five, 555, two six seven
+# one"): a phone, an SSN or a card read out. A run needs seven digits and three words;
+# shorter ones are prose ("one or two", "five 10 15").
+_RUN = rf"\b{_DIGIT}(?:{_WORD_SEP}{_DIGIT}){{4,}}\b"
+# Matched on the lowered text, six times faster than ignoring case; the case-blind pair
+# serves a text whose lowering changes its length ("İ" lowers to two characters).
+_DIGIT_RUN, _DIGIT_TOKEN = re.compile(_RUN), re.compile(_DIGIT)
+_DIGIT_RUN_I, _DIGIT_TOKEN_I = re.compile(_RUN, re.IGNORECASE), re.compile(_DIGIT, re.IGNORECASE)
+_TO_BLANK = str.maketrans(",-./;:!?()\"'", " " * 12)
+
+
+def number_words(text: str) -> list[Edit]:
+    """Edits turning digits said in words into digits ("four one five, ..." ->
+    "415-..."): a gap with punctuation becomes a dash, a blank gap goes."""
+    edits: list[Edit] = []
+    # The run regex tries its words at every word start; most texts do not say three
+    # digit words anywhere, which a split and a set lookup tell faster.
+    lower = text.lower()
+    if sum(w in _DIGIT_WORDS for w in lower.translate(_TO_BLANK).split()) < 3:
+        return edits
+    same = len(lower) == len(text)
+    runs, token = (_DIGIT_RUN, _DIGIT_TOKEN) if same else (_DIGIT_RUN_I, _DIGIT_TOKEN_I)
+    seen = lower if same else text
+    for run in runs.finditer(seen):
+        tokens = list(token.finditer(seen, run.start(), run.end()))
+        said = [_DIGIT_WORDS.get(t[0].lower(), t[0]) for t in tokens]
+        words = sum(t[0] != d for t, d in zip(tokens, said, strict=True))
+        if words < 3 or len("".join(said)) < 7:
+            continue
+        steps = {int(b) - int(a) for a, b in itertools.pairwise(said)}
+        if steps in ({1}, {-1}):
+            continue  # counting: "one, two, three, four, five, six, seven"
+        for prev, tok, digit in zip([None, *tokens], tokens, said, strict=False):
+            if prev is not None:
+                gap = text[prev.end() : tok.start()]
+                edits.append((prev.end(), tok.start(), "-" if gap.strip() else ""))
+            if tok[0] != digit:
+                edits.append((tok.start(), tok.end(), digit))
+    return edits
+
+
+# ---- addresses spelled a letter at a time ----------------------------------------
+
+_LONE_AT = re.compile(r"(?<=[^\s] )@(?= [^\s])")
+_RUN_END = frozenset(" \t\r\n.,;:!?)]}>\"'")
+
+
+def _single(text: str, pos: int) -> bool:
+    """Is text[pos] a character standing alone (blank or edge before, blank, edge or
+    closing punctuation after)?"""
+    before = pos == 0 or text[pos - 1].isspace()
+    after = pos + 1 == len(text) or text[pos + 1] in _RUN_END
+    return before and after and not text[pos].isspace()
+
+
+def spaced_letters(text: str) -> list[Edit]:
+    """Edits deleting the blanks of an address written one character at a time
+    ("j o h n @ e x a m p l e . c o m"), so the email patterns see it whole."""
+    edits: list[Edit] = []
+    if " @ " not in text:
+        return edits
+    for at in _LONE_AT.finditer(text):
+        i = at.start()
+        lo = hi = i  # first and last character of the run, each a blank apart
+        while lo >= 2 and text[lo - 1] in " \t" and _single(text, lo - 2):
+            lo -= 2
+        while hi + 2 < len(text) and text[hi + 1] in " \t" and _single(text, hi + 2):
+            hi += 2
+        if i - lo < 6 or hi - i < 8 or "." not in text[i:hi] or (edits and lo < edits[-1][1]):
+            continue  # at least "a b c @ d e . f g": shorter is notation, not an address
+        edits += [(p, p + 1, "") for p in range(lo + 1, hi, 2)]
+    return edits
