@@ -80,6 +80,12 @@ def original_of(text: str, value: str) -> str:
         ("jane.doe@example\u3002org", EMAIL),
         ("jane.doe@example\uff61org", EMAIL),
         ("写信给 jane.doe@example\u3002org\u3002谢谢", f"写信给 {EMAIL}\u3002谢谢"),
+        # digits of other scripts, dashes between digits
+        ("card ٤١١١ ١١١١ ١١١١ ١١١١", "card 4111 1111 1111 1111"),
+        ("کد ملی ۵۳۶-۲۲-۱۲۳۴", "کد ملی 536-22-1234"),
+        ("ssn 536\u201022\u20101234", "ssn 536-22-1234"),
+        ("ssn 536 \u2013 22 \u2013 1234", "ssn 536-22-1234"),
+        ("from 1990\u20132000 \u2014 a decade", "from 1990-2000 \u2014 a decade"),
         # an address written a character at a time
         ("mail j a n e @ e x a m p l e . o r g please", "mail jane@example.org please"),
         ("j a n e @ e x a m p l e . o r g.", "jane@example.org."),
@@ -124,7 +130,8 @@ def test_normalises(text: str, expected: str) -> None:
         "e\u0301 combining stays, 中文也不变, emoji 👍🏽",
         "internationalization Supercalifragilisticexpialidocious getElementByIdAndName",
         "card 4539612346517430",  # decimal digits read as hex are not decoded
-        "今天天气很好\u3002明天见\u3002Hi\u3002",  # ideographic full stops end sentences
+        "今天天气很好\u3002明天见\u3002Hi\u3002",
+        "an em dash\u2014like this \u2013 or this",  # ideographic full stops end sentences
         "count: one, two, three, four, five, six, seven, eight",  # counting, not a number
         "I ate two eggs, one apple and three pears, five times 10 in 2024",
         "one or two of the three people",

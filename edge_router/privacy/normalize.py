@@ -11,9 +11,10 @@ Passes, in order, each bounded and each a no-op on ordinary prose:
 * HTML character references (``&#64;``, ``&commat;``) and percent-escapes (``%40``);
 * Unicode: format characters and invisible fillers dropped (zero-width space and
   joiners, soft hyphen, bidi controls, BOM), NFKC per character (fullwidth digits),
-  Cyrillic/Greek look-alikes folded inside words that also have Latin letters, and
-  ideographic full stops between Latin letters or digits read as dots (as IDNA does:
-  ``jo@example。org``);
+  Cyrillic/Greek look-alikes folded inside words that also have Latin letters, decimal
+  digits of other scripts (``٤١١١``) as ASCII digits, dashes and minus signs between
+  digits as hyphens, and ideographic full stops between Latin letters or digits read
+  as dots (as IDNA does: ``jo@example。org``);
 * spelled-out emails (``jo [at] example [dot] org``, ``jo at example dot org``,
   ``jo @ example . org``, ``j o @ e x a m p l e . o r g``) when the result has a
   plausible top-level domain, digits said in words (``four one five, five five five,
@@ -190,6 +191,14 @@ _GREEK_CYRILLIC = re.compile(r"[\u0370-\u03ff\u0400-\u052f]+")
 _WORD_END = re.compile(r"\w*")
 _LATIN = re.compile(r"[A-Za-z]")
 _IDEOGRAPHIC_DOT = re.compile("[\u3002\uff61]")  # 。 and its halfwidth form
+# Decimal digits of other scripts (Arabic-Indic, Persian, Devanagari, ...): NFKC keeps
+# them, and number patterns read ASCII digits.
+_SCRIPT_DIGIT = re.compile(r"(?=\d)[^0-9]")
+# Hyphens, en and em dashes and minus signs between digits (a blank either side allowed):
+# "536\u201022\u20101234" is an SSN as much as "536-22-1234".
+_DIGIT_DASH = re.compile(
+    r"(?:(?<=\d)|(?<=\d[ \t]))[\u2010-\u2015\u2212\ufe58\ufe63\uff0d](?=[ \t]?\d)"
+)
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 # Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables, the common few).
 _CONFUSABLE = str.maketrans(
@@ -231,6 +240,10 @@ def _unicode(text: str) -> list[Edit]:
             folded = text[i].translate(_CONFUSABLE)
             if folded != text[i] and i not in edits:
                 edits[i] = (i, i + 1, folded)
+    for m in _SCRIPT_DIGIT.finditer(text):
+        edits[m.start()] = (m.start(), m.end(), str(unicodedata.decimal(m[0])))
+    for m in _DIGIT_DASH.finditer(text):
+        edits[m.start()] = (m.start(), m.end(), "-")
     for m in _IDEOGRAPHIC_DOT.finditer(text):
         # Between Latin letters or digits (as written, or once folded) only: in Chinese
         # or Japanese prose it ends a sentence and stays.
