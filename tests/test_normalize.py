@@ -65,6 +65,8 @@ def original_of(text: str, value: str) -> str:
         ("jane dot doe at example dot org", EMAIL),
         ("write to jane.doe @ example . org!", f"write to {EMAIL}!"),
         ("jane.doe @ example.org", EMAIL),
+        ("mail to jane.doe at example.org", f"mail to {EMAIL}"),  # a mailbox, not a word
+        ("mail to jane.doe  AT  example.org", f"mail to {EMAIL}"),
         ("jane.doe@example[dot]org", EMAIL),
         # spread-out digits
         ("ssn 5 3 6 2 2 1 2 3 4", "ssn 536221234"),
@@ -115,6 +117,7 @@ def test_normalises(text: str, expected: str) -> None:
     [
         "Look at this dot com bubble: it burst in 2000.",
         "Look at example.com for the details.",
+        "see README.md at github.com and config.yaml at example.org",
         "Meet me at home. It was late.",
         "We met at noon at the station.",
         "Find the missing number: 1 2 3 4 5 6 7 8 9 10",

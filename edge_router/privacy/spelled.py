@@ -123,7 +123,9 @@ def _email(text: str, at_start: int, at_end: int, domain: re.Match[str]) -> list
         words = (text[lhs[-1][0] : lhs[-1][1]], text[rhs[0][0] : rhs[0][1]])
         tld = text[rhs[-1][0] : rhs[-1][1]]
         if _plausible(
-            _sep_kind(at),
+            "mailbox"
+            if at.strip().lower() == "at" and _mailbox(text[start:at_start])
+            else _sep_kind(at),
             {_sep_kind(text[a:b]) for a, b in user},
             {_sep_kind(text[a:b]) for a, b in host},
             words,
@@ -137,6 +139,22 @@ def _email(text: str, at_start: int, at_end: int, domain: re.Match[str]) -> list
     return []
 
 
+_MAILBOX = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z][A-Za-z0-9]*)+")
+# Extensions that make "README.md at example.com" a file on a site, not a mailbox.
+_FILE_EXTENSIONS = frozenset(
+    {"md", "txt", "py", "js", "ts", "json", "yaml", "yml", "html", "htm", "css", "pdf",
+     "doc", "docx", "csv", "xml", "zip", "tar", "gz", "exe", "sh", "rst", "png", "jpg",
+     "jpeg", "gif", "svg", "toml", "ini", "cfg", "log", "java", "go", "rs", "rb", "php"}
+)  # fmt: skip
+
+
+def _mailbox(local: str) -> bool:
+    """Is this local part shaped like a mailbox, not a word (``jane.doe``, ``j_doe``)?"""
+    if not _MAILBOX.fullmatch(local):
+        return False
+    return re.split(r"[._]", local)[-1].lower() not in _FILE_EXTENSIONS
+
+
 def _plausible(at: str, user: set[str], host: set[str], words: tuple[str, str], tld: str) -> bool:
     """Is this (separator kinds, last user label, first host label, TLD) an address?"""
     if not tld.isalpha() or not 2 <= len(tld) <= 24:
@@ -145,6 +163,8 @@ def _plausible(at: str, user: set[str], host: set[str], words: tuple[str, str], 
         return False  # nothing to undo: a plain address
     if at == "word" and host & {"plain", "spaced"}:
         return False  # "look at example.com" points to a site, it is no address
+    if at == "mailbox":  # "jane.doe at example.org": the mailbox shows it is one
+        at = "word"
     if ({at} | user | host) & {"word", "spaced"}:
         return tld.lower() in _COMMON_TLDS and not {w.lower() for w in words} & _STOPWORDS
     return True
