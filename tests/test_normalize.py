@@ -91,6 +91,9 @@ def original_of(text: str, value: str) -> str:
         # an address written a character at a time
         ("mail j a n e @ e x a m p l e . o r g please", "mail jane@example.org please"),
         ("j a n e @ e x a m p l e . o r g.", "jane@example.org."),
+        # words spelled a letter at a time
+        ("to D a n a  K o w a l s k i now", "to Dana  Kowalski now"),
+        ("to D-a-n-a K-o-w-a-l-s-k-i.", "to Dana Kowalski."),
         # digits said in words, in the four languages, some written
         ("call four one five five five five two six seven one", "call 4155552671"),
         ("call four-one-five, five-five-five, two-six-seven-one", "call 4155552671"),
@@ -138,7 +141,8 @@ def test_normalises(text: str, expected: str) -> None:
         "count: one, two, three, four, five, six, seven, eight",  # counting, not a number
         "I ate two eggs, one apple and three pears, five times 10 in 2024",
         "one or two of the three people",
-        "x y @ a . b c d e f and a @ b . c",  # notation, too short for an address
+        "a b c and state-of-the-art x-y-z",  # three letters are a list, not a word
+        "x y @ a . b c and a @ b . c",  # notation, too short for an address
     ],
 )
 def test_leaves_prose_alone(text: str) -> None:

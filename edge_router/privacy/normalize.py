@@ -44,7 +44,14 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge_router.privacy.spelled import Edit, digits, emails, number_words, spaced_letters
+from edge_router.privacy.spelled import (
+    Edit,
+    digits,
+    emails,
+    number_words,
+    spaced_letters,
+    spaced_words,
+)
 
 
 class _Map:
@@ -317,6 +324,7 @@ _PASSES: tuple[Callable[[str], list[Edit]], ...] = (
     _percent,
     _unicode,
     spaced_letters,
+    spaced_words,
     emails,
     number_words,
     digits,

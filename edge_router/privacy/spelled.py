@@ -335,3 +335,18 @@ def spaced_letters(text: str) -> list[Edit]:
             continue  # at least "a b c @ d e . f g": shorter is notation, not an address
         edits += [(p, p + 1, "") for p in range(lo + 1, hi, 2)]
     return edits
+
+
+# Four or more letters each set apart by the same blank or hyphen ("D a n a",
+# "K-o-w-a-l-s-k-i"): a word spelled out so that name detection misses it.
+_SPREAD_WORD = re.compile(r"\b[^\W\d_]([ \-])(?:[^\W\d_]\1){2,}[^\W\d_]\b")
+
+
+def spaced_words(text: str) -> list[Edit]:
+    """Edits deleting the gaps of words spelled a letter at a time, so names and words
+    read whole ("D a n a  K o w a l s k i" -> "Dana  Kowalski")."""
+    return [
+        (m.start() + i, m.start() + i + 1, "")
+        for m in _SPREAD_WORD.finditer(text)
+        for i in range(1, m.end() - m.start(), 2)
+    ]
