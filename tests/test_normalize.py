@@ -205,6 +205,19 @@ def test_invisible_class_covers_every_format_character() -> None:
     assert missing == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Unicode case folding once let "İ" into a label the walk could not follow
+        ("İ (dot) AB12 @j  . zero", "İ (dot) AB12 @j  . zero"),
+        ("İ FİVE four one five five five five two six", "İ FİVE 41555526"),
+        ("jane.doe [DOT] x [At] example [Dot] org", "jane.doe.x@example.org"),
+    ],
+)
+def test_case_folding_stays_ascii(text: str, expected: str) -> None:
+    assert normalise(text).text == expected
+
+
 def test_pass_edits() -> None:
     assert emails("jo [at] example [dot] org") == [(2, 8, "@"), (15, 22, ".")]
     assert emails("jo@example.org") == []  # nothing to undo
@@ -218,6 +231,8 @@ PIECES = [
     " [at] ", " (dot) ", " at ", " dot ", " @ ", " . ", "@", ".", "-", " ", "\n", "jane",
     "example", "org", "com", "this", "5 ", "1", "4111", "AB", "12 ", "C", "_", "/", "+", "=",
     "ZmFrZUBleGFtcGxlLm9yZw==", "6a6f686e406578616d706c652e636f6d", "QUJDREVGR0hJSktMTU5PUA",
+    "four ", "one, ", "five-", "zero ", "nueve ", "İ", "٤", "۵", "\u2013", "\u2010", "\u3002",
+    "j ", "a ", "n ", "e ", "D-", "a-", "k",
 ]  # fmt: skip
 
 

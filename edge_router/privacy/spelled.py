@@ -25,25 +25,30 @@ _SP = r"[ \t]{0,3}"
 # The at-sign without the blanks around it ("[at]", "(@)", "@", " at "): a regex opening
 # with optional blanks would be tried at every position of the text; _widen adds them.
 _AT = re.compile(r"[\[({<][ \t]{0,3}(?:[aA][tT]|@)[ \t]{0,3}[\])}>]|@|[ \t][aA][tT][ \t]")
+# Letters in either case are spelled out ([dD][oO][tT]) rather than matched ignoring case:
+# Unicode case folding would let "İ", "ı", "ſ" or the Kelvin sign into [A-Za-z], where the
+# label walk (_LABEL_AT) does not follow.
+_DOT_WORD, _TOD_WORD = "[dD][oO][tT]", "[tT][oO][dD]"
 _DOT = (
-    rf"(?:{_SP}[\[({{<]{_SP}(?:dot|\.){_SP}[\])}}>]{_SP}|[ \t]{{1,3}}dot[ \t]{{1,3}}"
-    rf"|{_SP}\.{_SP})"
+    rf"(?:{_SP}[\[({{<]{_SP}(?:{_DOT_WORD}|\.){_SP}[\])}}>]{_SP}"
+    rf"|[ \t]{{1,3}}{_DOT_WORD}[ \t]{{1,3}}|{_SP}\.{_SP})"
 )
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_%+\-]{0,62}[A-Za-z0-9])?"
 # The local part is matched backwards from the at-sign, on the reversed text: an anchored
 # match costs its own length, where a search for a match ending at the at-sign would be
 # tried at every position before it. Its dots are spelled or plain, not spaced.
 _REVERSED_DOT = (
-    rf"(?:{_SP}[\])}}>]{_SP}(?:tod|\.){_SP}[\[({{<]{_SP}|[ \t]{{1,3}}tod[ \t]{{1,3}}|\.)"
+    rf"(?:{_SP}[\])}}>]{_SP}(?:{_TOD_WORD}|\.){_SP}[\[({{<]{_SP}"
+    rf"|[ \t]{{1,3}}{_TOD_WORD}[ \t]{{1,3}}|\.)"
 )
-_LOCAL_REVERSED = re.compile(rf"{_LABEL}(?:{_REVERSED_DOT}{_LABEL}){{0,8}}", re.IGNORECASE)
+_LOCAL_REVERSED = re.compile(rf"{_LABEL}(?:{_REVERSED_DOT}{_LABEL}){{0,8}}")
 _LABEL_AT = re.compile(_LABEL)
 _TLD_SHAPE = re.compile(r"[A-Za-z]{2,24}")
 # How many candidate addresses (an at-sign and something like a domain) one text may
 # have examined, each a few tens of microseconds.
 _MAX_TRIES = 1000
-_DOT_AT = re.compile(_DOT, re.IGNORECASE)
-_DOMAIN = re.compile(rf"{_LABEL}(?:{_DOT}{_LABEL}){{1,8}}(?![\w@])", re.IGNORECASE)
+_DOT_AT = re.compile(_DOT)
+_DOMAIN = re.compile(rf"{_LABEL}(?:{_DOT}{_LABEL}){{1,8}}(?![\w@])")
 # Top-level domains likely enough to fold "x at y dot com" or "x @ y . org"; ccTLDs that
 # are English words ("it", "me", "in", "to") would turn prose into addresses.
 # fmt: off
@@ -270,7 +275,9 @@ _RUN = rf"\b{_DIGIT}(?:{_WORD_SEP}{_DIGIT}){{4,}}\b"
 # Matched on the lowered text, six times faster than ignoring case; the case-blind pair
 # serves a text whose lowering changes its length ("İ" lowers to two characters).
 _DIGIT_RUN, _DIGIT_TOKEN = re.compile(_RUN), re.compile(_DIGIT)
-_DIGIT_RUN_I, _DIGIT_TOKEN_I = re.compile(_RUN, re.IGNORECASE), re.compile(_DIGIT, re.IGNORECASE)
+# ASCII case folding only, for the reason given at _DOT_WORD.
+_CASE_BLIND = re.IGNORECASE | re.ASCII
+_DIGIT_RUN_I, _DIGIT_TOKEN_I = re.compile(_RUN, _CASE_BLIND), re.compile(_DIGIT, _CASE_BLIND)
 _TO_BLANK = str.maketrans(",-./;:!?()\"'", " " * 12)
 
 
@@ -289,6 +296,8 @@ def number_words(text: str) -> list[Edit]:
     for run in runs.finditer(seen):
         tokens = list(token.finditer(seen, run.start(), run.end()))
         said = [_DIGIT_WORDS.get(t[0].lower(), t[0]) for t in tokens]
+        if not all(d.isascii() and d.isdigit() for d in said):
+            continue  # a token no digit word names (case folding); never guess
         words = sum(t[0] != d for t, d in zip(tokens, said, strict=True))
         if words < 3 or len("".join(said)) < 7:
             continue
