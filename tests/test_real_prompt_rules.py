@@ -309,6 +309,14 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         "tell oksana the parcel arrived",
         "add me on discord ravi_k#2291",
         "i am Tomasz Wieczorek, employee id EMP-55120, please draft a leave request",
+        # a name written small in a text that uses capitals
+        "Write an email to dana kowalczyk about the invoice.",
+        "Please write an email to jorge ramirez about the invoice.",
+        "Email dana kowalczyk about the invoice.",
+        "Reply to tomasz wieczorek: the shipment is late.",
+        # a greeting opening a pasted message
+        "Rewrite this: hey kev, meeting at 3?",
+        'Fix the grammar: "dear ms. oduya, we has receive your letter"',
     ],
 )
 def test_private_people_in_real_prompt_shapes_are_sensitive(
@@ -331,6 +339,13 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "who was Ada Lovelace?",
         "follow @deepseafilms, their whale episodes are amazing",
         "can you get the keys from the cook before friday",
+        "Email marketing campaigns: how to improve open rates?",
+        "Write an email to customers about the new pricing.",
+        "Reply to reviewers: the paper's novelty is unclear.",
+        "Write to disk every 5 seconds.",
+        "Translate: hello world!",
+        "Fix this: hey there, whats up",
+        "Note: thanks everyone for coming",
     ],
 )
 def test_clean_look_alikes_are_not_sensitive(

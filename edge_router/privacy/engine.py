@@ -24,7 +24,7 @@ from edge_router.privacy.foreign import ScriptNameRecognizer
 from edge_router.privacy.gazetteer import GazetteerNameRecognizer
 from edge_router.privacy.handles import HandleRecognizer
 from edge_router.privacy.ids import BirthDateRecognizer, LabelledIdRecognizer
-from edge_router.privacy.namelists import english_words, load_name_lists
+from edge_router.privacy.namelists import NameLists, english_words, load_name_lists
 from edge_router.privacy.names import ContextNameRecognizer, NameChecks
 from edge_router.privacy.nameshape import NameShape
 from edge_router.privacy.numbers import (
@@ -257,11 +257,12 @@ def build_registry(
             lang,
             relationships=settings.relationship_words,
             english=english_words(nlp),
+            names=_name_lists(settings),
         ),
         predefined.SpacyRecognizer(
             supported_language=lang, supported_entities=nlp_engine.get_supported_entities()
         ),
-        ScriptNameRecognizer(load_name_lists() if settings.name_lists else None, lang),
+        ScriptNameRecognizer(_name_lists(settings), lang),
     ]
     if settings.name_lists:
         recognizers += _gazetteer(settings, nlp, stop)
@@ -273,6 +274,10 @@ def build_registry(
                 _gate(rec, _GATES.get(name, _DIGIT))
     recognizers += list(extra)
     return RecognizerRegistry(recognizers=recognizers, supported_languages=[lang])
+
+
+def _name_lists(settings: ScannerSettings) -> NameLists | None:
+    return load_name_lists() if settings.name_lists else None
 
 
 def _gazetteer(

@@ -21,6 +21,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.nametext import TITLE_WORDS as _TITLE_WORDS
 from edge_router.privacy.scripts import STOP_WORDS as FOREIGN_STOP_WORDS
 from edge_router.privacy.scripts import latin_language
@@ -61,9 +62,10 @@ _WEAK = re.compile(
     r"(?:from|here|speaking|and|with|at|of)\b))",
     re.IGNORECASE,
 )
-# "Hi bob," / "Dear Ms. smith," / "thanks anna!"
+# "Hi bob," / "Dear Ms. smith," / "thanks anna!", also opening a quoted or pasted
+# message: 'correct this: hey kev, ...', 'reply to "Dear Ms. Oduya, ..."'.
 _GREETING = re.compile(
-    r"(?:^|\n)[ \t]*(?:hi|hello|hey|dear|thanks|thank\s+you)[ \t]+"
+    r"(?:^|\n|:[ \t]*|[\"“'‘][ \t]*)[ \t]*(?:hi|hello|hey|dear|thanks|thank\s+you)[ \t]+"
     r"(?:(?:mr|mrs|ms|dr|prof)\.?[ \t]+)?" + _CANDIDATE + r"[ \t]*[,!:\n]",
     re.IGNORECASE,
 )
@@ -102,6 +104,13 @@ _FOR_WHOM = re.compile(
     r"(?:\b(?:card|letter|note|message|e-?mail|recommendation|reference|toast|speech|gift|"
     r"present|invitation|invite|reminder|apology|eulogy)[ \t]+(?:to|for)[ \t]+|"
     r"(?:^|\n)[ \t]*(?:from|to|cc|sender|recipient)[ \t]*:[ \t]*)" + _CANDIDATE,
+    re.IGNORECASE,
+)
+# Writing to someone: "Email dana kowalczyk about ...", "reply to tomasz", "cc Mr Lee".
+# Confirmed by NER on the re-cased candidate; a name written small must also be words no
+# dictionary has ("email marketing" is no one).
+_WRITE_TO = re.compile(
+    r"\b(?:e-?mail|text|message|dm|cc|(?:reply|write|respond)[ \t]+to)[ \t]+" + _CANDIDATE,
     re.IGNORECASE,
 )
 _OCCASIONS = r"(?:birthday|bday|b-day|anniversary|retirement|graduation|name[ \t]+day)"
@@ -151,12 +160,18 @@ class ContextNameRecognizer(EntityRecognizer):
         *,
         relationships: tuple[str, ...] = (),
         english: frozenset[str] = frozenset(),
+        names: NameLists | None = None,
     ) -> None:
         """``english``: lower-case English words; after a title, one word that is none of
-        them is a name even when NER and the tagger do not say so ("Dear Ms. ODUYA")."""
+        them is a name even when NER and the tagger do not say so ("Dear Ms. ODUYA").
+        ``names`` (``namelists``): a listed first name that is also an English word
+        ("dana", "mark") still starts a name written small when a word no dictionary has
+        follows it ("dana kowalczyk"); after a writing verb, a name written small must
+        have a listed word ("email jorge ramirez", not "dm instagram influencers")."""
         self._is_name = is_name
         self._stop = stop_words
         self._english = english
+        self._names = names
         self._cues: list[tuple[re.Pattern[str], float, bool]] = [
             (_STRONG, 0.8, False),
             (_SIGNATURE, 0.7, False),
@@ -167,6 +182,7 @@ class ContextNameRecognizer(EntityRecognizer):
             (_TELL, 0.6, True),
             (_WISH, 0.6, True),
             (_FOR_WHOM, 0.6, True),
+            (_WRITE_TO, 0.6, True),
         ]
         relation = relationship_regex(relationships)
         if relation is not None:
@@ -209,11 +225,18 @@ class ContextNameRecognizer(EntityRecognizer):
                     and self._english_word(word)
                 ):
                     continue
+                if regex is _WRITE_TO and word.islower() and not self._listed_unknown(word):
+                    continue
                 if regex is _FOR_WHOM:
-                    span = _for_whom(text, span, ents)
+                    span = _for_whom(text, span, ents, self._unknown_words)
                     if span is None:
                         continue
-                if regex is _TITLED and self._not_a_word(text, *span):
+                if regex is _WRITE_TO:
+                    # Written small, the words already passed the dictionary: the tagger
+                    # may confirm. Capitalised, only NER's PERSON ("Email Marketing Hub").
+                    strict = not text[span[0] : span[1]].islower()
+                    found_spans = self._confirmed(text, *span, ner_only=strict)
+                elif regex is _TITLED and self._not_a_word(text, *span):
                     found_spans = [span]  # a title, then words no dictionary has
                 elif confirm:
                     found_spans = self._confirmed(text, *span, ner_only=False, ents=ents)
@@ -234,6 +257,35 @@ class ContextNameRecognizer(EntityRecognizer):
     def _english_word(self, candidate: str) -> bool:
         low = candidate.lower()
         return low in self._english or (low.endswith("s") and low[:-1] in self._english)
+
+    def _listed_unknown(self, words: str) -> bool:
+        """``_unknown_words``, with a word from the name lists among them."""
+        names = self._names
+        return (
+            names is not None
+            and self._unknown_words(words)
+            and any(fold(w) in names for w in words.split())
+        )
+
+    def _unknown_words(self, words: str) -> bool:
+        """Every word three letters or more and in no dictionary: a name written small
+        ("dana kowalczyk"), not "customers" or "the team"."""
+        split = words.split()
+        if not self._english or not split:
+            return False
+
+        def unknown(w: str) -> bool:
+            return (
+                len(w) >= 3
+                and w.replace("-", "").isalpha()
+                and w.lower() not in self._stop
+                and not self._english_word(w)
+            )
+
+        first = self._names.first if self._names is not None else frozenset()
+        if len(split) > 1 and fold(split[0]) in first:
+            return all(unknown(w) for w in split[1:])
+        return all(unknown(w) for w in split)
 
     def _not_a_word(self, text: str, start: int, end: int) -> bool:
         """One word, or up to three capitalised ones, none of them an English word."""
@@ -291,10 +343,15 @@ class ContextNameRecognizer(EntityRecognizer):
 
 
 def _for_whom(
-    text: str, span: tuple[int, int], ents: Sequence[Span] | None
+    text: str,
+    span: tuple[int, int],
+    ents: Sequence[Span] | None,
+    unknown: Callable[[str], bool],
 ) -> tuple[int, int] | None:
     """The name part of a candidate after "a card for" or "From:": in text that uses
-    capitals, its leading capitalised words ("HR asking" -> "HR"); None where NER calls
+    capitals, its leading capitalised words ("HR asking" -> "HR"), or else its leading
+    words no dictionary has (a name written small: "an email to dana kowalczyk", not
+    "a letter to parents"); None where NER calls
     any of it an organisation or product ("Siemens support"): companies get mail too.
     A place label is kept: the small model calls many rare first names places."""
     start, end = span
@@ -304,6 +361,13 @@ def _for_whom(
             if not word.group(0)[:1].isupper():
                 break
             kept = start + word.end()
+        if kept == start and unknown(text[start:end]):
+            kept = end  # the whole candidate ("dana kowalczyk": a listed first name first)
+        elif kept == start:
+            for word in re.finditer(r"\S+", text[start:end]):
+                if not unknown(word.group(0)):
+                    break
+                kept = start + word.end()
         end = kept
     if end <= start:
         return None
