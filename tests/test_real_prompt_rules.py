@@ -317,6 +317,9 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         # a greeting opening a pasted message
         "Rewrite this: hey kev, meeting at 3?",
         'Fix the grammar: "dear ms. oduya, we has receive your letter"',
+        # a generation suffix is no regnal number; "I" is a pronoun
+        "Robert Jones III owes me money, draft a reminder",
+        "Henry I think you are right about the budget",
     ],
 )
 def test_private_people_in_real_prompt_shapes_are_sensitive(
@@ -346,6 +349,10 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "Translate: hello world!",
         "Fix this: hey there, whats up",
         "Note: thanks everyone for coming",
+        # monarchs and popes by regnal number
+        "What did Louis XIV build at Versailles?",
+        "list the wives of Henry VIII in order",
+        "Pope Pius XII and the war: what is known?",
     ],
 )
 def test_clean_look_alikes_are_not_sensitive(

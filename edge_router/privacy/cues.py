@@ -242,3 +242,7 @@ def is_exercise(paragraph: str) -> bool:
 
 QUOTED = re.compile(r'"[^"\n]{12,}?"|“[^”]{12,}?”|«[^»]{12,}?»|„[^“”]{12,}?[“”]')
 QUOTE_LINE = re.compile(r"(?m)^[ \t]*>.*$")
+# A regnal number after a single given name: "Henry VIII", "Louis XIV", "Pius XII",
+# "Elizabeth II" (monarchs and popes). A name of two words or more takes only V and
+# beyond: "Robert Jones III" is a generation, anyone's.
+ROMAN_AFTER = re.compile(r"[ \t]+(X{0,3}(?:IX|IV|V?I{0,3}))\b(?![\w'’-])")

@@ -213,6 +213,8 @@ class Framer:
             sentence += " " + words[0]
         if cues.PUBLIC_OFFICE_BEFORE.search(own) or cues.PUBLIC_POSITION_BEFORE.search(own):
             return "public_context"  # "CEO Koji Sato", "who was Ada Lovelace"
+        if _regnal(text, start, end):
+            return "public_context"  # "Henry VIII", "Louis XIV": monarchs and popes
         if self._is_known(full_name) and (
             (self._public is not None and self._public.search(sentence))
             or cues.PUBLIC_ACTS.search(sentence)
@@ -358,6 +360,19 @@ def _places(texts: Sequence[str], name: str) -> list[Place]:
     right = "" if _UNSPACED.match(name[-1:]) else r"(?!\w)"
     pattern = re.compile(left + re.escape(name) + right)
     return [(i, m.start(), m.end()) for i, t in enumerate(texts) for m in pattern.finditer(t)]
+
+
+def _regnal(text: str, start: int, end: int) -> bool:
+    """Does a regnal number follow the name, or end it ("Henry VIII", "Pius XII")?"""
+    words = text[start:end].split()
+    numeral = ""
+    if len(words) > 1 and (m := cues.ROMAN_AFTER.fullmatch(" " + words[-1])):
+        numeral, words = m.group(1), words[:-1]
+    elif m := cues.ROMAN_AFTER.match(text, end):
+        numeral = m.group(1)
+    if len(numeral) < 2 and numeral not in ("V", "X"):
+        return False  # "I" is a pronoun, not Henry the first
+    return len(words) == 1 or numeral not in ("II", "III", "IV")
 
 
 def _possessive_work(text: str, start: int, end: int) -> bool:
