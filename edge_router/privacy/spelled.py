@@ -120,6 +120,10 @@ def _email(text: str, at_start: int, at_end: int, domain: re.Match[str]) -> list
     if start and (text[start - 1].isalnum() or text[start - 1] in "_.%+-"):
         return []  # the mailbox would start inside a word
     at = text[at_start:at_end]
+    at_kind = _sep_kind(at)
+    # "jane.doe at example.org": a mailbox-shaped local part makes "at" an at-sign even
+    # before a plain domain.
+    mailbox = at_kind == "word" and _mailbox(text[start:at_start])
     lhs = _labels(text, start, at_start)
     # The longest domain whose last label is a plausible top-level domain.
     while len(rhs) >= 2:
@@ -128,13 +132,12 @@ def _email(text: str, at_start: int, at_end: int, domain: re.Match[str]) -> list
         words = (text[lhs[-1][0] : lhs[-1][1]], text[rhs[0][0] : rhs[0][1]])
         tld = text[rhs[-1][0] : rhs[-1][1]]
         if _plausible(
-            "mailbox"
-            if at.strip().lower() == "at" and _mailbox(text[start:at_start])
-            else _sep_kind(at),
+            at_kind,
             {_sep_kind(text[a:b]) for a, b in user},
             {_sep_kind(text[a:b]) for a, b in host},
             words,
             tld,
+            mailbox=mailbox,
         ):
             edits = [(a, b, ".") for a, b in user + host if text[a:b] != "."]
             if at != "@":
@@ -160,16 +163,23 @@ def _mailbox(local: str) -> bool:
     return re.split(r"[._]", local)[-1].lower() not in _FILE_EXTENSIONS
 
 
-def _plausible(at: str, user: set[str], host: set[str], words: tuple[str, str], tld: str) -> bool:
-    """Is this (separator kinds, last user label, first host label, TLD) an address?"""
+def _plausible(
+    at: str,
+    user: set[str],
+    host: set[str],
+    words: tuple[str, str],
+    tld: str,
+    *,
+    mailbox: bool = False,
+) -> bool:
+    """Is this (separator kinds, last user label, first host label, TLD) an address?
+    ``mailbox``: the local part is shaped like one (``_mailbox``)."""
     if not tld.isalpha() or not 2 <= len(tld) <= 24:
         return False
     if at == "plain" and user | host <= {"plain"}:
         return False  # nothing to undo: a plain address
-    if at == "word" and host & {"plain", "spaced"}:
+    if at == "word" and host & {"plain", "spaced"} and not mailbox:
         return False  # "look at example.com" points to a site, it is no address
-    if at == "mailbox":  # "jane.doe at example.org": the mailbox shows it is one
-        at = "word"
     if ({at} | user | host) & {"word", "spaced"}:
         return tld.lower() in _COMMON_TLDS and not {w.lower() for w in words} & _STOPWORDS
     return True
