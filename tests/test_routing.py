@@ -13,6 +13,7 @@ import random
 import re
 import socket
 import subprocess
+import threading
 import time
 import types
 import typing
@@ -327,8 +328,18 @@ def test_decide_changes_nothing_and_touches_nothing_outside(
     before = copy.deepcopy(cases)
     expected = [decide(c, p) for c, p in cases]
 
-    def forbidden(*_a: Any, **_k: Any) -> Any:
-        raise AssertionError("decide() reached outside its arguments")
+    # Only this thread is watched: the session's daemons run uvicorn in threads that
+    # keep reading the clock and the environment, and tripping them here would surface
+    # as an unraisable error in some later test.
+    me = threading.get_ident()
+
+    def guarded(original: Any) -> Any:
+        def forbidden(*a: Any, **k: Any) -> Any:
+            if threading.get_ident() == me:
+                raise AssertionError("decide() reached outside its arguments")
+            return original(*a, **k)
+
+        return forbidden
 
     # Files, sockets, processes, clocks, randomness, the environment and logging: any
     # of them would make a decision depend on (or leave traces in) the outside world.
@@ -338,8 +349,8 @@ def test_decide_changes_nothing_and_touches_nothing_outside(
         (subprocess, "Popen"), (time, "time"), (time, "monotonic"), (time, "sleep"),
         (random, "random"), (logging.Logger, "_log"),
     ]:  # fmt: skip
-        monkeypatch.setattr(target, name, forbidden)
-    monkeypatch.setattr(os, "environ", ForbiddenEnviron())
+        monkeypatch.setattr(target, name, guarded(getattr(target, name)))
+    monkeypatch.setattr(os, "environ", ForbiddenEnviron(os.environ, me))
     module_state = dict(vars(decide_module))
     got = [decide(c, p) for c, p in cases]
     monkeypatch.undo()
@@ -349,8 +360,20 @@ def test_decide_changes_nothing_and_touches_nothing_outside(
 
 
 class ForbiddenEnviron(dict[str, str]):
-    def __getitem__(self, key: str) -> str:
-        raise AssertionError("decide() read the environment")
+    """os.environ that refuses reads from the watched thread and serves all others."""
 
-    def get(self, *_a: Any, **_k: Any) -> Any:  # type: ignore[override]
-        raise AssertionError("decide() read the environment")
+    def __init__(self, real: Mapping[str, str], watched: int) -> None:
+        super().__init__(real)
+        self._watched = watched
+
+    def _check(self) -> None:
+        if threading.get_ident() == self._watched:
+            raise AssertionError("decide() read the environment")
+
+    def __getitem__(self, key: str) -> str:
+        self._check()
+        return super().__getitem__(key)
+
+    def get(self, *a: Any, **k: Any) -> Any:
+        self._check()
+        return super().get(*a, **k)
