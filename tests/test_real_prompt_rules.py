@@ -314,6 +314,9 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         "Please write an email to jorge ramirez about the invoice.",
         "Email dana kowalczyk about the invoice.",
         "Reply to tomasz wieczorek: the shipment is late.",
+        # a hyphenated given name before a colon is no line label
+        "Reply to Wen-Li: thanks, I'll review the PR tomorrow",
+        "reply to Siobhan-Rose: see you at 5",
         # a greeting opening a pasted message
         "Rewrite this: hey kev, meeting at 3?",
         'Fix the grammar: "dear ms. oduya, we has receive your letter"',
@@ -345,6 +348,8 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "Email marketing campaigns: how to improve open rates?",
         "Write an email to customers about the new pricing.",
         "Reply to reviewers: the paper's novelty is unclear.",
+        "Reply to Salesforce: we renew in May",
+        "Reply to GitHub support about the outage",
         "Write to disk every 5 seconds.",
         "Translate: hello world!",
         "Fix this: hey there, whats up",

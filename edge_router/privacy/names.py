@@ -236,6 +236,8 @@ class ContextNameRecognizer(EntityRecognizer):
                     # may confirm. Capitalised, only NER's PERSON ("Email Marketing Hub").
                     strict = not text[span[0] : span[1]].islower()
                     found_spans = self._confirmed(text, *span, ner_only=strict)
+                    if not found_spans and strict and self._listed_name(text, *span):
+                        found_spans = [span]  # "Reply to Wen-Li:", which NER misses
                 elif regex is _TITLED and self._not_a_word(text, *span):
                     found_spans = [span]  # a title, then words no dictionary has
                 elif confirm:
@@ -265,6 +267,16 @@ class ContextNameRecognizer(EntityRecognizer):
             names is not None
             and self._unknown_words(words)
             and any(fold(w) in names for w in words.split())
+        )
+
+    def _listed_name(self, text: str, start: int, end: int) -> bool:
+        """Capitalised words no dictionary has, one of them (or of their hyphenated
+        parts) a listed first name or surname: "Wen-Li", not "GitHub" or "Marketing"."""
+        names = self._names
+        return (
+            names is not None
+            and self._not_a_word(text, start, end)
+            and any(fold(p) in names for p in re.split(r"[\s-]+", text[start:end]) if p)
         )
 
     def _unknown_words(self, words: str) -> bool:

@@ -248,7 +248,7 @@ class Refiner:
             return False
         if (
             chunk[e : e + 1] == ":"
-            and not (self._listed(low) or self._titled(chunk, s))
+            and not (any(self._listed(p) for p in low.split("-")) or self._titled(chunk, s))
             and not _SPEECH_AFTER.match(chunk, e + 1)
         ):
             return False  # a label ("Betreff:", "Attendees:"), not a speaker ('Mo: "Hi"')
