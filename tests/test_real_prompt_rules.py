@@ -67,6 +67,10 @@ def _script_names(text: str) -> list[str]:
         ("请把报告发给周文博经理，谢谢", ["周文博"]),
         ("我叫郭思远，想请三天假", ["郭思远"]),
         ("跟小芳说明天见", ["小芳"]),
+        # a verb after the name ends it, so the whole given name is taken (and redacted)
+        ("帮我给王小明写一封邮件", ["王小明"]),
+        ("通知一下孙悦，明天开会", ["孙悦"]),
+        ("提醒一下周末要交作业", []),
         ("作者: 邵一鸣 test@example.org", ["邵一鸣"]),
         ("亲爱的Wen Jiahui，生日快乐！", ["Wen Jiahui"]),
         ("please forward this to 松本健 san before Friday", ["松本健"]),
@@ -317,6 +321,20 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         # a hyphenated given name before a colon is no line label
         "Reply to Wen-Li: thanks, I'll review the PR tomorrow",
         "reply to Siobhan-Rose: see you at 5",
+        # replying, notifying and sending in Chinese and Arabic; French "M."
+        "回复李娜：收到，谢谢",
+        "通知一下孙悦，明天上午九点开会",
+        "رد على خالد: سأرسل الملف غدا",
+        "اكتب رسالة إلى أحمد أخبره أن الاجتماع تأجل",
+        "قل لمريم إنني سأتأخر",
+        "bonjour, pouvez-vous transmettre ce dossier à M. Girard ?",
+        # account names labelled in other languages
+        "我的微信号是 lihua_8823，帮我写个加好友的留言",
+        "mi usuario es ana_b92, no puedo entrar",
+        "мой ник — dimon_77, помогите с аккаунтом",
+        # an epithet does not outweigh a relation; guillemets may quote a signature
+        "my son Peter the Great at soccer lol",
+        "подпиши «Мария»",
         # a greeting opening a pasted message
         "Rewrite this: hey kev, meeting at 3?",
         'Fix the grammar: "dear ms. oduya, we has receive your letter"',
@@ -358,6 +376,16 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "What did Louis XIV build at Versailles?",
         "list the wives of Henry VIII in order",
         "Pope Pius XII and the war: what is known?",
+        # epithets; titles of works in title brackets or after a word for a work
+        "why was Catherine the Great so powerful",
+        "кто такой Пётр Первый?",
+        "перескажи сюжет «Анны Карениной»",
+        # everyday words after a cue verb; nouns after "a message to"
+        "提醒一下周末要交作业",
+        "联系方式怎么写比较专业",
+        "اكتب رسالة إلى صديق قديم",
+        "اكتب رسالة إلى المدير حول الإجازة",
+        "make a QQ plot of residuals",
     ],
 )
 def test_clean_look_alikes_are_not_sensitive(

@@ -245,4 +245,18 @@ QUOTE_LINE = re.compile(r"(?m)^[ \t]*>.*$")
 # A regnal number after a single given name: "Henry VIII", "Louis XIV", "Pius XII",
 # "Elizabeth II" (monarchs and popes). A name of two words or more takes only V and
 # beyond: "Robert Jones III" is a generation, anyone's.
+# A word for a work before its quoted title: "сюжет «Анны Карениной»", "le roman «Nana»".
+WORK_NOUN_BEFORE = re.compile(
+    r"\b(?:роман\w*|книг\w*|повест\w*|рассказ\w*|фильм\w*|сериал\w*|сюжет\w*|пьес\w*|"
+    r"опер\w*|песн\w*|альбом\w*|roman|livre|film|série|pièce|opéra|chanson|album|novela|"
+    r"libro|película|serie|obra|canción|Roman|Buch|Film|Serie|Oper|Lied)\b[^«»]{0,30}«$",
+    re.IGNORECASE,
+)
+# Epithets that make a single given name a monarch's: "Peter the Great", "Пётр Первый".
+EPITHET_AFTER = re.compile(
+    r"[ \t]+(?:the[ \t]+(?:Great|Conqueror|Magnificent|Terrible|Wise|Elder|Younger|Bold)|"
+    r"(?:le|la)[ \t]+(?:Grand|Magnifique|Conquérant)|(?:el|la)[ \t]+(?:Grande|Católic[oa])|"
+    r"(?:der|die)[ \t]+(?:Große|Grosse)|Перв(?:ый|ая|ого|ой|ому)|Втор(?:ой|ая|ого|ому)|"
+    r"Трет(?:ий|ья|ьего)|Велик(?:ий|ая|ого|ой|ому)|Грозн(?:ый|ого|ому))(?![\w'’-])"
+)
 ROMAN_AFTER = re.compile(r"[ \t]+(X{0,3}(?:IX|IV|V?I{0,3}))\b(?![\w'’-])")

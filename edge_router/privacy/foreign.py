@@ -41,13 +41,18 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from edge_router.privacy.foreign_cues import (
     ARABIC_AFTER,
     ARABIC_BEFORE,
+    ARABIC_REPLY,
     ARABIC_SELF_END,
+    ARABIC_SEND,
+    ARABIC_SEND_NOUNS,
     ARABIC_STOP,
+    ARABIC_TELL,
     CYRILLIC_BEFORE,
     CYRILLIC_STOP,
     HAN_AFTER,
     HAN_BEFORE,
     HAN_COMMON_SURNAMES,
+    HAN_EVERYDAY_WORDS,
     HAN_NICKNAME_WORDS,
     HAN_STOP_CHARS,
     PINYIN_AFTER_CUE,
@@ -153,7 +158,7 @@ class ScriptNameRecognizer(EntityRecognizer):
             if pre and (end == len(run) or HAN_AFTER.match(after) or run[end] in HAN_STOP_CHARS):
                 return end
         surname = self._surname_at(run, i)
-        if not surname:
+        if not surname or run[i : i + 2] in HAN_EVERYDAY_WORDS:
             return None
         g = i + surname
         for length in (2, 1):
@@ -189,8 +194,10 @@ class ScriptNameRecognizer(EntityRecognizer):
         for k, word in enumerate(norms):
             if k in taken or word in ARABIC_STOP or len(word) < 2 or _in_cue(norms, k):
                 continue
-            cued = (k > 0 and norms[k - 1] in ARABIC_BEFORE) or (
-                k + 1 < len(norms) and norms[k + 1] in ARABIC_AFTER
+            cued = (
+                (k > 0 and norms[k - 1] in ARABIC_BEFORE)
+                or (k + 1 < len(norms) and norms[k + 1] in ARABIC_AFTER)
+                or (self._arabic_listed(word) and _sent_to(norms, k))
             )
             self_end = _self_id_end(norms, k) if k > 0 and norms[k - 1] == "من" else 0
             listed = self._arabic_listed(word)
@@ -274,6 +281,19 @@ def _adjacent(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
 def _in_cue(norms: list[str], k: int) -> bool:
     """Is the k-th word itself a cue word (a greeting, a relation)?"""
     return norms[k] in ARABIC_BEFORE or norms[k] in ARABIC_AFTER
+
+
+def _sent_to(norms: list[str], k: int) -> bool:
+    """Is the k-th word whom a message is sent, a reply written or a word passed to?"""
+    before = norms[k - 1] if k > 0 else ""
+    two_before = norms[k - 2] if k > 1 else ""
+    if norms[k] in ARABIC_SEND_NOUNS:
+        return False
+    return (
+        (before == "الى" and two_before in ARABIC_SEND)
+        or (before == "على" and two_before in ARABIC_REPLY)
+        or (norms[k][:1] == "ل" and before in ARABIC_TELL)
+    )
 
 
 def _self_id_end(norms: list[str], k: int) -> int:

@@ -28,7 +28,8 @@ HAN_COMMON_SURNAMES: frozenset[str] = frozenset(
 
 # Before a name: a verb or preposition only people follow, a greeting, a label, a relation.
 HAN_BEFORE = re.compile(
-    r"(?:给|跟|和|同|与|请|叫|让|问|找|告诉|通知|提醒|谢谢|感谢|多谢|亲爱的|尊敬的|致|我是|我叫|"
+    r"(?:给|跟|和|同|与|请|叫|让|问|找|(?:告诉|通知|提醒|联系|回复|转告|抄送|催)(?:一下)?|"
+    r"谢谢|感谢|多谢|亲爱的|尊敬的|致|我是|我叫|"
     r"名叫|叫做|作者|联系人|姓名|署名|签名|负责人|收件人|发件人|室友|同事|朋友|同学|老板|邻居|"
     r"房东|妈妈|爸爸|哥哥|姐姐|弟弟|妹妹|老公|老婆|儿子|女儿|客户|学生|表哥|表姐|表妹|表弟|"
     r"\bto|\bfor|\bdear|\bwith|\bmr\.?|\bms\.?|\bmrs\.?|\bdr\.?|@)[ \t]*[:：]?[ \t]*$",
@@ -41,10 +42,12 @@ HAN_AFTER = re.compile(
     r"(?:-|[ \t])(?:san|sama|kun|chan)\b)",
     re.IGNORECASE,
 )
-# Characters that are function words, never part of a given name.
+# Characters that are function words, never part of a given name; and verbs that follow
+# the person they are done for ("给王小明写信", "跟李娜打电话"), rare in given names.
 HAN_STOP_CHARS = frozenset(
     "的了是在和与跟给说我你他她它们这那个不也都要会就把被到去来吗呢吧啊呀哦很还又再已让请对从向"
     "为而及或但如果因所以没有什么怎么哪里时候年月日号周点，。！？、：；（）"
+    "写发打回买带送借讲聊"
 )
 # Everyday words spelled like nicknames (小X, 老X, 阿X).
 HAN_NICKNAME_WORDS = frozenset(
@@ -53,6 +56,16 @@ HAN_NICKNAME_WORDS = frozenset(
      "小说", "小姐", "小学", "小组", "小费", "小吃", "小狗", "小猫", "小朋", "小伙", "小事",
      "小红", "小程", "小的", "小了", "小型", "小号", "小票", "小麦", "小康", "小视", "小编",
      "小哥", "小妹", "小宝", "阿姨", "阿拉", "阿里", "阿根"}
+)  # fmt: skip
+# Everyday words that open with a family-name character and often follow a cue verb
+# ("提醒一下周末要交作业", "联系方式", "告诉我安排"): no name starts there.
+HAN_EVERYDAY_WORDS = frozenset(
+    {"周末", "周一", "周二", "周三", "周四", "周五", "周六", "周日", "周年", "周围", "周期",
+     "方式", "方法", "方案", "方面", "方向", "方便", "高兴", "高级", "高中", "安排", "安全",
+     "安装", "文件", "文章", "文化", "关于", "关系", "关注", "关闭", "马上", "金额", "成绩",
+     "成本", "程序", "任务", "任何", "单位", "许多", "常见", "常用", "路线", "时间", "黄金",
+     "颜色", "申请", "包裹", "包括", "祝福", "游戏", "付款", "范围", "季节", "夏天", "毕业",
+     "严重", "万一", "于是", "曾经", "顾客", "明天", "武器", "欧洲", "韩国", "左右", "符合"}
 )  # fmt: skip
 # A name written in Latin letters (pinyin) right after a strong Chinese cue.
 PINYIN_AFTER_CUE = re.compile(
@@ -89,6 +102,15 @@ ARABIC_BEFORE = _arabic_set(
     "عزیزم آقای خانم دکتر مهندس برادرم خواهرم دوستم همکارم مادرم پدرم پسرم دخترم همسرم "
     "شوهرم مامانم بابام قربانت ارادتمند اسمم"
 )
+# Sending and replying: "رسالة إلى أحمد", "أرسل إلى فاطمة", "رد على خالد", "قل لمريم"
+# (the preposition joined to the name). A listed name must follow: "إلى المدير" is no one.
+ARABIC_SEND = _arabic_set(
+    "رسالة رسالتي بريد ايميل إيميل خطاب أرسل ارسل أرسلي ابعث ابعثي اكتب اكتبي وجه"
+)
+ARABIC_REPLY = _arabic_set("رد ردي الرد")
+ARABIC_TELL = _arabic_set("قل قولي قولوا")
+# Listed as names, but after "a message to" they are the nouns: friend, colleague, dear.
+ARABIC_SEND_NOUNS = _arabic_set("صديق صديقة زميل زميلة حبيب حبيبة حبيبي حبيبتي")
 # After a name: Persian endearments and "tell" ("به علی بگو").
 ARABIC_AFTER = _arabic_set("جان جون عزیز بگو بگید بگین")
 # "من سارا احمدی هستم": the verb that closes a self-introduction.

@@ -215,6 +215,8 @@ class Framer:
             return "public_context"  # "CEO Koji Sato", "who was Ada Lovelace"
         if _regnal(text, start, end):
             return "public_context"  # "Henry VIII", "Louis XIV": monarchs and popes
+        if _work_title(text, start, end, own):
+            return "public_context"  # a name that is a work's title: «Анна Каренина», 《雷雨》
         if self._is_known(full_name) and (
             (self._public is not None and self._public.search(sentence))
             or cues.PUBLIC_ACTS.search(sentence)
@@ -362,9 +364,24 @@ def _places(texts: Sequence[str], name: str) -> list[Place]:
     return [(i, m.start(), m.end()) for i, t in enumerate(texts) for m in pattern.finditer(t)]
 
 
+def _work_title(text: str, start: int, end: int, own: str) -> bool:
+    """Does the name fill a title's brackets (Chinese 《》, always a work's title) or
+    guillemets after a word for a work ("сюжет «Анны Карениной»")? Guillemets also quote
+    speech ('подпиши «Мария»'), and plain quotes a signature ('sign it "Maria"')."""
+    before, after = text[start - 1 : start], text[end : end + 1]
+    if before == "《" and after == "》":
+        return True
+    return before == "«" and after == "»" and bool(cues.WORK_NOUN_BEFORE.search(own))
+
+
 def _regnal(text: str, start: int, end: int) -> bool:
-    """Does a regnal number follow the name, or end it ("Henry VIII", "Pius XII")?"""
+    """Does a regnal number or epithet follow the name, or end it ("Henry VIII", "Pius
+    XII", "Peter the Great")?"""
     words = text[start:end].split()
+    if (len(words) == 1 and cues.EPITHET_AFTER.match(text, end)) or (
+        len(words) > 1 and cues.EPITHET_AFTER.fullmatch(" " + " ".join(words[1:]))
+    ):
+        return True  # "Catherine the Great", "Пётр Первый"
     numeral = ""
     if len(words) > 1 and (m := cues.ROMAN_AFTER.fullmatch(" " + words[-1])):
         numeral, words = m.group(1), words[:-1]

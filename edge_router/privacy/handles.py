@@ -136,6 +136,21 @@ _LABELLED = re.compile(
     r"[ \t]*[\"'`]?@?(" + _USER + r")",
     re.IGNORECASE,
 )
+# The same labels in the other languages the scanner reads: "我的微信号是 lihua_8823",
+# "mi usuario es ana_b92", "mon pseudo : jdoe", "mein Benutzername ist jd", "мой ник — x".
+_LABELLED_FOREIGN = re.compile(
+    r"(?:(?:微信号?|[Qq]{2}(?:号|[ \t]*[:：])|帐号|账号|用户名|抖音号?|小红书号?|推特账?号?)[ \t]*"
+    r"(?:是|为|[:：])?|"
+    r"\b(?:(?:mi|su|tu)\s+(?:nombre\s+de\s+)?usuario|(?:mon|son|ton)\s+(?:pseudo|identifiant|"
+    r"nom\s+d['’]utilisateur)|(?:mein|sein|ihr|dein)\s+(?:benutzer|nutzer)name)"
+    r"\s*(?:es|est|ist|lautet|:)|"
+    r"\b(?:мой|его|её|ее|твой|ваш)\s+(?:ник(?:нейм)?|логин|юзернейм)\s*(?:[—:-]|это)?)"
+    r"[ \t]*[\"'`]?@?(" + _USER + r")(?![\w@.-])",
+    re.IGNORECASE,
+)
+_FOREIGN_LABEL_HINTS = ("微信", "qq", "帐号", "账号", "用户名", "抖音", "小红书", "推特",
+                        "usuario", "pseudo", "identifiant", "utilisateur", "nutzername",
+                        "benutzername", "ник", "логин", "юзернейм")  # fmt: skip
 # Values after a label that say something about it, not name it ("username: required").
 _NOT_VALUES = frozenset(
     {"required", "needed", "invalid", "incorrect", "wrong", "taken", "available", "missing",
@@ -224,6 +239,10 @@ class HandleRecognizer(RegexRecognizer):
                     yield match.start(1), match.end(1), 0.7
         if _has_label_or_platform(low):
             for match in _LABELLED.finditer(text):
+                if match.group(1).lower() not in _NOT_VALUES:
+                    yield match.start(1), match.end(1), 0.7
+        if any(hint in low for hint in _FOREIGN_LABEL_HINTS):
+            for match in _LABELLED_FOREIGN.finditer(text):
                 if match.group(1).lower() not in _NOT_VALUES:
                     yield match.start(1), match.end(1), 0.7
         if "." in text and any(hint in low for hint in _SITE_HINTS):

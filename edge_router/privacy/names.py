@@ -89,8 +89,13 @@ _NAMING = re.compile(
     re.IGNORECASE,
 )
 # A title before a name (``nametext.TITLE_WORDS``): "Dr. patel", "mrs okafor", "ms, yoyo".
+# French "M." / "MM." (monsieur, messieurs) only as written: a capital and a dot.
 _TITLED = re.compile(
-    r"\b(?:(?:" + _TITLE_WORDS + r")(?:\.|[ \t]*,)?[ \t]+)+" + _CANDIDATE, re.IGNORECASE
+    r"\b(?:(?:(?:"
+    + _TITLE_WORDS
+    + r")(?:\.|[ \t]*,)?|(?-i:MM?\.(?=[ \t]+[A-Z])))[ \t]+)+"
+    + _CANDIDATE,
+    re.IGNORECASE,
 )
 # "tell marcy ...", "sag mal dem Fabian", "dile a la tía Maribel", "dis à Maëlys".
 _TELL = re.compile(
