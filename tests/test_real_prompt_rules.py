@@ -335,6 +335,9 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         # an epithet does not outweigh a relation; guillemets may quote a signature
         "my son Peter the Great at soccer lol",
         "подпиши «Мария»",
+        # a term needs its noun: a file or a box is someone's
+        "what is the Kowalski file",
+        "Kowalski's box arrives tomorrow",
         # a greeting opening a pasted message
         "Rewrite this: hey kev, meeting at 3?",
         'Fix the grammar: "dear ms. oduya, we has receive your letter"',
@@ -386,6 +389,12 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "اكتب رسالة إلى صديق قديم",
         "اكتب رسالة إلى المدير حول الإجازة",
         "make a QQ plot of residuals",
+        # terms and places named after people
+        "how does the Kalman filter work",
+        "prove the Cauchy-Schwarz inequality",
+        "explain the Doppler effect to a 10 year old",
+        "what is the Heimlich maneuver",
+        "best time to visit Lake Louise",
     ],
 )
 def test_clean_look_alikes_are_not_sensitive(

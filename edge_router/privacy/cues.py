@@ -116,7 +116,8 @@ WHO_IS_BEFORE = re.compile(
 # Public acts and settings in the languages users write in, beyond public_context_words:
 # they vouch only for known names, like PUBLIC_ACTS.
 PUBLIC_ACTS_MORE = re.compile(
-    r"\b(?:open\s+letter|role\s+model|idol|bio|sources|historians?|penalty|scored|league|"
+    r"\b(?:open\s+letter|role\s+model|idol|bio|biography|sources|historians?|penalty|scored|"
+    r"league|theory\s+of|conquer(?:ed|or)?|assassinat\w+|"
     r"championship|world\s+cup|olympics|discours|discurso|rede|речь|выступ\w*|novela|"
     r"roman|famos[oa]|célèbre|berühmt|знаменит\w*|известн\w*)\b",
     re.IGNORECASE,
@@ -252,6 +253,22 @@ WORK_NOUN_BEFORE = re.compile(
     r"libro|película|serie|obra|canción|Roman|Buch|Film|Serie|Oper|Lied)\b[^«»]{0,30}«$",
     re.IGNORECASE,
 )
+# A name used as the modifier of a term named after someone ("the Kalman filter",
+# "Cauchy-Schwarz inequality", "the Doppler effect", "Heimlich maneuver"): a term, not a
+# mention of a person. Only nouns that name ideas, methods and honours ("the Kowalski
+# file", "the Nowak brothers" stay people), and the possessive only before nouns no one
+# has of their own ("Murphy's law", "Occam's razor"; "Maria's disease" stays a person).
+EPONYM_AFTER = re.compile(
+    r"(?:['’]s[ \t]+(?:law|laws|theorem|razor|principle|paradox|conjecture|lemma|constant|"
+    r"equations?|formula)|[ \t]+(?:effect|filter|inequality|theorem|lemma|conjecture|"
+    r"hypothesis|paradox|principle|law|laws|equations?|formula|constant|integral|transform|"
+    r"distribution|algorithm|criterion|coefficient|polynomials?|matrix|operator|diagram|"
+    r"scale|cycle|reflex|syndrome|disease|maneuver|manoeuvre|prize|award|medal|"
+    r"scholarship|fellowship|lectures?|doctrine|razor|radiation|experiment))\b",
+    re.IGNORECASE,
+)
+# A place named after someone: "Lake Louise", "Mount Kosciuszko", "Cape Cod", "Fort Worth".
+PLACE_BEFORE = re.compile(r"(?<![\w-])(?:Lake|Mount|Mt\.?|Fort|Ft\.?|Cape|Port|Glen|Loch)[ \t]+$")
 # Epithets that make a single given name a monarch's: "Peter the Great", "Пётр Первый".
 EPITHET_AFTER = re.compile(
     r"[ \t]+(?:the[ \t]+(?:Great|Conqueror|Magnificent|Terrible|Wise|Elder|Younger|Bold)|"

@@ -213,6 +213,8 @@ class Framer:
             sentence += " " + words[0]
         if cues.PUBLIC_OFFICE_BEFORE.search(own) or cues.PUBLIC_POSITION_BEFORE.search(own):
             return "public_context"  # "CEO Koji Sato", "who was Ada Lovelace"
+        if cues.EPONYM_AFTER.match(text, end) or cues.PLACE_BEFORE.search(own):
+            return "public_context"  # "the Kalman filter", "Lake Louise": no person meant
         if _regnal(text, start, end):
             return "public_context"  # "Henry VIII", "Louis XIV": monarchs and popes
         if _work_title(text, start, end, own):
