@@ -338,6 +338,9 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         # a term needs its noun: a file or a box is someone's
         "what is the Kowalski file",
         "Kowalski's box arrives tomorrow",
+        "is Maria or Tom's car faster",
+        "can Anna watch the kids tonight",
+        "can Anna Kowalski stock the shelves tomorrow",
         # a greeting opening a pasted message
         "Rewrite this: hey kev, meeting at 3?",
         'Fix the grammar: "dear ms. oduya, we has receive your letter"',
@@ -395,6 +398,10 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "explain the Doppler effect to a 10 year old",
         "what is the Heimlich maneuver",
         "best time to visit Lake Louise",
+        # a brand before what it makes; a known name in a year long past
+        "is a Casio or Seiko watch more reliable",
+        "should I buy Adidas or Puma running shoes",
+        "what was Churchill's strategy in 1940",
     ],
 )
 def test_clean_look_alikes_are_not_sensitive(

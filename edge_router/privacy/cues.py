@@ -267,6 +267,20 @@ EPONYM_AFTER = re.compile(
     r"scholarship|fellowship|lectures?|doctrine|razor|radiation|experiment))\b",
     re.IGNORECASE,
 )
+# A brand before what it makes, alone or paired ("a Seiko watch", "Adidas or Puma running
+# shoes", "Dior and Chanel perfume"). No possessive: "Tom's car" is someone's car.
+BRAND_AFTER = re.compile(
+    r"(?:[ \t]+(?:or|and|vs\.?|versus)[ \t]+(?-i:[A-Z][\w&-]*))?[ \t]+(?:running[ \t]+)?"
+    r"(?:shoes|sneakers|trainers|perfume|cologne|fragrance|jeans|handbags?|cars?|suv|"
+    r"smartphones?|laptops?|tablets?|headphones|earbuds|cameras?|tv|coffee|beer|whisk(?:e)?y|"
+    r"vodka|supermarkets?|restaurants?|products|airlines?|hotels?|"
+    # "watch" is a verb too: "can Anna watch the kids"
+    r"watch(?:es)?(?![ \t]+(?:the|a|an|my|your|his|her|our|their|its|it|him|them|me|us|this|"
+    r"that|over|out|for|tv|movies?|films?|shows?)\b))\b",
+    re.IGNORECASE,
+)
+# A year long past in the sentence: history ("Churchill's strategy in 1940").
+HISTORIC_YEAR = re.compile(r"\b(?:1[0-8]\d\d|19[0-4]\d)\b(?!\s*(?:ms|kb|mb|gb|px|rpm|mhz|€|\$))")
 # A place named after someone: "Lake Louise", "Mount Kosciuszko", "Cape Cod", "Fort Worth".
 PLACE_BEFORE = re.compile(r"(?<![\w-])(?:Lake|Mount|Mt\.?|Fort|Ft\.?|Cape|Port|Glen|Loch)[ \t]+$")
 # Epithets that make a single given name a monarch's: "Peter the Great", "Пётр Первый".

@@ -213,7 +213,11 @@ class Framer:
             sentence += " " + words[0]
         if cues.PUBLIC_OFFICE_BEFORE.search(own) or cues.PUBLIC_POSITION_BEFORE.search(own):
             return "public_context"  # "CEO Koji Sato", "who was Ada Lovelace"
-        if cues.EPONYM_AFTER.match(text, end) or cues.PLACE_BEFORE.search(own):
+        if (
+            cues.EPONYM_AFTER.match(text, end)
+            or cues.PLACE_BEFORE.search(own)
+            or cues.BRAND_AFTER.match(text, end)
+        ):
             return "public_context"  # "the Kalman filter", "Lake Louise": no person meant
         if _regnal(text, start, end):
             return "public_context"  # "Henry VIII", "Louis XIV": monarchs and popes
@@ -226,6 +230,7 @@ class Framer:
             or cues.WORK_TITLE.search(sentence)
             or cues.PUBLIC_TITLE_BEFORE.search(own)
             or cues.WHO_IS_BEFORE.search(own)
+            or cues.HISTORIC_YEAR.search(sentence)
             or _possessive_work(text, start, end)
         ):
             return "public_context"
