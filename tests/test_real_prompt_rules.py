@@ -341,6 +341,8 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         "is Maria or Tom's car faster",
         "can Anna watch the kids tonight",
         "can Anna Kowalski stock the shelves tomorrow",
+        "engineers at Dana Kowalski's firm are rude",
+        "the people from Tomasz Nowak came to fix the roof, write a review",
         # a greeting opening a pasted message
         "Rewrite this: hey kev, meeting at 3?",
         'Fix the grammar: "dear ms. oduya, we has receive your letter"',
@@ -402,6 +404,9 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "is a Casio or Seiko watch more reliable",
         "should I buy Adidas or Puma running shoes",
         "what was Churchill's strategy in 1940",
+        # staff at a firm; a capitalised office before the name
+        "Summarize: Apple reported record revenue. Analysts at Morgan Stanley raised their target.",
+        "tldr: The Fed held rates; Chair Jerome Powell signalled cuts could come in September.",
     ],
 )
 def test_clean_look_alikes_are_not_sensitive(

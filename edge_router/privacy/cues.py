@@ -93,6 +93,7 @@ PUBLIC_OFFICE_BEFORE = re.compile(
     r"\b(?:ceo|cto|cfo|coo|founder|co-founder|president|vice\s+president|senator|congressman|"
     r"congresswoman|governor|mayor|minister|prime\s+minister|chancellor|king|queen|prince|"
     r"princess|pope|emperor|empress|sultan|chairman|chairwoman|secretary\s+of\s+state|"
+    r"(?-i:Chair|Chairperson|Commissioner)|secretary-general|treasury\s+secretary|"
     r"presidente|président|präsident|bundeskanzler|kanzler|ministre|ministro|"
     r"президент|министр|премьер|الرئيس\s+التنفيذي|الرئيس|الوزير|رئیس\s*جمهور|وزیر)"
     r"[ \t]+$",
@@ -281,6 +282,13 @@ BRAND_AFTER = re.compile(
 )
 # A year long past in the sentence: history ("Churchill's strategy in 1940").
 HISTORIC_YEAR = re.compile(r"\b(?:1[0-8]\d\d|19[0-4]\d)\b(?!\s*(?:ms|kb|mb|gb|px|rpm|mhz|€|\$))")
+# Staff at a firm: "analysts at Morgan Stanley", "engineers at Goldman Sachs" ("the people
+# from Tomasz Nowak" may be a one-man business: stays a person).
+ORG_STAFF_BEFORE = re.compile(
+    r"\b(?:analysts?|economists?|strategists?|researchers?|engineers?|scientists?|"
+    r"developers?|executives?|bankers?)[ \t]+at[ \t]+$",
+    re.IGNORECASE,
+)
 # A place named after someone: "Lake Louise", "Mount Kosciuszko", "Cape Cod", "Fort Worth".
 PLACE_BEFORE = re.compile(r"(?<![\w-])(?:Lake|Mount|Mt\.?|Fort|Ft\.?|Cape|Port|Glen|Loch)[ \t]+$")
 # Epithets that make a single given name a monarch's: "Peter the Great", "Пётр Первый".

@@ -217,6 +217,7 @@ class Framer:
             cues.EPONYM_AFTER.match(text, end)
             or cues.PLACE_BEFORE.search(own)
             or cues.BRAND_AFTER.match(text, end)
+            or (cues.ORG_STAFF_BEFORE.search(own) and not _possessive(text, start, end))
         ):
             return "public_context"  # "the Kalman filter", "Lake Louise": no person meant
         if _regnal(text, start, end):
@@ -397,6 +398,11 @@ def _regnal(text: str, start: int, end: int) -> bool:
     if len(numeral) < 2 and numeral not in ("V", "X"):
         return False  # "I" is a pronoun, not Henry the first
     return len(words) == 1 or numeral not in ("II", "III", "IV")
+
+
+def _possessive(text: str, start: int, end: int) -> bool:
+    """Is the name at text[start:end] a possessive ("Dana's", "Dana’s firm")?"""
+    return text[start:end].endswith(("'s", "’s")) or text[end : end + 2] in ("'s", "’s")
 
 
 def _possessive_work(text: str, start: int, end: int) -> bool:
