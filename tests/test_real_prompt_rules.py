@@ -517,3 +517,23 @@ def test_cards_headers_and_namesakes_of_famous_people_stay_sensitive(
     text: str,
 ) -> None:
     assert scan_text(scanner, text).sensitive
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a capitalised name is not continued by the small words after it
+        ("my neighbour Gary Holt keeps parking in my spot, write him a note", "Gary Holt"),
+        ("my boss Ferguson wants the deck by 9am, help me write an excuse", "Ferguson"),
+        # particles stay inside the name, so redaction covers all of it
+        ("my friend Jan de Vries is sick, write him a card", "Jan de Vries"),
+    ],
+)
+def test_cued_names_end_where_the_name_ends(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    name: str,
+) -> None:
+    result = scan_text(scanner, text)
+    people = {text[e.start : e.end] for e in result.entities if e.type == "PERSON"}
+    assert people == {name}

@@ -21,8 +21,9 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from edge_router.privacy import name_cues as nc
 from edge_router.privacy.namelists import NameLists, fold
-from edge_router.privacy.nametext import TITLE_WORDS as _TITLE_WORDS
+from edge_router.privacy.nametext import NAME_PARTICLES
 from edge_router.privacy.scripts import STOP_WORDS as FOREIGN_STOP_WORDS
 from edge_router.privacy.scripts import latin_language
 
@@ -39,108 +40,6 @@ NameCheck = Callable[[str, int, int, bool], list[tuple[int, int]]]
 
 # Common addressees after a greeting that a tagger may still call proper nouns.
 _NOT_NAMES = frozenset({"world", "there", "everyone", "all", "team", "guys", "folks", "again"})
-
-
-_WORD = r"[^\W\d_][\w'’-]*"
-# Whole words only: "It is evident that" must not yield "evident th" before "at".
-_CANDIDATE = rf"({_WORD}(?:[ \t]+{_WORD}){{0,2}})(?![\w'’-])"
-
-# Phrases after which the next words are a name whatever their casing.
-_STRONG = re.compile(
-    r"\b(?:my\s+name\s+is|my\s+name's|my\s+full\s+name\s+is|(?:full\s+)?name\s*:|"
-    r"i\s+am\s+called|i'm\s+called|signed|yours\s+truly)[ \t]*,?[ \t]*" + _CANDIDATE,
-    re.IGNORECASE,
-)
-# Self-introductions at the start of a message, line or after a greeting:
-# "this is maria from HR", "I'm JOHN SMITH." The next words may be an adjective
-# ("I'm tired."), so these are confirmed by NER on a re-cased copy.
-_WEAK = re.compile(
-    r"(?:^|\n|[.!?][ \t]+|\(|\b(?:hi|hello|hey|greetings)\b[,!]?[ \t]*)"
-    r"(?:i'm|i’m|i\s+am|im|this\s+is|it's|it\s+is)[ \t]+"
-    + _CANDIDATE
-    + r"(?=[ \t]*(?:[,.!?;)\n]|$|"
-    r"(?:from|here|speaking|and|with|at|of)\b))",
-    re.IGNORECASE,
-)
-# "Hi bob," / "Dear Ms. smith," / "thanks anna!", also opening a quoted or pasted
-# message: 'correct this: hey kev, ...', 'reply to "Dear Ms. Oduya, ..."'.
-_GREETING = re.compile(
-    r"(?:^|\n|:[ \t]*|[\"“'‘][ \t]*)[ \t]*(?:hi|hello|hey|dear|thanks|thank\s+you)[ \t]+"
-    r"(?:(?:mr|mrs|ms|dr|prof)\.?[ \t]+)?" + _CANDIDATE + r"[ \t]*[,!:\n]",
-    re.IGNORECASE,
-)
-# A sign-off line followed by a short line that is just a name: "Regards,\nbob"
-_SIGNATURE = re.compile(
-    r"\b(?:regards|best|cheers|thanks|thank\s+you|sincerely|yours|best\s+wishes|love|"
-    r"respectfully|warmly)[ \t]*[,!.]?[ \t]*\n+[ \t]*(?:-+[ \t]*)?"
-    + _CANDIDATE
-    + r"[ \t]*(?=\n|$)",
-    re.IGNORECASE,
-)
-# A name in a form, a dialogue or after "named": "last name? boyle", "she named him sean",
-# "what's your name? mark pinto",
-# "sometimes people call me owen", "maiden name is nyberg". Confirmed by NER once re-cased.
-_NAMING = re.compile(
-    r"\b(?:(?:first|last|middle|maiden|full|family|given|sur)\s*name(?:\s+(?:is|was))?\s*[:?]?|"
-    r"name\s+on\s+the\s+(?:account|card)(?:\s+is)?\s*[:?]?|named(?!\s+entit)|nicknamed|call\s+me|"
-    r"what(?:'s|’s|\s+is)\s+your\s+(?:full\s+|first\s+|last\s+)?name\s*\??|"
-    r"(?:is|was)\s+called|known\s+as|goes\s+by)"
-    r"(?:[ \t]+(?:him|her|them|it|is|was|user:|\w+:))?[ \t]*[:,?]?[ \t]*" + _CANDIDATE,
-    re.IGNORECASE,
-)
-# A title before a name (``nametext.TITLE_WORDS``): "Dr. patel", "mrs okafor", "ms, yoyo".
-# French "M." / "MM." (monsieur, messieurs) only as written: a capital and a dot.
-_TITLED = re.compile(
-    r"\b(?:(?:(?:"
-    + _TITLE_WORDS
-    + r")(?:\.|[ \t]*,)?|(?-i:MM?\.(?=[ \t]+[A-Z])))[ \t]+)+"
-    + _CANDIDATE,
-    re.IGNORECASE,
-)
-# "tell marcy ...", "sag mal dem Fabian", "dile a la tía Maribel", "dis à Maëlys".
-_TELL = re.compile(
-    r"\b(?:tell|ask|remind|ping|sag[et]?(?:[ \t]+mal)?(?:[ \t]+(?:dem|der))?|"
-    r"dile[ \t]+a(?:[ \t]+(?:la|el))?|d[ií]gale[ \t]+a|dis[ \t]+à|dites[ \t]+à)[ \t]+" + _CANDIDATE,
-    re.IGNORECASE,
-)
-# Whom a written piece is for or from: "a thank you card for Brigid", "a recommendation
-# for Tobiah Wren", a mail header "From: Lorcan Byrne". Confirmed by NER or the tagger.
-_FOR_WHOM = re.compile(
-    r"(?:\b(?:card|letter|note|message|e-?mail|recommendation|reference|toast|speech|gift|"
-    r"present|invitation|invite|reminder|apology|eulogy)[ \t]+(?:to|for)[ \t]+|"
-    r"(?:^|\n)[ \t]*(?:from|to|cc|sender|recipient)[ \t]*:[ \t]*)" + _CANDIDATE,
-    re.IGNORECASE,
-)
-# Writing to someone: "Email dana kowalczyk about ...", "reply to tomasz", "cc Mr Lee".
-# Confirmed by NER on the re-cased candidate; a name written small must also be words no
-# dictionary has ("email marketing" is no one).
-_WRITE_TO = re.compile(
-    r"\b(?:e-?mail|text|message|dm|cc|(?:reply|write|respond)[ \t]+to)[ \t]+" + _CANDIDATE,
-    re.IGNORECASE,
-)
-_OCCASIONS = r"(?:birthday|bday|b-day|anniversary|retirement|graduation|name[ \t]+day)"
-# "happy 40th Raj!!", "happy birthday jen": the wish names who it is for.
-_WISH = re.compile(
-    r"\bhappy[ \t]+(?:\d+(?:st|nd|rd|th)[ \t]+)?(?:" + _OCCASIONS + r"[ \t]+)?,?[ \t]*"
-    r"(?!" + _OCCASIONS + r"\b)" + _CANDIDATE + r"(?=[ \t]*[!.,:;\n]|$)",
-    re.IGNORECASE,
-)
-
-
-def relationship_regex(relationships: tuple[str, ...]) -> re.Pattern[str] | None:
-    """'my kid lukas', "our client's name is ana": a relation noun after my/our, then a name."""
-    if not relationships:
-        return None
-    nouns = "|".join(sorted((re.escape(r) for r in relationships), key=len, reverse=True))
-    return re.compile(
-        r"\b(?:my|our)[ \t]+(?:[\w-]+[ \t]+)?(?:" + nouns + r")(?:'s|’s)?"
-        r"(?:[ \t]+name[ \t]+is|[ \t]+(?:named|called|is))?[ \t]*,?[ \t]*" + _CANDIDATE,
-        re.IGNORECASE,
-    )
-
-
-# Two or more words in capitals: spaCy's NER rarely sees names written that way.
-_CAPS_RUN = re.compile(r"\b[A-Z][A-Z'’-]+(?:[ \t]+[A-Z][A-Z'’-]+)+\b")
 
 
 class ContextNameRecognizer(EntityRecognizer):
@@ -178,18 +77,18 @@ class ContextNameRecognizer(EntityRecognizer):
         self._english = english
         self._names = names
         self._cues: list[tuple[re.Pattern[str], float, bool]] = [
-            (_STRONG, 0.8, False),
-            (_SIGNATURE, 0.7, False),
-            (_WEAK, 0.7, True),
-            (_GREETING, 0.6, True),
-            (_NAMING, 0.7, True),
-            (_TITLED, 0.6, True),
-            (_TELL, 0.6, True),
-            (_WISH, 0.6, True),
-            (_FOR_WHOM, 0.6, True),
-            (_WRITE_TO, 0.6, True),
+            (nc.STRONG, 0.8, False),
+            (nc.SIGNATURE, 0.7, False),
+            (nc.WEAK, 0.7, True),
+            (nc.GREETING, 0.6, True),
+            (nc.NAMING, 0.7, True),
+            (nc.TITLED, 0.6, True),
+            (nc.TELL, 0.6, True),
+            (nc.WISH, 0.6, True),
+            (nc.FOR_WHOM, 0.6, True),
+            (nc.WRITE_TO, 0.6, True),
         ]
-        relation = relationship_regex(relationships)
+        relation = nc.relationship_regex(relationships)
         if relation is not None:
             self._cues.append((relation, 0.7, True))
         super().__init__(
@@ -225,25 +124,25 @@ class ContextNameRecognizer(EntityRecognizer):
                 # as written with a capital ("Happy 40th Raj!!").
                 word = text[span[0] : span[1]]
                 if (
-                    regex in (_TELL, _WISH, _FOR_WHOM)
+                    regex in (nc.TELL, nc.WISH, nc.FOR_WHOM)
                     and word.islower()
                     and self._english_word(word)
                 ):
                     continue
-                if regex is _WRITE_TO and word.islower() and not self._listed_unknown(word):
+                if regex is nc.WRITE_TO and word.islower() and not self._listed_unknown(word):
                     continue
-                if regex is _FOR_WHOM:
+                if regex is nc.FOR_WHOM:
                     span = _for_whom(text, span, ents, self._unknown_words)
                     if span is None:
                         continue
-                if regex is _WRITE_TO:
+                if regex is nc.WRITE_TO:
                     # Written small, the words already passed the dictionary: the tagger
                     # may confirm. Capitalised, only NER's PERSON ("Email Marketing Hub").
                     strict = not text[span[0] : span[1]].islower()
                     found_spans = self._confirmed(text, *span, ner_only=strict)
                     if not found_spans and strict and self._listed_name(text, *span):
                         found_spans = [span]  # "Reply to Wen-Li:", which NER misses
-                elif regex is _TITLED and self._not_a_word(text, *span):
+                elif regex is nc.TITLED and self._not_a_word(text, *span):
                     found_spans = [span]  # a title, then words no dictionary has
                 elif confirm:
                     found_spans = self._confirmed(text, *span, ner_only=False, ents=ents)
@@ -251,7 +150,7 @@ class ContextNameRecognizer(EntityRecognizer):
                     found_spans = [span]
                 for found in found_spans:
                     spans[found] = max(score, spans.get(found, 0.0))
-        for match in _CAPS_RUN.finditer(text):
+        for match in nc.CAPS_RUN.finditer(text):
             # A run of capitals may hold more than a name ("CALL JOHN SMITH NOW"):
             # keep only what NER marks as a person once re-cased.
             for found in self._confirmed(text, match.start(), match.end(), ner_only=True):
@@ -319,10 +218,15 @@ class ContextNameRecognizer(EntityRecognizer):
 
     @staticmethod
     def _trim(text: str, start: int, end: int, stop: frozenset[str]) -> tuple[int, int] | None:
-        """Keep the leading words that are not stop words ("amer and I" -> "amer")."""
-        kept_end = start
+        """Keep the leading words that are not stop words ("amer and I" -> "amer"), after
+        a capitalised first word only capitalised ones or particles ("Gary Holt keeps" ->
+        "Gary Holt", "Jan de Vries" whole)."""
+        kept_end, capitalised = start, text[start : start + 1].isupper()
         for word in re.finditer(r"\S+", text[start:end]):
-            if word.group(0).lower().strip("'’") in stop:
+            low = word.group(0).lower()
+            if low.strip("'’") in stop or (
+                capitalised and low[:1] == word.group(0)[:1] and low not in NAME_PARTICLES
+            ):
                 break
             kept_end = start + word.end()
         return (start, kept_end) if kept_end > start else None

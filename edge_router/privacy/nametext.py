@@ -22,6 +22,12 @@ TITLE_WORDS = (
     r"tía|tío|tante|onkel|tata|tonton|abuela|abuelo|oma|opa|mamie|papi"
 )
 
+# Lower-case particles inside a full name: "Teresa de Vaan", "Jan van der Berg".
+NAME_PARTICLES = frozenset(
+    {"de", "del", "della", "la", "le", "van", "von", "da", "di", "du", "der", "den", "y", "zu",
+     "ten", "ter", "dos", "das"}
+)  # fmt: skip
+
 _LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 

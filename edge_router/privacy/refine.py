@@ -35,6 +35,7 @@ from presidio_analyzer import RecognizerResult
 
 from edge_router.privacy import cues
 from edge_router.privacy.namelists import NameLists, fold
+from edge_router.privacy.nametext import NAME_PARTICLES as _PARTICLES
 from edge_router.privacy.nametext import is_lowercase_prose
 from edge_router.privacy.scripts import STOP_WORDS as _STOP
 from edge_router.privacy.scripts import Profile, script_of
@@ -52,8 +53,6 @@ _ARTICLES = _words(
     "el la los las un una unos unas del al mi mis tu tus su sus este esta le les une du des au "
     "aux mon ma mes ton ta tes son sa ses ce cette"
 )
-# Particles inside a full name: kept when they stand between two of its words.
-_PARTICLES = _words("de del la le van von da di du der den y zu ten ter dos das")
 _TITLES = re.compile(r"(?:" + cues.TITLE + r"|señorita|srta|don|doña|mme|mlle)$", re.IGNORECASE)
 _GREETING = re.compile(rf"(?:{cues.GREETING_WORDS})", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")

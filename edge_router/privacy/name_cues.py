@@ -1,0 +1,111 @@
+"""Where a person's name stands in English text, whatever its casing: the cue patterns
+``names.ContextNameRecognizer`` runs ("my name is amer", "Hi bob,", "tell marcy",
+"Email dana kowalczyk", "Regards,\nbob"). Each captures the candidate name in group 1.
+
+Example::
+
+    STRONG.search("my name is amer").group(1)   # "amer"
+"""
+
+from __future__ import annotations
+
+import re
+
+from edge_router.privacy.nametext import TITLE_WORDS
+
+WORD = r"[^\W\d_][\w'’-]*"
+# Whole words only: "It is evident that" must not yield "evident th" before "at".
+CANDIDATE = rf"({WORD}(?:[ \t]+{WORD}){{0,2}})(?![\w'’-])"
+
+# Phrases after which the next words are a name whatever their casing.
+STRONG = re.compile(
+    r"\b(?:my\s+name\s+is|my\s+name's|my\s+full\s+name\s+is|(?:full\s+)?name\s*:|"
+    r"i\s+am\s+called|i'm\s+called|signed|yours\s+truly)[ \t]*,?[ \t]*" + CANDIDATE,
+    re.IGNORECASE,
+)
+# Self-introductions at the start of a message, line or after a greeting:
+# "this is maria from HR", "I'm JOHN SMITH." The next words may be an adjective
+# ("I'm tired."), so these are confirmed by NER on a re-cased copy.
+WEAK = re.compile(
+    r"(?:^|\n|[.!?][ \t]+|\(|\b(?:hi|hello|hey|greetings)\b[,!]?[ \t]*)"
+    r"(?:i'm|i’m|i\s+am|im|this\s+is|it's|it\s+is)[ \t]+" + CANDIDATE + r"(?=[ \t]*(?:[,.!?;)\n]|$|"
+    r"(?:from|here|speaking|and|with|at|of)\b))",
+    re.IGNORECASE,
+)
+# "Hi bob," / "Dear Ms. smith," / "thanks anna!", also opening a quoted or pasted
+# message: 'correct this: hey kev, ...', 'reply to "Dear Ms. Oduya, ..."'.
+GREETING = re.compile(
+    r"(?:^|\n|:[ \t]*|[\"“'‘][ \t]*)[ \t]*(?:hi|hello|hey|dear|thanks|thank\s+you)[ \t]+"
+    r"(?:(?:mr|mrs|ms|dr|prof)\.?[ \t]+)?" + CANDIDATE + r"[ \t]*[,!:\n]",
+    re.IGNORECASE,
+)
+# A sign-off line followed by a short line that is just a name: "Regards,\nbob"
+SIGNATURE = re.compile(
+    r"\b(?:regards|best|cheers|thanks|thank\s+you|sincerely|yours|best\s+wishes|love|"
+    r"respectfully|warmly)[ \t]*[,!.]?[ \t]*\n+[ \t]*(?:-+[ \t]*)?" + CANDIDATE + r"[ \t]*(?=\n|$)",
+    re.IGNORECASE,
+)
+# A name in a form, a dialogue or after "named": "last name? boyle", "she named him sean",
+# "what's your name? mark pinto",
+# "sometimes people call me owen", "maiden name is nyberg". Confirmed by NER once re-cased.
+NAMING = re.compile(
+    r"\b(?:(?:first|last|middle|maiden|full|family|given|sur)\s*name(?:\s+(?:is|was))?\s*[:?]?|"
+    r"name\s+on\s+the\s+(?:account|card)(?:\s+is)?\s*[:?]?|named(?!\s+entit)|nicknamed|call\s+me|"
+    r"what(?:'s|’s|\s+is)\s+your\s+(?:full\s+|first\s+|last\s+)?name\s*\??|"
+    r"(?:is|was)\s+called|known\s+as|goes\s+by)"
+    r"(?:[ \t]+(?:him|her|them|it|is|was|user:|\w+:))?[ \t]*[:,?]?[ \t]*" + CANDIDATE,
+    re.IGNORECASE,
+)
+# A title before a name (``nametext.TITLE_WORDS``): "Dr. patel", "mrs okafor", "ms, yoyo".
+# French "M." / "MM." (monsieur, messieurs) only as written: a capital and a dot.
+TITLED = re.compile(
+    r"\b(?:(?:(?:"
+    + TITLE_WORDS
+    + r")(?:\.|[ \t]*,)?|(?-i:MM?\.(?=[ \t]+[A-Z])))[ \t]+)+"
+    + CANDIDATE,
+    re.IGNORECASE,
+)
+# "tell marcy ...", "sag mal dem Fabian", "dile a la tía Maribel", "dis à Maëlys".
+TELL = re.compile(
+    r"\b(?:tell|ask|remind|ping|sag[et]?(?:[ \t]+mal)?(?:[ \t]+(?:dem|der))?|"
+    r"dile[ \t]+a(?:[ \t]+(?:la|el))?|d[ií]gale[ \t]+a|dis[ \t]+à|dites[ \t]+à)[ \t]+" + CANDIDATE,
+    re.IGNORECASE,
+)
+# Whom a written piece is for or from: "a thank you card for Brigid", "a recommendation
+# for Tobiah Wren", a mail header "From: Lorcan Byrne". Confirmed by NER or the tagger.
+FOR_WHOM = re.compile(
+    r"(?:\b(?:card|letter|note|message|e-?mail|recommendation|reference|toast|speech|gift|"
+    r"present|invitation|invite|reminder|apology|eulogy)[ \t]+(?:to|for)[ \t]+|"
+    r"(?:^|\n)[ \t]*(?:from|to|cc|sender|recipient)[ \t]*:[ \t]*)" + CANDIDATE,
+    re.IGNORECASE,
+)
+# Writing to someone: "Email dana kowalczyk about ...", "reply to tomasz", "cc Mr Lee".
+# Confirmed by NER on the re-cased candidate; a name written small must also be words no
+# dictionary has ("email marketing" is no one).
+WRITE_TO = re.compile(
+    r"\b(?:e-?mail|text|message|dm|cc|(?:reply|write|respond)[ \t]+to)[ \t]+" + CANDIDATE,
+    re.IGNORECASE,
+)
+OCCASIONS = r"(?:birthday|bday|b-day|anniversary|retirement|graduation|name[ \t]+day)"
+# "happy 40th Raj!!", "happy birthday jen": the wish names who it is for.
+WISH = re.compile(
+    r"\bhappy[ \t]+(?:\d+(?:st|nd|rd|th)[ \t]+)?(?:" + OCCASIONS + r"[ \t]+)?,?[ \t]*"
+    r"(?!" + OCCASIONS + r"\b)" + CANDIDATE + r"(?=[ \t]*[!.,:;\n]|$)",
+    re.IGNORECASE,
+)
+
+
+def relationship_regex(relationships: tuple[str, ...]) -> re.Pattern[str] | None:
+    """'my kid lukas', "our client's name is ana": a relation noun after my/our, then a name."""
+    if not relationships:
+        return None
+    nouns = "|".join(sorted((re.escape(r) for r in relationships), key=len, reverse=True))
+    return re.compile(
+        r"\b(?:my|our)[ \t]+(?:[\w-]+[ \t]+)?(?:" + nouns + r")(?:'s|’s)?"
+        r"(?:[ \t]+name[ \t]+is|[ \t]+(?:named|called|is))?[ \t]*,?[ \t]*" + CANDIDATE,
+        re.IGNORECASE,
+    )
+
+
+# Two or more words in capitals: spaCy's NER rarely sees names written that way.
+CAPS_RUN = re.compile(r"\b[A-Z][A-Z'’-]+(?:[ \t]+[A-Z][A-Z'’-]+)+\b")
