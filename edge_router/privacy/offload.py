@@ -4,7 +4,7 @@ the pool, which imports the scanner."""
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from typing import Protocol
 
 # (type, start, end, score) per text: what the cache keeps. Never the text.
@@ -21,6 +21,11 @@ class Offload(Protocol):
     def executor(self) -> Executor:
         """Threads that wait for the offload, so the event loop's default executor never
         does."""
+        ...
+
+    def submit(self, texts: list[str]) -> Future[dict[str, tuple[Detection, ...]]]:
+        """``detect`` without waiting: the future fails when the analysis does; cancelling
+        it while still queued withdraws the texts."""
         ...
 
     def detect(self, texts: list[str]) -> dict[str, tuple[Detection, ...]]:

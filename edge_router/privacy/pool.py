@@ -203,14 +203,20 @@ class ScanPool:
 
     # ---- scanning ---------------------------------------------------------------------
 
-    def detect(self, texts: list[str]) -> Found:
-        """Detections per text from a worker, within ``timeout_s``; raises WorkerFailed."""
+    def submit(self, texts: list[str]) -> Future[Found]:
+        """Queue ``texts`` for the next free worker; the future gets their detections or
+        WorkerFailed (a crash or a timeout of the worker, or the pool closing)."""
         future: Future[Found] = Future()
         with self._cond:
             if self._closing:
                 raise WorkerFailed("scan pool closed")
             self._jobs.append(_Job(texts, future))
             self._cond.notify()
+        return future
+
+    def detect(self, texts: list[str]) -> Found:
+        """Detections per text from a worker, within ``timeout_s``; raises WorkerFailed."""
+        future = self.submit(texts)
         try:
             return future.result(timeout=self.timeout_s)
         except TimeoutError:

@@ -16,12 +16,9 @@ import asyncio
 import contextlib
 import contextvars
 import functools
-import hashlib
 import logging
 import re
-import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
@@ -40,13 +37,20 @@ from edge_router.privacy.nametext import looks_like_code, not_a_name, recase
 from edge_router.privacy.nergate import NerGate
 from edge_router.privacy.normalize import normalise
 from edge_router.privacy.offload import Detection, Offload
-from edge_router.privacy.parts import join_windows, split_findings
+from edge_router.privacy.parts import Window, join_windows, split_findings
 from edge_router.privacy.refine import Refiner
+from edge_router.privacy.scan_cache import DetectionCache, Found
 from edge_router.privacy.scripts import Profile, profile
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import Entity, ScanResult, TextField
 
 logger = logging.getLogger(__name__)
+
+_Request = tuple[Sequence[TextField], Sequence[str]]  # text fields, non-text part kinds
+# With a pool, requests up to this many characters are looked up and judged on the
+# event loop (a fraction of a millisecond); longer ones in a thread, so a huge request
+# never holds the loop.
+_INLINE_CHARS = 4000
 
 
 class PrivacyScanner:
@@ -60,9 +64,8 @@ class PrivacyScanner:
     ) -> None:
         """Build the engine (a few seconds); ``extra_recognizers`` are added as-is."""
         self._settings = settings
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[bytes, tuple[Detection, ...]] = OrderedDict()
-        self._cache_secret = secrets.token_bytes(32)
+        self._lock = threading.Lock()  # one analysis at a time on this pipeline
+        self._cache = DetectionCache(settings.cache_size)
         self._ready = False
         self._offload: Offload | None = None
         nlp = load_ner_pipeline(settings.spacy_model)
@@ -148,15 +151,8 @@ class PrivacyScanner:
         """Scan several requests at once, batching all their new texts through spaCy."""
         try:
             joins = [join_windows(fields) for fields, _ in requests]
-            texts = [f.text for fields, _ in requests for f in fields]
-            found = self._detect([*texts, *(w.text for ws in joins for w in ws)], scope)
-            results = []
-            for (fields, non_text), windows in zip(requests, joins, strict=True):
-                detections = [found[f.text] for f in fields]
-                if windows:  # values split across the text parts of a message
-                    split = split_findings(detections, windows, found)
-                    detections = [_dedupe(d) for d in split]
-                results.append(self._verdict(fields, detections, non_text))
+            found = self._detect(_texts(requests, joins), scope)
+            results = [self._finish(r, w, found) for r, w in zip(requests, joins, strict=True)]
         except Exception as exc:  # fail closed on anything
             # Type only: an exception message could quote the text.
             logger.warning("privacy scan failed: %s", type(exc).__name__)
@@ -166,16 +162,43 @@ class PrivacyScanner:
     async def ascan(
         self, fields: Sequence[TextField], non_text_parts: Sequence[str] = (), *, scope: str = ""
     ) -> ScanResult:
-        """``scan`` in a worker thread, bounded by ``settings.timeout_s``."""
-        ctx = contextvars.copy_context()  # kept, as asyncio.to_thread keeps it (log fields)
-        threads = None if self._offload is None else self._offload.executor  # the pool's own
+        """``scan`` off the event loop, bounded by ``settings.timeout_s``; fails closed.
+
+        With a pool, a short request (``_INLINE_CHARS`` in all) skips the thread hop: its
+        cache lookup and verdict (well under a millisecond) run here and only the
+        analysis waits on a worker, so the daemon's own CPU per prompt, which shares the
+        cores with the workers, stays small. Anything longer runs in a thread.
+        """
+        offload = self._offload
+        request = (fields, non_text_parts)
         try:
-            work = asyncio.get_running_loop().run_in_executor(
-                threads, functools.partial(ctx.run, self.scan, fields, non_text_parts, scope=scope)
-            )
-            return await asyncio.wait_for(work, timeout=self._settings.timeout_s)
+            if offload is not None and sum(len(f.text) for f in fields) <= _INLINE_CHARS:
+                work = self._ascan_offloaded(request, scope, offload)
+                return await asyncio.wait_for(work, timeout=self._settings.timeout_s)
+            ctx = contextvars.copy_context()  # kept, as asyncio.to_thread keeps it (log fields)
+            threads = None if offload is None else offload.executor  # the pool's own
+            job = functools.partial(ctx.run, self.scan, fields, non_text_parts, scope=scope)
+            thread = asyncio.get_running_loop().run_in_executor(threads, job)
+            return await asyncio.wait_for(thread, timeout=self._settings.timeout_s)
         except Exception:  # timeout or anything else: fail closed
             return ScanResult.failed("scan_failed")
+
+    async def _ascan_offloaded(self, request: _Request, scope: str, offload: Offload) -> ScanResult:
+        joins = join_windows(request[0])
+        found, todo = self._cache.split(_texts([request], [joins]), scope)
+        if todo:
+            fresh = await asyncio.wrap_future(offload.submit(list(todo.values())))
+            self._cache.store(todo, fresh, found)
+        return self._finish(request, joins, found)
+
+    def _finish(self, request: _Request, windows: Sequence[Window], found: Found) -> ScanResult:
+        """The verdict on one request from the detections of its texts and windows."""
+        fields, non_text = request
+        detections = [found[f.text] for f in fields]
+        if windows:  # values split across the text parts of a message
+            split = split_findings(detections, windows, found)
+            detections = [_dedupe(d) for d in split]
+        return self._verdict(fields, detections, non_text)
 
     def _verdict(
         self,
@@ -214,44 +237,13 @@ class PrivacyScanner:
             non_text_parts=non_text,
         )
 
-    def _detect(self, texts: Iterable[str], scope: str = "") -> dict[str, tuple[Detection, ...]]:
+    def _detect(self, texts: Iterable[str], scope: str = "") -> Found:
         """Detections per distinct text, from the cache or a fresh batched analysis."""
-        # Keyed (a per-process secret) and scoped: the cache key reveals nothing about the
-        # text, and a hit for one scope says nothing about another's texts.
-        prefix = f"{len(scope)}:{scope}\x00".encode("utf-8", "surrogatepass")
-        out: dict[str, tuple[Detection, ...]] = {}
-        todo: dict[bytes, str] = {}
-        for text in texts:
-            if not isinstance(text, str):
-                raise TypeError("text field is not a string")
-            if text in out:
-                continue
-            key = hashlib.blake2b(
-                prefix + text.encode("utf-8", "surrogatepass"),
-                digest_size=16,
-                key=self._cache_secret,
-            ).digest()
-            with self._lock:
-                cached = self._cache.get(key)
-                if cached is not None:
-                    self._cache.move_to_end(key)
-            if cached is not None:
-                out[text] = cached
-            elif text.strip():
-                todo[key] = text
-            else:
-                out[text] = ()
+        out, todo = self._cache.split(texts, scope)
         if todo:
             texts, offload = list(todo.values()), self._offload  # distinct texts
             fresh = self.detect_fresh(texts) if offload is None else offload.detect(texts)
-            with self._lock:
-                for key, text in todo.items():
-                    found = fresh[text]
-                    out[text] = found
-                    if self._settings.cache_size:
-                        self._cache[key] = found
-                while len(self._cache) > self._settings.cache_size:
-                    self._cache.popitem(last=False)
+            self._cache.store(todo, fresh, out)
         return out
 
     def detect_fresh(self, texts: list[str]) -> dict[str, tuple[Detection, ...]]:
@@ -414,6 +406,13 @@ _OPTION_MARKER = re.compile(r"[A-Za-z][.)][ \t]+")
 
 # Below spaCy's flat 0.85: a name found only after re-casing is less certain.
 _RECASED_SCORE = 0.6
+
+
+def _texts(requests: Sequence[_Request], joins: Sequence[Sequence[Window]]) -> list[str]:
+    """Every text to analyse: the fields, then the windows joining split parts."""
+    return [f.text for fields, _ in requests for f in fields] + [
+        w.text for windows in joins for w in windows
+    ]
 
 
 def _by_ner(result: RecognizerResult) -> bool:
