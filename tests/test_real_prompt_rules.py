@@ -400,6 +400,8 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "explain the Doppler effect to a 10 year old",
         "what is the Heimlich maneuver",
         "best time to visit Lake Louise",
+        # a famous full name written small, the span running on into the next word
+        "is harry styles touring in 2025",
         # a brand before what it makes; a known name in a year long past
         "is a Casio or Seiko watch more reliable",
         "should I buy Adidas or Puma running shoes",

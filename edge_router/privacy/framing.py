@@ -254,8 +254,15 @@ class Framer:
     def _famous(self, name: str, own: str) -> bool:
         """A well-known person's or character's full name (``public_names``), or a one-word
         name known on its own that is no listed first name; a title just before it counts
-        as part of the name ("Ms. Frizzle")."""
+        as part of the name ("Ms. Frizzle"). In text written small a span may run on
+        into the next words ("harry styles touring"): its first words count as the name
+        when the rest is small too."""
         if public_names.is_public_name(name):
+            return True
+        words = name.split()
+        if name.islower() and any(
+            public_names.is_public_name(" ".join(words[:k])) for k in range(2, len(words))
+        ):
             return True
         title = _TITLE_END.search(own)
         if title is not None and public_names.is_public_name(f"{title.group(1)} {name}"):
