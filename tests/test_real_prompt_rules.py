@@ -71,6 +71,13 @@ def _script_names(text: str) -> list[str]:
         ("帮我给王小明写一封邮件", ["王小明"]),
         ("通知一下孙悦，明天开会", ["孙悦"]),
         ("提醒一下周末要交作业", []),
+        # a list of names after a label; a name opening a sentence before when/with whom
+        ("参会人员：王伟、李娜、张敏", ["张敏", "李娜", "王伟"]),
+        ("刘洋昨天发烧了，请帮我写个请假条", ["刘洋"]),
+        ("张丽丽和我吵架了，我该怎么道歉？", ["张丽丽"]),
+        ("王芳的护照号码是E12345678", ["王芳"]),
+        ("方法、高度、温度有什么关系", []),
+        ("金融和我的专业有关吗", []),
         ("作者: 邵一鸣 test@example.org", ["邵一鸣"]),
         ("亲爱的Wen Jiahui，生日快乐！", ["Wen Jiahui"]),
         ("please forward this to 松本健 san before Friday", ["松本健"]),

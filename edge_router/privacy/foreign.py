@@ -50,6 +50,7 @@ from edge_router.privacy.foreign_cues import (
     CYRILLIC_BEFORE,
     CYRILLIC_STOP,
     HAN_AFTER,
+    HAN_AFTER_AT_START,
     HAN_BEFORE,
     HAN_COMMON_SURNAMES,
     HAN_EVERYDAY_WORDS,
@@ -124,10 +125,17 @@ class ScriptNameRecognizer(EntityRecognizer):
             return
         for match in PINYIN_AFTER_CUE.finditer(text):
             yield match.start(1), match.end(1), _SCORE_CUED
+        last = -1  # where the last name found ended
         for run in _HAN_RUN.finditer(text):
-            yield from self._han_run(text, run.start(), run.end())
+            # The next item of a list of names: "参会人员：王伟、李娜、张敏".
+            listed = last >= 0 and text[last : run.start()].strip() == "、"
+            for found in self._han_run(text, run.start(), run.end(), listed=listed):
+                last = found[1]
+                yield found
 
-    def _han_run(self, text: str, start: int, end: int) -> Iterator[tuple[int, int, float]]:
+    def _han_run(
+        self, text: str, start: int, end: int, *, listed: bool = False
+    ) -> Iterator[tuple[int, int, float]]:
         run = text[start:end]
         before_run = text[max(0, start - 12) : start]
         after_run = text[end : end + 8]
@@ -136,7 +144,7 @@ class ScriptNameRecognizer(EntityRecognizer):
         if (
             2 <= len(run) <= 4
             and self._surname_at(run, 0)
-            and (HAN_BEFORE.search(before_run) or HAN_AFTER.match(after_run))
+            and (listed or HAN_BEFORE.search(before_run) or HAN_AFTER.match(after_run))
         ):
             yield start, end, _SCORE_CUED
             return
@@ -165,7 +173,8 @@ class ScriptNameRecognizer(EntityRecognizer):
             end = g + length
             if end > len(run) or any(c in HAN_STOP_CHARS for c in run[g:end]):
                 continue
-            if HAN_AFTER.match(text[offset + end : offset + end + 4]):
+            after = text[offset + end : offset + end + 4]
+            if HAN_AFTER.match(after) or (i == 0 and HAN_AFTER_AT_START.match(after)):
                 return end
         if not pre:
             return None

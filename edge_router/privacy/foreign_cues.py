@@ -32,16 +32,21 @@ HAN_BEFORE = re.compile(
     r"谢谢|感谢|多谢|亲爱的|尊敬的|致|我是|我叫|"
     r"名叫|叫做|作者|联系人|姓名|署名|签名|负责人|收件人|发件人|室友|同事|朋友|同学|老板|邻居|"
     r"房东|妈妈|爸爸|哥哥|姐姐|弟弟|妹妹|老公|老婆|儿子|女儿|客户|学生|表哥|表姐|表妹|表弟|"
+    r"人员|成员|名单|参会人|出席人|与会者|"
     r"\bto|\bfor|\bdear|\bwith|\bmr\.?|\bms\.?|\bmrs\.?|\bdr\.?|@)[ \t]*[:：]?[ \t]*$",
     re.IGNORECASE,
 )
 # After a name: a title, a speech verb, "'s phone", a Japanese honorific.
 HAN_AFTER = re.compile(
     r"[ \t]*(?:先生|女士|小姐|老师|同学|经理|总监|主任|医生|大夫|教授|律师|师傅|阿姨|叔叔|同志|"
-    r"总(?![结统体共之])|说|讲|的电话|的手机|的邮箱|的微信|的号码|さん|様|さま|君|くん|ちゃん|"
+    r"总(?![结统体共之])|说|讲|的电话|的手机|的邮箱|的微信|的号码|的护照|的身份证|的地址|"
+    r"的生日|的工资|的简历|的病历|的账号|的银行卡|さん|様|さま|君|くん|ちゃん|"
     r"(?:-|[ \t])(?:san|sama|kun|chan)\b)",
     re.IGNORECASE,
 )
+# After a name that opens a sentence: when or with whom something happened to them
+# ("刘洋昨天发烧了", "张丽丽和我吵架了").
+HAN_AFTER_AT_START = re.compile(r"(?:昨天|今天|明天|刚才|最近|上周|下周|和我|跟我|对我|给我)")
 # Characters that are function words, never part of a given name; and verbs that follow
 # the person they are done for ("给王小明写信", "跟李娜打电话"), rare in given names.
 HAN_STOP_CHARS = frozenset(
@@ -65,7 +70,8 @@ HAN_EVERYDAY_WORDS = frozenset(
      "安装", "文件", "文章", "文化", "关于", "关系", "关注", "关闭", "马上", "金额", "成绩",
      "成本", "程序", "任务", "任何", "单位", "许多", "常见", "常用", "路线", "时间", "黄金",
      "颜色", "申请", "包裹", "包括", "祝福", "游戏", "付款", "范围", "季节", "夏天", "毕业",
-     "严重", "万一", "于是", "曾经", "顾客", "明天", "武器", "欧洲", "韩国", "左右", "符合"}
+     "严重", "万一", "于是", "曾经", "顾客", "明天", "武器", "欧洲", "韩国", "左右", "符合",
+     "金融", "白天", "程度", "温度", "高度", "马路", "钱包", "石头", "严格", "江湖"}
 )  # fmt: skip
 # A name written in Latin letters (pinyin) right after a strong Chinese cue.
 PINYIN_AFTER_CUE = re.compile(
