@@ -334,6 +334,7 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         "رد على خالد: سأرسل الملف غدا",
         "اكتب رسالة إلى أحمد أخبره أن الاجتماع تأجل",
         "قل لمريم إنني سأتأخر",
+        "كلم خالد وقله يجيب الأغراض",
         "bonjour, pouvez-vous transmettre ce dossier à M. Girard ?",
         # account names labelled in other languages
         "我的微信号是 lihua_8823，帮我写个加好友的留言",
@@ -400,6 +401,7 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "联系方式怎么写比较专业",
         "اكتب رسالة إلى صديق قديم",
         "اكتب رسالة إلى المدير حول الإجازة",
+        "شفت فيلم جميل امبارح",
         "make a QQ plot of residuals",
         # terms and places named after people
         "how does the Kalman filter work",

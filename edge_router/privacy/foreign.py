@@ -41,6 +41,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from edge_router.privacy.foreign_cues import (
     ARABIC_AFTER,
     ARABIC_BEFORE,
+    ARABIC_CONTACT,
     ARABIC_REPLY,
     ARABIC_SELF_END,
     ARABIC_SEND,
@@ -302,6 +303,7 @@ def _sent_to(norms: list[str], k: int) -> bool:
         (before == "الى" and two_before in ARABIC_SEND)
         or (before == "على" and two_before in ARABIC_REPLY)
         or (norms[k][:1] == "ل" and before in ARABIC_TELL)
+        or before in ARABIC_CONTACT
     )
 
 

@@ -115,6 +115,10 @@ ARABIC_SEND = _arabic_set(
 )
 ARABIC_REPLY = _arabic_set("رد ردي الرد")
 ARABIC_TELL = _arabic_set("قل قولي قولوا")
+# Talking to, calling, seeing or asking someone, colloquial too: "كلم خالد", "شفت سامي".
+ARABIC_CONTACT = _arabic_set(
+    "كلم كلمي كلمت اتصل اتصلي اتصلت شفت قابلت سألت اسأل اسألي بلغ بلغي خبر خبري ابعت ابعتي"
+)
 # Listed as names, but after "a message to" they are the nouns: friend, colleague, dear.
 ARABIC_SEND_NOUNS = _arabic_set("صديق صديقة زميل زميلة حبيب حبيبة حبيبي حبيبتي")
 # After a name: Persian endearments and "tell" ("به علی بگو").
