@@ -139,7 +139,7 @@ class ContextNameRecognizer(EntityRecognizer):
                     # Written small, the words already passed the dictionary: the tagger
                     # may confirm. Capitalised, only NER's PERSON ("Email Marketing Hub").
                     strict = not text[span[0] : span[1]].islower()
-                    found_spans = self._confirmed(text, *span, ner_only=strict)
+                    found_spans = self._confirmed(text, *span, ner_only=strict, ents=ents)
                     if not found_spans and strict and self._listed_name(text, *span):
                         found_spans = [span]  # "Reply to Wen-Li:", which NER misses
                 elif regex is nc.TITLED and self._not_a_word(text, *span):
