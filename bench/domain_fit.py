@@ -1,13 +1,18 @@
 """Fit the domain classifier's built-in weights (``edge_router/routing/domain_weights.tsv``)
-on the dev half of the shared labelled prompts, offline.
+on the hand-written training set and the dev half of the shared labelled prompts, offline.
 
     .venv/bin/python bench/domain_fit.py [--data ../shared/data] [--write]
 
 A multinomial logistic regression over the classifier's own features (presence, so a
-long prompt isn't louder), trained on the built-in seeds and cue words plus the ``dev``
-half of ``bench/domain_eval.py``'s shared set (never ``test``, never the unseen sets in
-``bench/data/routellm_extra``). Classes are weighted so that each domain counts the same
-(general would otherwise swamp medical and code). Features seen in fewer than
+long prompt isn't louder), trained on the built-in seeds and cue words, the hand-written
+prompts of ``bench/data/domain_train.jsonl`` (each field's whole syllabus, in the styles
+users ask in; see ``bench/data/DOMAIN_TRAIN.md``) and the ``dev`` half of
+``bench/domain_eval.py``'s shared set (never ``test``, never the unseen sets in
+``bench/data/routellm_extra``). The shared dev subjects cover each domain narrowly (only
+US bar-exam law, only economics for finance), so without the hand-written set the fit
+learns those subjects rather than the domains. Classes are weighted so that each domain
+counts the same (general would otherwise swamp medical and code), and within a domain the
+hand-written prompts count as much as the shared dev ones. Features seen in fewer than
 ``MIN_DF`` training prompts are dropped, and so are weights too small to change a
 decision, to keep the module small.
 
@@ -47,6 +52,7 @@ from edge_router.routing.domain import (  # noqa: E402
 from edge_router.routing.domain_seeds import BUILTIN_DOMAINS, seed_examples  # noqa: E402
 
 OUT = REPO / "edge_router" / "routing" / "domain_weights.tsv"
+TRAIN = REPO / "bench" / "data" / "domain_train.jsonl"
 MIN_DF = 3
 L2 = 1e-4
 ITERS = 300
@@ -55,35 +61,54 @@ SCALES = (0.0, 0.05, 0.1, 0.2, 0.4)
 SCALE_SLACK = 0.5
 D = list(BUILTIN_DOMAINS)
 
-Model = tuple[dict[str, int], NDArray[np.float32], NDArray[np.float32]]
+Model = tuple[dict[str, int], NDArray[np.float64], NDArray[np.float64]]
 
 
-def fit(docs: list[str], labels: list[str]) -> Model:
+def fit(docs: list[str], labels: list[str], sources: list[str]) -> Model:
+    """Fit on ``docs``; every domain weighs the same in the loss, and within a domain
+    every source (hand-written, shared dev) weighs the same, so the hundreds of shared
+    bar-exam questions don't outvote the hand-written prompts that span the rest of law."""
     feats = [set(features(t)) for t in docs]
     df = Counter(f for fs in feats for f in fs)
     vocab = {f: i for i, f in enumerate(sorted(f for f, c in df.items() if c >= MIN_DF))}
-    x = np.zeros((len(feats), len(vocab)), np.float32)
-    for i, fs in enumerate(feats):
-        for f in fs:
-            if (j := vocab.get(f)) is not None:
-                x[i, j] = 1.0
+    # The design matrix is binary and sparse (tens of features per prompt out of ~10^4),
+    # so it is kept as (prompt, feature) index pairs: a dense matrix made one fit take
+    # minutes.
+    pairs = [(i, j) for i, fs in enumerate(feats) for f in fs if (j := vocab.get(f)) is not None]
+    rows = np.array([i for i, _ in pairs], np.int64)
+    cols = np.array([j for _, j in pairs], np.int64)
+    starts = np.searchsorted(rows, np.arange(len(feats)))
+    has = np.bincount(rows, minlength=len(feats)) > 0
     y = np.array([D.index(lab) for lab in labels])
-    onehot = np.eye(len(D), dtype=np.float32)[y]
-    counts = np.bincount(y, minlength=len(D)).astype(np.float32)
-    sw = (1.0 / np.maximum(counts, 1))[y]
-    sw = (sw / sw.sum()).astype(np.float32)
-    w = np.zeros((len(vocab), len(D)), np.float32)
-    b = np.zeros(len(D), np.float32)
+    onehot = np.eye(len(D), dtype=np.float64)[y]
+    groups = Counter(zip(labels, sources, strict=True))
+    per_domain = Counter(lab for lab, _ in groups)
+    sw = np.array(
+        [
+            1.0 / (per_domain[lab] * groups[lab, src])
+            for lab, src in zip(labels, sources, strict=True)
+        ]
+    )
+    sw = sw / sw.sum()
+    w = np.zeros((len(vocab), len(D)), np.float64)
+    b = np.zeros(len(D), np.float64)
     params = [w, b]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     for t in range(1, ITERS + 1):  # Adam, full batch
-        z = x @ w + b
+        z = np.zeros((len(feats), len(D)))
+        if len(cols):
+            z[has] = np.add.reduceat(w[cols], starts[has], axis=0)
+        z += b
         z -= z.max(1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(1, keepdims=True)
         g = (p - onehot) * sw[:, None]
-        grads = [x.T @ g + L2 * w, g.sum(0)]
+        gw = np.stack(
+            [np.bincount(cols, weights=g[rows, k], minlength=len(vocab)) for k in range(len(D))],
+            axis=1,
+        )
+        grads = [gw + L2 * w, g.sum(0)]
         for k, (par, gr) in enumerate(zip(params, grads, strict=True)):
             m[k] = 0.9 * m[k] + 0.1 * gr
             v[k] = 0.999 * v[k] + 0.001 * gr * gr
@@ -91,7 +116,7 @@ def fit(docs: list[str], labels: list[str]) -> Model:
     return vocab, w, b
 
 
-def fitted_scores(model: Model, text: str) -> NDArray[np.float32]:
+def fitted_scores(model: Model, text: str) -> NDArray[np.float64]:
     vocab, w, b = model
     s = b.copy()
     for f in set(features(text)):
@@ -112,8 +137,20 @@ def decide(model: Model, cue: DomainClassifier, scale: float, prompt: str) -> st
 
 
 def seeds() -> tuple[list[str], list[str]]:
+    """The built-in seeds and the hand-written training set: fitted on always, never
+    measured on."""
     pairs = [(t, d) for d, ts in seed_examples().items() for t in ts]
+    with TRAIN.open(encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            if row["domain"] not in D:
+                raise ValueError(f"{TRAIN.name}: unknown domain {row['domain']!r}")
+            pairs.append((row["text"], row["domain"]))
     return [t for t, _ in pairs], [d for _, d in pairs]
+
+
+def sources(shared: int, written: int) -> list[str]:
+    return ["shared"] * shared + ["written"] * written
 
 
 def choose_scale(dev: list[tuple[str, str, str]]) -> float:
@@ -122,7 +159,7 @@ def choose_scale(dev: list[tuple[str, str, str]]) -> float:
     a = [r for r, h in zip(dev, half, strict=True) if h == 0]
     b = [r for r, h in zip(dev, half, strict=True) if h == 1]
     sd, sl = seeds()
-    model = fit([r[2] for r in a] + sd, [r[1] for r in a] + sl)
+    model = fit([r[2] for r in a] + sd, [r[1] for r in a] + sl, sources(len(a), len(sd)))
     cue = DomainClassifier.from_seeds()
     acc: dict[float, float] = {}
     for scale in SCALES:
@@ -146,8 +183,9 @@ def render(model: Model, scale: float) -> str:
     head = {
         "what": (
             "Fitted weights for the built-in domains (edge_router.routing.domain), written "
-            "by bench/domain_fit.py --write from the built-in seeds and the dev half of the "
-            "shared labelled prompts; do not edit by hand. After this line: one feature per "
+            "by bench/domain_fit.py --write from the built-in seeds, bench/data/"
+            "domain_train.jsonl and the dev half of the shared labelled prompts; do not "
+            "edit by hand. After this line: one feature per "
             "line, a tab, then its weight for each domain."
         ),
         "domains": list(D),
@@ -166,7 +204,7 @@ def main() -> int:
     t0 = time.perf_counter()
     scale = choose_scale(dev)
     sd, sl = seeds()
-    model = fit([r[2] for r in dev] + sd, [r[1] for r in dev] + sl)
+    model = fit([r[2] for r in dev] + sd, [r[1] for r in dev] + sl, sources(len(dev), len(sd)))
     print(
         f"cue scale {scale}; {len(model[0])} features; fitted in {time.perf_counter() - t0:.0f} s"
     )

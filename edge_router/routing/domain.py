@@ -14,8 +14,9 @@ formulas are made of.
   one it extended) wins when it beats ``general`` by ``margin`` here and no other
   domain scores higher.
 - For the built-in domains, a linear model fitted offline (``routing/domain_weights.tsv``,
-  written by ``bench/domain_fit.py`` from the seeds and the dev half of the shared
-  labelled prompts), plus ``CUE_SCALE`` times the cue-word scores, so an operator's extra
+  written by ``bench/domain_fit.py`` from the seeds, the hand-written training prompts
+  of ``bench/data/domain_train.jsonl`` and the dev half of the shared labelled
+  prompts), plus ``CUE_SCALE`` times the cue-word scores, so an operator's extra
   examples for a built-in domain still count. A specialised domain needs ``FIT_MARGIN``
   more evidence than ``general``.
 
