@@ -225,11 +225,14 @@ class ScanPool:
 
     def _take(self, wait_s: float) -> list[_Job]:
         """The queued jobs for one batch (maybe none after ``wait_s``)."""
-        limit = self.settings.batch_size
         batch: list[_Job] = []
         with self._cond:
             if not self._jobs and not self._closing:
                 self._cond.wait(wait_s)
+            # A fair share of what waits, so that one worker does not take it all while
+            # the others idle until its callers come back ("convoys").
+            queued = sum(len(job.texts) for job in self._jobs)
+            limit = min(self.settings.batch_size, -(-queued // max(1, self.alive)))
             count = 0
             while self._jobs and not self._closing:
                 job = self._jobs[0]
