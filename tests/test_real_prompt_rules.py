@@ -349,6 +349,10 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         "is Maria or Tom's car faster",
         "can Anna watch the kids tonight",
         "can Anna Kowalski stock the shelves tomorrow",
+        "Dana Kowalski, the president of our book club, wants the minutes",
+        # relatives written small or as "grandad"; a familiar Russian name written small
+        "my grandad Eamon met Seamus Heaney once, write a short poem about it for his 90th",
+        "мой сосед гоша опять сверлит в 7 утра",
         "engineers at Dana Kowalski's firm are rude",
         "the people from Tomasz Nowak came to fix the roof, write a review",
         # a greeting opening a pasted message
@@ -403,6 +407,8 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "اكتب رسالة إلى المدير حول الإجازة",
         "شفت فيلم جميل امبارح",
         "make a QQ plot of residuals",
+        "привет ребята, как дела",
+        "мой брат сегодня не придёт",
         # terms and places named after people
         "how does the Kalman filter work",
         "prove the Cauchy-Schwarz inequality",
@@ -411,6 +417,11 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "best time to visit Lake Louise",
         # a famous full name written small, the span running on into the next word
         "is harry styles touring in 2025",
+        # streets, clubs and firms named after people; an office in apposition
+        "best bike route from Karl-Marx-Allee to Rosa-Luxemburg-Platz?",
+        "compare Ferencvárosi TC and Dinamo Zagreb's european records",
+        "She chaired the John Lewis Partnership for years",
+        "Summarise: we heard from Sir Jon Cunliffe, then Deputy Governor of the Bank of England.",
         # a brand before what it makes; a known name in a year long past
         "is a Casio or Seiko watch more reliable",
         "should I buy Adidas or Puma running shoes",

@@ -289,6 +289,34 @@ ORG_STAFF_BEFORE = re.compile(
     r"developers?|executives?|bankers?)[ \t]+at[ \t]+$",
     re.IGNORECASE,
 )
+# Not a person but a street, a club or a firm named after one, read from the span itself
+# ("Karl-Marx-Allee", "Dinamo Zagreb", "Ferencvárosi TC") or what follows it ("the John
+# Lewis Partnership", "Tata Sons").
+NAMED_AFTER_SPAN = re.compile(
+    r"(?:-(?:Allee|Platz|Straße|Strasse|Str\.|Weg|Gasse|Ring|Damm|Ufer|Brücke|Park|Kirche)|"
+    r"(?<![\w-])(?:FC|AFC|CF|SC|TC|AC|SV|VfB|VfL|BK|SK|FK|NK|HNK|KV|KRC)|"
+    r"(?<![\w-])(?:Dinamo|Dynamo|Sporting|Olympique|Borussia|Atlético|Atletico|Real|Racing|"
+    r"Athletic|Rapid|Lokomotiv|Spartak|Partizan|Legia|Slavia|Sparta))(?![\w-])"
+)
+ORG_AFTER = re.compile(
+    r"[ \t]+(?:Partnership|Group|Foundation|Trust|Institute|Ltd\.?|Limited|Inc\.?|plc|PLC|LLC|"
+    r"LLP|GmbH|AG|S\.?A\.?|SE|&[ \t]+(?:Co|Sons|Partners)|and[ \t]+Sons|Corporation|Corp\.?|"
+    r"Holdings|Stiftung|Prize|Award|Medal|Lecture|Center|Centre|Memorial|Hospital|"
+    r"University|College|School|Academy|Library|Museum|Stadium|Arena|Theatre|Theater)\b"
+)
+# An office in apposition after the name: "Tim Cook, CEO of Apple", "Winfried
+# Kretschmann als Ministerpräsident von Baden-Württemberg", "Anne Hidalgo, maire de Paris".
+OFFICE_AFTER = re.compile(
+    r"(?:,|[ \t]+(?:as|als|comme|como))[ \t]+(?:the[ \t]+|der[ \t]+|die[ \t]+|la[ \t]+|le[ \t]+|"
+    r"el[ \t]+|former[ \t]+|then[ \t]+|ehemaliger?[ \t]+|ancien(?:ne)?[ \t]+)?"
+    r"(?:ceo|chair(?:man|woman)?|president|prime[ \t]+minister|minister|governor|"
+    r"deputy[ \t]+governor|mayor|senator|chancellor|secretary[ \t]+general|"
+    r"ministerpräsident(?:in)?|bundeskanzler(?:in)?|bürgermeister(?:in)?|präsident(?:in)?|maire|"
+    r"ministre|président(?:e)?|alcalde(?:sa)?|presidente|ministro|ministra)"
+    # of a named body: "president of our book club" is no public office
+    r"[ \t]+(?:of|von|des|der|de|du)[ \t]+(?:the[ \t]+|la[ \t]+|el[ \t]+)?(?-i:[A-ZÀ-Ý])",
+    re.IGNORECASE,
+)
 # A place named after someone: "Lake Louise", "Mount Kosciuszko", "Cape Cod", "Fort Worth".
 PLACE_BEFORE = re.compile(r"(?<![\w-])(?:Lake|Mount|Mt\.?|Fort|Ft\.?|Cape|Port|Glen|Loch)[ \t]+$")
 # Epithets that make a single given name a monarch's: "Peter the Great", "Пётр Первый".

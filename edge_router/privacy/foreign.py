@@ -265,7 +265,9 @@ class ScriptNameRecognizer(EntityRecognizer):
         cued = bool(CYRILLIC_BEFORE.search(before))
         title = word[0].isupper() and word[1:].replace("-", "").islower()
         listed = self._cyr_listed(low)
-        if cued and (title or listed):
+        # Written small, a cued word counts when listed or shaped like a familiar name
+        # ("мой сосед гоша", "привет дима"), not like an adverb ("мой сосед сверху").
+        if cued and (title or listed or (word.islower() and low.endswith(("а", "я")))):
             return "cue"
         if not title:
             return ""

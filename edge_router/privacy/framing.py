@@ -217,6 +217,9 @@ class Framer:
             cues.EPONYM_AFTER.match(text, end)
             or cues.PLACE_BEFORE.search(own)
             or cues.BRAND_AFTER.match(text, end)
+            or cues.NAMED_AFTER_SPAN.search(text, start, end)
+            or cues.ORG_AFTER.match(text, end)
+            or cues.OFFICE_AFTER.match(text, end)
             or (cues.ORG_STAFF_BEFORE.search(own) and not _possessive(text, start, end))
         ):
             return "public_context"  # "the Kalman filter", "Lake Louise": no person meant
