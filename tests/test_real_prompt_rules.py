@@ -350,6 +350,7 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         "can Anna watch the kids tonight",
         "can Anna Kowalski stock the shelves tomorrow",
         "Dana Kowalski, the president of our book club, wants the minutes",
+        "my friend Dana finished the book, write her a note, no spoilers",
         # relatives written small or as "grandad"; a familiar Russian name written small
         "my grandad Eamon met Seamus Heaney once, write a short poem about it for his 90th",
         "мой сосед гоша опять сверлит в 7 утра",
@@ -420,6 +421,9 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         # streets, clubs and firms named after people; an office in apposition
         "best bike route from Karl-Marx-Allee to Rosa-Luxemburg-Platz?",
         "compare Ferencvárosi TC and Dinamo Zagreb's european records",
+        # games and football talk
+        "whats the best build for Aloy in horizon forbidden west, i keep dying",
+        "jajaja el golazo de nico williams ayer 🔥 hazme un tuit para el grupo del athletic",
         "She chaired the John Lewis Partnership for years",
         "Summarise: we heard from Sir Jon Cunliffe, then Deputy Governor of the Bank of England.",
         # a brand before what it makes; a known name in a year long past

@@ -153,6 +153,8 @@ MEDIA_OR_SPORT = re.compile(
     r"box\s+office|met\s+gala|oscars?|grammys?|emmys?|golden\s+globes?|anime|manga|"
     r"fandom|cosplay|fan\s*art|ballon\s+d['’]or|grand\s+slams?|super\s+bowl|"
     r"world\s+cup|champions\s+league|premier\s+league|nba|nfl|formula\s+1|f1|"
+    r"hat[- ]trick|golazo|spoilers?|playthrough|walkthrough|dlc|"
+    r"side\s+quests?|boss\s+fights?|best\s+build|"
     r"told\s+(?:reporters|analysts|investors|journalists)|said\s+in\s+a\s+statement)\b"
     r"|\bwon\s+(?:the\s+|an?\s+)?(?-i:(?:[A-Z][\w'’-]+\s+){1,3})(?:marathon|open|cup|championship|"
     r"grand\s+prix|league)\b",
