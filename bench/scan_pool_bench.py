@@ -60,6 +60,8 @@ class Rate:
     cpu_s: float = 0.0  # this process (the daemon's share of the work), all threads
     worker_cpu_s: float = 0.0
     failed: int = 0
+    batches: int = 0  # sent to workers (pool only)
+    batched: int = 0  # texts in those batches
     worker_rss: list[int] = field(default_factory=list)
 
     @property
@@ -100,6 +102,7 @@ def run_chunk(
     pids = [p for p in rate.pool.pids if p is not None] if rate.pool else []
     scanner.offload_to(rate.pool)
     try:
+        b0 = rate.pool.batches if rate.pool else (0, 0)
         w0, c0, t0 = cpu_of(pids), time.process_time(), time.perf_counter()
         failed = asyncio.run(scan_all(scanner, prompts, conc))
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -109,6 +112,9 @@ def run_chunk(
             rate.worker_cpu_s += cpu_of(pids) - w0
             rate.prompts += len(prompts)
             rate.failed += failed
+            b1 = rate.pool.batches if rate.pool else (0, 0)
+            rate.batches += b1[0] - b0[0]
+            rate.batched += b1[1] - b0[1]
     finally:
         scanner.offload_to(None)
 
@@ -157,13 +163,14 @@ def capacity(cores: int, parent_ms: float, worker_ms: float) -> float:
 def report_throughput(rates: list[Rate], conc: int, daemon_ms: tuple[float, float] | None) -> bool:
     print(f"\n#### Scan throughput (fresh ~50-token prompts, {conc} concurrent callers)\n")
     print("| scanner | prompts | prompts/s | daemon-process CPU ms/prompt "
-          "| worker CPU ms/prompt | worker RSS MiB | failed |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          "| worker CPU ms/prompt | texts/batch | worker RSS MiB | failed |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rates:
         rss = ", ".join(f"{b / 2**20:.0f}" for b in r.worker_rss) or "-"
         wms = f"{r.worker_ms:.2f}" if r.pool else "-"
+        per_batch = f"{r.batched / r.batches:.1f}" if r.batches else "-"
         print(f"| {r.label} | {r.prompts} | {r.per_s:.0f} | {r.parent_ms:.2f} | {wms} "
-              f"| {rss} | {r.failed} |")  # fmt: skip
+              f"| {per_batch} | {rss} | {r.failed} |")  # fmt: skip
     _, one, two = rates
     ratio = two.per_s / one.per_s
     met = ratio >= 1.6

@@ -201,6 +201,12 @@ class ScanPool:
         """Workers replaced so far (after a crash or a timeout)."""
         return sum(s.restarts for s in self._slots)
 
+    @property
+    def batches(self) -> tuple[int, int]:
+        """(batches sent, texts in them) so far: the mean batch size drives a worker's
+        CPU per text (spaCy's per-call cost) and the daemon's (one round trip a batch)."""
+        return sum(s.batches for s in self._slots), sum(s.sent for s in self._slots)
+
     # ---- scanning ---------------------------------------------------------------------
 
     def submit(self, texts: list[str]) -> Future[Found]:
@@ -260,6 +266,8 @@ class _Slot:
         self.first_start = threading.Event()
         self.start_error = False
         self.restarts = 0
+        self.batches = 0
+        self.sent = 0
         self.busy = False
         self.thread = threading.Thread(target=self._run, name=f"scan-pool-{index}", daemon=True)
 
@@ -332,6 +340,8 @@ class _Slot:
         conn = self.conn
         assert conn is not None
         texts = list(dict.fromkeys(t for job in batch for t in job.texts))
+        self.batches += 1
+        self.sent += len(texts)
         why, alive = "", False
         try:
             conn.send(texts)
