@@ -47,9 +47,8 @@ from edge_router.privacy.types import Entity, ScanResult, TextField
 logger = logging.getLogger(__name__)
 
 _Request = tuple[Sequence[TextField], Sequence[str]]  # text fields, non-text part kinds
-# With a pool, requests up to this many characters are looked up and judged on the
-# event loop (a fraction of a millisecond); longer ones in a thread, so a huge request
-# never holds the loop.
+# With a pool, requests up to this many characters are looked up on the event loop
+# (hashing: microseconds); longer ones in a thread, so a huge one never holds the loop.
 _INLINE_CHARS = 4000
 
 
@@ -164,10 +163,8 @@ class PrivacyScanner:
     ) -> ScanResult:
         """``scan`` off the event loop, bounded by ``settings.timeout_s``; fails closed.
 
-        With a pool, a short request (``_INLINE_CHARS`` in all) skips the thread hop: its
-        cache lookup and verdict (well under a millisecond) run here and only the
-        analysis waits on a worker, so the daemon's own CPU per prompt, which shares the
-        cores with the workers, stays small. Anything longer runs in a thread.
+        With a pool, a short request (``_INLINE_CHARS``) skips thread hops (daemon CPU the
+        workers need): cache lookup here, analysis on a worker, findings judged in a thread.
         """
         offload = self._offload
         request = (fields, non_text_parts)
@@ -189,7 +186,11 @@ class PrivacyScanner:
         if todo:
             fresh = await asyncio.wrap_future(offload.submit(list(todo.values())))
             self._cache.store(todo, fresh, found)
-        return self._finish(request, joins, found)
+        if not any(found.values()):
+            return self._finish(request, joins, found)  # nothing to judge
+        ctx = contextvars.copy_context()
+        judge = functools.partial(ctx.run, self._finish, request, joins, found)
+        return await asyncio.get_running_loop().run_in_executor(offload.executor, judge)
 
     def _finish(self, request: _Request, windows: Sequence[Window], found: Found) -> ScanResult:
         """The verdict on one request from the detections of its texts and windows."""
