@@ -204,13 +204,13 @@ class ScriptNameRecognizer(EntityRecognizer):
         for k, word in enumerate(norms):
             if k in taken or word in ARABIC_STOP or len(word) < 2 or _in_cue(norms, k):
                 continue
+            listed = self._arabic_listed(word)
             cued = (
                 (k > 0 and norms[k - 1] in ARABIC_BEFORE)
                 or (k + 1 < len(norms) and norms[k + 1] in ARABIC_AFTER)
-                or (self._arabic_listed(word) and _sent_to(norms, k))
+                or (listed and _sent_to(norms, k))
             )
             self_end = _self_id_end(norms, k) if k > 0 and norms[k - 1] == "من" else 0
-            listed = self._arabic_listed(word)
             nxt = k + 1 < len(norms) and self._arabic_listed(norms[k + 1], last=True)
             if not (cued or self_end) and not (
                 listed and nxt and _adjacent(text, words[k], words[k + 1])

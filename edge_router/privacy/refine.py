@@ -247,7 +247,7 @@ class Refiner:
             return False
         if (
             chunk[e : e + 1] == ":"
-            and not (any(self._listed(p) for p in low.split("-")) or self._titled(chunk, s))
+            and not (self._listed_part(low) or self._titled(chunk, s))
             and not _SPEECH_AFTER.match(chunk, e + 1)
         ):
             return False  # a label ("Betreff:", "Attendees:"), not a speaker ('Mo: "Hi"')
@@ -259,8 +259,9 @@ class Refiner:
         return True
 
     def _german_name(self, chunk: str, words: list[tuple[int, int]]) -> bool:
-        parts = [p for s, e in words for p in chunk[s:e].lower().split("-")]
-        return any(self._listed(p) for p in parts) or self._titled(chunk, words[0][0])
+        return any(self._listed_part(chunk[s:e]) for s, e in words) or self._titled(
+            chunk, words[0][0]
+        )
 
     def _listed_in(self, chunk: str, bounds: tuple[int, int], prof: Profile) -> bool:
         """Outside English a list hit needs a listed word: the spelling model that vouches
@@ -278,6 +279,10 @@ class Refiner:
     def _listed(self, word: str) -> bool:
         folded = fold(word.lower())
         return folded in self._first or folded in self._last
+
+    def _listed_part(self, word: str) -> bool:
+        """Is ``word`` or one of its hyphenated parts listed ("Wen-Li", "Anne-Marie")?"""
+        return any(self._listed(part) for part in word.split("-"))
 
     @staticmethod
     def _titled(chunk: str, s: int) -> bool:
