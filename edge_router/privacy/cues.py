@@ -120,7 +120,14 @@ PUBLIC_ACTS_MORE = re.compile(
     r"\b(?:open\s+letter|role\s+model|idol|bio|biography|sources|historians?|penalty|scored|"
     r"league|theory\s+of|conquer(?:ed|or)?|assassinat\w+|"
     r"championship|world\s+cup|olympics|discours|discurso|rede|речь|выступ\w*|novela|"
-    r"roman|famos[oa]|célèbre|berühmt|знаменит\w*|известн\w*)\b",
+    r"roman|famos[oa]|célèbre|berühmt|знаменит\w*|известн\w*|"
+    # holding a public office: "as mayor of Greater Manchester", "seine Amtszeit als
+    # Ministerpräsident", "en tant que président" (not "as president of our club")
+    r"as\s+(?:the\s+)?(?:mayor|governor|president|prime\s+minister|chancellor|premier|"
+    r"senator|minister|secretary\s+of\s+state)\s+of\s+(?!(?:my|our|the\s+local)\b)|"
+    r"amtszeit|als\s+(?:bundes)?(?:kanzler(?:in)?|präsident(?:in)?|"
+    r"ministerpräsident(?:in)?|bürgermeister(?:in)?)|en\s+tant\s+que\s+(?:président|"
+    r"premier\s+ministre|maire)|como\s+(?:presidente|alcalde|primer\s+ministro))\b",
     re.IGNORECASE,
 )
 # Around an @handle: the account is followed, official or performs publicly ("follow

@@ -15,6 +15,8 @@ are in ``cues.py``):
   ``cues.MODERN_PUBLIC_NAMES``) and its sentence has a public cue ("president",
   "novel", "inaugural", a quoted 'Title'), a public title stands right before it
   ("CEO", "Senator") or a titled work right after it ("Shakespeare's Hamlet").
+* **notable**: a full name on the notable-name list (``notables``: a Wikipedia title
+  whose first and family name are rare together), with none of the private cues above.
 * **invented**: its sentence makes people up ("a story about", "pretend", "suppose"),
   its paragraph is an exercise (a word problem's "how many", a quiz, answer options
   under a question, an empty "Answer:" slot), or it follows an introducer that asks
@@ -44,12 +46,20 @@ from typing import Literal
 
 from edge_router.privacy import cues, public_names
 from edge_router.privacy.namelists import fold, load_name_lists
+from edge_router.privacy.notables import load_notables
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.translit import latin_variants
 
 # "material": only inside pasted material (private unless another place is weak).
-Verdict = Literal["private", "cited", "public_context", "invented", "material", "none"]
-_ORDER: tuple[Verdict, ...] = ("private", "cited", "public_context", "invented", "material")
+Verdict = Literal["private", "cited", "public_context", "notable", "invented", "material", "none"]
+_ORDER: tuple[Verdict, ...] = (
+    "private",
+    "cited",
+    "public_context",
+    "notable",
+    "invented",
+    "material",
+)
 # Field index, start, end of one place a name occurs.
 Place = tuple[int, int, int]
 
@@ -145,6 +155,7 @@ class Framer:
         self._public = phrase_regex(settings.public_context_words)
         self._invented = phrase_regex(settings.invented_context_words)
         self._task = phrase_regex(settings.task_verbs)
+        self._notables = load_notables(settings.notable_names)
 
     def verdicts(self, texts: Sequence[str], names: Sequence[str]) -> list[Verdict]:
         """One verdict per distinct person in ``names`` (the PERSON spans' text).
@@ -240,6 +251,8 @@ class Framer:
             return "public_context"
         if cues.MEDIA_OR_SPORT.search(sentence):
             return "public_context"  # "season 2", "the premiere", "won the Boston Marathon"
+        if self._notables is not None and self._notables.has_name(full_name):
+            return "notable"  # a Wikipedia title that is a rare name: that notable person
         if (
             (self._invented is not None and self._invented.search(sentence))
             or cues.HYPOTHETICAL.search(sentence)

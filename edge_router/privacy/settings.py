@@ -280,6 +280,15 @@ class ScannerSettings(Frozen):
             "sensitive, as are names in pasted material unless invented, public or cited."
         ),
     )
+    notable_names: str | None = Field(
+        default="models/notable-names.u64",
+        description=(
+            "Notable-name list built by install.sh (Wikipedia titles whose first and family "
+            "name are rare together; relative paths from the install root). A full name on "
+            "it with no private cue of its own is reported as weak:PERSON(notable_name). "
+            "Null turns it off; a missing file is logged and counts as off."
+        ),
+    )
     public_context_words: tuple[str, ...] = Field(
         default=DEFAULT_PUBLIC_CONTEXT,
         description=(

@@ -46,6 +46,12 @@ REASONS: tuple[Reason, ...] = (
         "not sensitive on its own",
     ),
     Reason(
+        "weak:PERSON(notable_name)",
+        _SCAN,
+        "a full name that is a Wikipedia title and rare as a name (`privacy.notable_names`), "
+        "with no private cue of its own: not sensitive on its own",
+    ),
+    Reason(
         "weak:PERSON(no_personal_context)",
         _SCAN,
         "a lone name with no personal context, and `privacy.person_alone_sensitive` is off",

