@@ -16,12 +16,14 @@ hand-written prompts count as much as the shared dev ones. Features seen in fewe
 ``MIN_DF`` training prompts are dropped, and so are weights too small to change a
 decision, to keep the module small.
 
-How much the cue-word scores (which carry the operator's extra examples for a built-in
-domain) count beside the fitted weights, ``CUE_SCALE``, is chosen on dev too: fit on one
-half of dev, pick the largest scale whose accuracy on the other half is within
-``SCALE_SLACK`` points of the best (so an operator's examples for a built-in domain still
-count; dev shows larger scales cost little), then refit on all of dev. numpy is used
-here only; the router reads the written table with plain dicts.
+The L2 strength (``L2S``) and how much the cue-word scores (which carry the operator's
+extra examples for a built-in domain) count beside the fitted weights, ``CUE_SCALE``,
+are chosen on dev too: fit on one half of dev with each strength, keep the strength
+whose best scale labels the other half best, and with it the largest scale whose
+accuracy there is within ``SCALE_SLACK`` points of the best (so an operator's examples
+for a built-in domain still count; dev shows larger scales cost little), then refit on
+all of dev. The chosen strength and scale are recorded in the weights file's header.
+numpy is used here only; the router reads the written table with plain dicts.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from edge_router.routing.domain_seeds import BUILTIN_DOMAINS, seed_examples  # n
 OUT = REPO / "edge_router" / "routing" / "domain_weights.tsv"
 TRAIN = REPO / "bench" / "data" / "domain_train.jsonl"
 MIN_DF = 3
-L2 = 1e-4
+L2S = (1e-4, 3e-4, 1e-3)  # L2 strengths tried on dev; the best is refitted on all
 ITERS = 300
 KEEP = 0.02  # smallest |weight| written
 SCALES = (0.0, 0.05, 0.1, 0.2, 0.4)
@@ -64,7 +66,7 @@ D = list(BUILTIN_DOMAINS)
 Model = tuple[dict[str, int], NDArray[np.float64], NDArray[np.float64]]
 
 
-def fit(docs: list[str], labels: list[str], sources: list[str]) -> Model:
+def fit(docs: list[str], labels: list[str], sources: list[str], l2: float) -> Model:
     """Fit on ``docs``; every domain weighs the same in the loss, and within a domain
     every source (hand-written, shared dev) weighs the same, so the hundreds of shared
     bar-exam questions don't outvote the hand-written prompts that span the rest of law."""
@@ -108,7 +110,7 @@ def fit(docs: list[str], labels: list[str], sources: list[str]) -> Model:
             [np.bincount(cols, weights=g[rows, k], minlength=len(vocab)) for k in range(len(D))],
             axis=1,
         )
-        grads = [gw + L2 * w, g.sum(0)]
+        grads = [gw + l2 * w, g.sum(0)]
         for k, (par, gr) in enumerate(zip(params, grads, strict=True)):
             m[k] = 0.9 * m[k] + 0.1 * gr
             v[k] = 0.999 * v[k] + 0.001 * gr * gr
@@ -153,26 +155,28 @@ def sources(shared: int, written: int) -> list[str]:
     return ["shared"] * shared + ["written"] * written
 
 
-def choose_scale(dev: list[tuple[str, str, str]]) -> float:
-    """Fit on one half of dev, return the cue scale that labels the other half best."""
+def choose(dev: list[tuple[str, str, str]]) -> tuple[float, float]:
+    """Fit on one half of dev with each L2 strength, return the (L2, cue scale) that
+    labels the other half best (the largest scale within ``SCALE_SLACK`` of the best)."""
     half = [hashlib.sha256(r[2].encode()).digest()[1] % 2 for r in dev]
     a = [r for r, h in zip(dev, half, strict=True) if h == 0]
     b = [r for r, h in zip(dev, half, strict=True) if h == 1]
     sd, sl = seeds()
-    model = fit([r[2] for r in a] + sd, [r[1] for r in a] + sl, sources(len(a), len(sd)))
     cue = DomainClassifier.from_seeds()
-    acc: dict[float, float] = {}
-    for scale in SCALES:
-        ok = 0
-        for _, want, prompt in b:
-            ok += decide(model, cue, scale, prompt) == want
-        acc[scale] = 100 * ok / len(b)
-        print(f"cue scale {scale}: dev-b accuracy {acc[scale]:.1f}% ({len(b)} prompts)")
-    top = max(acc.values())
-    return max(s for s, a in acc.items() if a >= top - SCALE_SLACK)
+    acc: dict[tuple[float, float], float] = {}
+    for l2 in L2S:
+        docs, labels = [r[2] for r in a] + sd, [r[1] for r in a] + sl
+        model = fit(docs, labels, sources(len(a), len(sd)), l2)
+        for scale in SCALES:
+            ok = sum(decide(model, cue, scale, prompt) == want for _, want, prompt in b)
+            acc[l2, scale] = 100 * ok / len(b)
+            print(f"L2 {l2:g}, cue scale {scale}: dev-b accuracy {acc[l2, scale]:.1f}%")
+    best_l2 = max(L2S, key=lambda l2: max(acc[l2, s] for s in SCALES))
+    top = max(acc[best_l2, s] for s in SCALES)
+    return best_l2, max(s for s in SCALES if acc[best_l2, s] >= top - SCALE_SLACK)
 
 
-def render(model: Model, scale: float) -> str:
+def render(model: Model, scale: float, l2: float) -> str:
     """The weights file: a JSON header line, then one feature per line, a tab, and its
     weight per domain (package data, read by ``routing.domain.Fitted``)."""
     vocab, w, b = model
@@ -191,6 +195,7 @@ def render(model: Model, scale: float) -> str:
         "domains": list(D),
         "bias": [round(float(x), 3) for x in b],
         "cue_scale": scale,
+        "l2": l2,
     }
     return json.dumps(head) + "\n" + "\n".join(rows) + "\n"
 
@@ -202,14 +207,14 @@ def main() -> int:
     args = ap.parse_args()
     dev = [r for r in load(args.data) if split_of(r[2]) == "dev"]
     t0 = time.perf_counter()
-    scale = choose_scale(dev)
+    l2, scale = choose(dev)
     sd, sl = seeds()
-    model = fit([r[2] for r in dev] + sd, [r[1] for r in dev] + sl, sources(len(dev), len(sd)))
-    print(
-        f"cue scale {scale}; {len(model[0])} features; fitted in {time.perf_counter() - t0:.0f} s"
-    )
+    docs, labels = [r[2] for r in dev] + sd, [r[1] for r in dev] + sl
+    model = fit(docs, labels, sources(len(dev), len(sd)), l2)
+    took = time.perf_counter() - t0
+    print(f"L2 {l2:g}, cue scale {scale}; {len(model[0])} features; fitted in {took:.0f} s")
     if args.write:
-        OUT.write_text(render(model, scale), encoding="utf-8")
+        OUT.write_text(render(model, scale, l2), encoding="utf-8")
         print(f"wrote {OUT.relative_to(REPO)}")
     return 0
 
