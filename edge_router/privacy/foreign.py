@@ -61,6 +61,7 @@ from edge_router.privacy.foreign_cues import (
     arabic_norm,
     cyrillic_forms,
 )
+from edge_router.privacy.han_names import shared_tagger
 from edge_router.privacy.namelists import NameLists, fold
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -88,6 +89,7 @@ class ScriptNameRecognizer(EntityRecognizer):
         self._han_surnames = HAN_COMMON_SURNAMES | {
             w for w in last if han.fullmatch(w) and len(w) == 2
         }
+        self._tagger = shared_tagger(HAN_COMMON_SURNAMES, HAN_EVERYDAY_WORDS)
         self._arabic_first = frozenset(arabic_norm(w) for w in first if _ARABIC_WORD.fullmatch(w))
         self._arabic_last = frozenset(arabic_norm(w) for w in last if _ARABIC_WORD.fullmatch(w))
         self._cyr_first = frozenset(w for w in first if _CYRILLIC_WORD.fullmatch(w))
@@ -127,12 +129,18 @@ class ScriptNameRecognizer(EntityRecognizer):
         for match in PINYIN_AFTER_CUE.finditer(text):
             yield match.start(1), match.end(1), _SCORE_CUED
         last = -1  # where the last name found ended
+        cued: list[tuple[int, int]] = []
         for run in _HAN_RUN.finditer(text):
             # The next item of a list of names: "参会人员：王伟、李娜、张敏".
             listed = last >= 0 and text[last : run.start()].strip() == "、"
             for found in self._han_run(text, run.start(), run.end(), listed=listed):
                 last = found[1]
+                cued.append(found[:2])
                 yield found
+        # Names no cue points at (han_names.py), where no cued name overlaps them.
+        for start, end in self._tagger.names(text):
+            if all(end <= s or e <= start for s, e in cued):
+                yield start, end, _SCORE_LISTED
 
     def _han_run(
         self, text: str, start: int, end: int, *, listed: bool = False
