@@ -4,6 +4,10 @@ is written for this file; none comes from bench/data."""
 
 from __future__ import annotations
 
+import marshal
+import tempfile
+from pathlib import Path
+
 import pytest
 from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
 
@@ -73,3 +77,15 @@ def test_scanner_keeps_uncued_chinese_names_sensitive(
 
 def test_scanner_lets_a_famous_writer_through(scanner: PrivacyScanner) -> None:  # noqa: F811
     assert not scan_text(scanner, "请介绍一下鲁迅的生平和代表作").sensitive
+
+
+def test_a_dictionary_cache_planted_in_the_shared_temp_dir_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # jieba would load this cache (it marks 陈静怡 as a famous word) from the shared
+    # temp dir; the tagger builds its own in a private directory instead.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with (tmp_path / "jieba.cache").open("wb") as f:
+        marshal.dump(({"陈静怡": 10_000, "陈": 1}, 10_001), f)
+    tagger = HanTagger(HAN_COMMON_SURNAMES, HAN_EVERYDAY_WORDS)
+    assert _names(tagger, "陈静怡下周要去上海出差") == ["陈静怡"]

@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import tempfile
 from collections.abc import Iterator
 
 import jieba
@@ -53,7 +54,12 @@ class HanTagger:
         self._surnames = surnames
         self._everyday = everyday
         tokenizer = jieba.Tokenizer()
-        tokenizer.initialize()
+        # jieba loads a dictionary cache from the shared temp dir whenever one exists,
+        # so anyone on the machine could plant one that hides names; build it in a
+        # private directory instead, removed once loaded.
+        with tempfile.TemporaryDirectory(prefix="edge-router-jieba-") as private:
+            tokenizer.tmp_dir = private
+            tokenizer.initialize()
         self._tagger = jieba.posseg.POSTokenizer(tokenizer)
         self._frequency: dict[str, int] = tokenizer.FREQ
 
