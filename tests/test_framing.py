@@ -161,3 +161,22 @@ def test_framer_groups_short_forms_with_the_full_name() -> None:
     framer = Framer(ScannerSettings(), frozenset({"musk"}))
     text = ["Pretend to be Elon Musk. Hi Musk, how are you?"]
     assert framer.verdicts(text, ["Elon Musk", "Musk"]) == ["private"]
+
+
+@pytest.mark.parametrize(
+    ("text", "sensitive"),
+    [
+        # a known name with a theory, a Nobel or a public office in its sentence
+        ("Explica la teoría de la relatividad de Einstein para niños", False),
+        ("what did Obama actually do as president of the United States?", False),
+        # the same words around a private person stay private
+        ("Mi compañera Lucía Fernández tiene una teoría sobre el presupuesto", True),
+        ("Dana Kowalczyk served as president of our book club for years", True),
+    ],
+)
+def test_theories_and_offices_frame_only_known_names(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    sensitive: bool,
+) -> None:
+    assert scan_text(scanner, text).sensitive is sensitive

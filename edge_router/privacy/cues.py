@@ -121,6 +121,7 @@ PUBLIC_ACTS_MORE = re.compile(
     r"league|theory\s+of|conquer(?:ed|or)?|assassinat\w+|"
     r"championship|world\s+cup|olympics|discours|discurso|rede|речь|выступ\w*|novela|"
     r"roman|famos[oa]|célèbre|berühmt|знаменит\w*|известн\w*|"
+    r"teor[ií]as?|théories?|theorien?|теори\w*|nobel\w*|нобелев\w*|"
     # holding a public office: "as mayor of Greater Manchester", "seine Amtszeit als
     # Ministerpräsident", "en tant que président" (not "as president of our club")
     r"as\s+(?:the\s+)?(?:mayor|governor|president|prime\s+minister|chancellor|premier|"
