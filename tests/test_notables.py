@@ -105,6 +105,22 @@ def test_a_missing_list_is_off_and_logged(tmp_path: Path, caplog: pytest.LogCapt
     assert load_notables(None) is None
 
 
+def test_a_list_that_differs_from_its_pinned_build_is_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = Path(_write(tmp_path, ["jacinda ardern"]))
+    entry = {"name": "notable-names", "file": path.name, "sha256": "0" * 64}
+    (tmp_path / "manifest.json").write_text(json.dumps({"data": [entry]}))
+    with caplog.at_level(logging.ERROR):
+        assert load_notables(str(path)) is None
+    assert "differs from the build pinned" in caplog.text
+    entry["sha256"] = sha256_file(path)
+    (tmp_path / "manifest.json").write_text(json.dumps({"data": [entry]}))
+    load_notables.cache_clear()
+    notables = load_notables(str(path))
+    assert notables is not None and notables.has("Jacinda Ardern")
+
+
 # ---- framing with a small list --------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import re
 from pathlib import Path
@@ -87,7 +88,9 @@ def load_notables(path: str | None) -> Notables | None:
     """The list at ``path`` (relative to the repository root), or None when unset or absent.
 
     Absent means fewer names are called public, the fail-closed direction, so the
-    daemon still runs; it says so once in the log.
+    daemon still runs; it says so once in the log. A file that differs from the sha256
+    pinned in the ``manifest.json`` beside it is refused the same way (about 30 ms to
+    check at start).
     """
     if not path:
         return None
@@ -99,5 +102,35 @@ def load_notables(path: str | None) -> Notables | None:
             file,
         )
         return None
+    pinned = _pinned_sha256(file)
+    if pinned is not None and _sha256(file) != pinned:
+        # A changed list could make private names public: refuse it (fail closed).
+        log.error(
+            "notable-name list %s differs from the build pinned in manifest.json; not "
+            "used (run install.sh to rebuild it)",
+            file,
+        )
+        return None
     keys = np.memmap(file, dtype="<u8", mode="r")
     return Notables(keys)
+
+
+def _pinned_sha256(file: Path) -> str | None:
+    """The sha256 ``manifest.json`` beside ``file`` pins for it (None: not pinned there,
+    an operator's own list)."""
+    try:
+        manifest = json.loads((file.parent / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for entry in manifest.get("data", []):
+        if isinstance(entry, dict) and entry.get("file") == file.name:
+            return str(entry.get("sha256", "")) or None
+    return None
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
