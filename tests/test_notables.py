@@ -167,6 +167,11 @@ def real() -> Notables:
     return notables
 
 
+def test_cyrillic_names_are_looked_up_in_latin_spelling(real: Notables) -> None:
+    assert real.has_name("Лев Толстой") and real.has_name("Фёдор Достоевский")
+    assert not real.has_name("Иван Петров")  # a common name is on no list
+
+
 def test_a_run_on_span_written_small_is_found(real: Notables) -> None:
     assert real.has_name("faith kipyegon wins") and real.has_name("Faith Kipyegon's")
     assert not real.has_name("Faith Kipyegon Wins")  # capitalised: the span is the name

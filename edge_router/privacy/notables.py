@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import logging
+import math
 import re
 from pathlib import Path
 
@@ -37,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from edge_router.privacy.namelists import fold
+from edge_router.privacy.translit import latin_variants
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,16 @@ class Notables:
         if self.has(span):
             return True
         words = span.split()
+        # Cyrillic or Greek: the titles are English, so each Latin spelling is tried
+        # ("Лев Толстой" as "lev tolstoy"); a few dozen lookups at most.
+        spelled = [sorted(latin_variants(_POSSESSIVE.sub("", w))) for w in words]
+        if (
+            2 <= len(spelled) <= 3
+            and all(spelled)
+            and math.prod(map(len, spelled)) <= 64
+            and any(self.has(" ".join(parts)) for parts in itertools.product(*spelled))
+        ):
+            return True
         return span.islower() and any(
             self.has(" ".join(words[:k])) for k in (2, 3) if k < len(words)
         )
