@@ -256,3 +256,30 @@ def test_load_extra_sets() -> None:
     pooled = complexity_eval.concat(list(sets.values()))
     assert len(pooled.prompts) == sum(len(d.prompts) for d in sets.values())
     assert pooled.x.shape == (len(pooled.prompts), len(FITTED_FEATURES))
+
+
+def test_length_blend_adds_fixed_log_words_weight(monkeypatch: pytest.MonkeyPatch) -> None:
+    np, complexity_eval = _bench()
+    rng = np.random.default_rng(0)
+    n = 400
+    x = rng.normal(size=(n, len(FITTED_FEATURES)))
+    j = FITTED_FEATURES.index("log_words")
+    x[:5, j] = np.nan  # undefined rows take the mean, as at run time
+    weak = (rng.random(n) < 0.6).astype(float)
+    strong = (rng.random(n) < 0.8).astype(float)
+    prior = np.zeros(n)
+    use = list(range(len(FITTED_FEATURES)))
+    monkeypatch.setattr(complexity_eval, "LENGTH_BLEND", 0.0)
+    plain = complexity_eval._fit(x, prior, weak, strong, 10.0, use)
+    monkeypatch.setattr(complexity_eval, "LENGTH_BLEND", 0.5)
+    blended = complexity_eval._fit(x, prior, weak, strong, 10.0, use)
+    # Only log_words moves, by exactly 0.5 per standard deviation of the training column.
+    extra = 0.5 / np.nanstd(x[:, j])
+    assert blended.weights[j] == pytest.approx(plain.weights[j] + extra)
+    others = [k for k in use if k != j]
+    assert np.allclose(blended.weights[others], plain.weights[others])
+    # Even when selection leaves log_words out, the blend still applies to it.
+    monkeypatch.setattr(complexity_eval, "LENGTH_BLEND", 0.5)
+    small = complexity_eval._fit(x, prior, weak, strong, 10.0, [k for k in use if k != j])
+    assert small.weights[j] == pytest.approx(extra)
+    assert small.means[j] == pytest.approx(np.nanmean(x[:, j]))

@@ -18,51 +18,53 @@ how hard the request is, while the request itself does.
 
 Score = sigmoid(intercept + fitted part + prior part):
 
-- Fitted part (``FITTED_FEATURES``, 19 weights): length (log words, with hinges at ~90
-  and ~250 words; clamped at ~1,100 words), digit share, math (operators between operands,
-  LaTeX, written-out algebra), reasoning and hypothetical cue words, multi-part claims
-  ("Statement 1 | ... Statement 2 | ..."), answer-option structure (compound verdicts like
-  "True, False", word overlap between options, catch-all options, numeric options, option
-  length), vocabulary (share of words outside a common-word list, share of 10+ letter
-  words, capitalised names), sentence length, question marks, and reading-comprehension
-  cues ("refers to the following passage"). A feature that is undefined for a text (no
-  answer options, no words, not English) takes its MMLU mean, so it neither pushes nor
-  pulls.
+- Fitted part (``FITTED_FEATURES``, 19 slots, 4 non-zero): log length in words (clamped
+  at ~1,100 words), word overlap between answer options, compound verdict options
+  ("True, False") and the share of words outside a common-word list (negative). The other
+  slots (hinges on length, digits, math, cue words, multi-part claims, option shape,
+  vocabulary, sentence length, questions, reading cues) are still measured, and still
+  drive ``reasons``, but weigh 0: feature selection did not keep them (see below). A
+  feature that is undefined for a text (no answer options, no words, not English) takes
+  its MMLU mean, so it neither pushes nor pulls.
 - Prior part (hand-set, not fitted, because MMLU has no code, lists, turns, output
   budgets or other languages): code markers, numbered/bulleted steps and step cue words,
   non-English text, ``max_tokens`` (per doubling over 512), ``turns`` (per doubling) and
   earlier-context length. They are in the bench as a fixed offset, so the measured
   numbers include them (they rarely fire on MMLU).
 
-How the weights were fitted: ``bench/complexity_eval.py --fit --write`` fits an
+How the weights were fitted: ``bench/complexity_eval.py --select --fit --write`` fits an
 L2-penalised logistic regression (ridge 10 on standardised features) on RouteLLM's MMLU
 data (``../shared/data/routellm``; contaminated prompts dropped), label "gain" = the weak
 model (Mixtral-8x7B) is wrong and the strong one (GPT-4) is right, on the 39 usable of its
 40 subjects (high_school_mathematics is not fitted on: its strong-model labels are below
-chance, 3%, i.e. broken answer extraction; it is still scored in the figures below). The
-intercept is then shifted so that score 0.5 is the operating point where routing
-everything above it recovers half the weak-to-strong quality gap (CPT(50%)).
+chance, 3%, i.e. broken answer extraction; it is still scored in the figures below).
+Features are chosen by forward selection under leave-subjects-out CV; after fitting,
+log_words gets a fixed extra 0.5 per standard deviation (``LENGTH_BLEND``): the fitted
+weights mostly learn which subjects need the strong model, which transfers poorly, and
+leaning on length transfers better. The intercept is then shifted so that score 0.5 is
+the operating point where routing everything above it recovers half the weak-to-strong
+quality gap (CPT(50%)).
 
-Measured (``bench/complexity_eval.py``). Leave-subjects-out on the 40 shared subjects
-(5 folds over subjects, fitted on 4, scored on the 5th; held-out scores pooled; 11,148
-prompts, high_school_mathematics scored though never fitted on):
+Measured (``bench/complexity_eval.py --select``). Leave-subjects-out on the 40 shared
+subjects (5 folds over subjects, fitted on 4, scored on the 5th; held-out scores pooled;
+11,148 prompts, high_school_mathematics scored though never fitted on); the selection is
+nested (each fold selects on its own training subjects), so the figure includes it:
 
 =========================  ======  ========
 scorer                     APGR    CPT(50%)
 =========================  ======  ========
 random                     0.514   49.0%
 length alone (chars)       0.585   35.4%
-this scorer                0.603   37.2%
+this scorer                0.624   27.9%
 =========================  ======  ========
 
-Over 10 different subject partitions: APGR 0.605 mean (0.597-0.617). Without the broken
-subject: 0.626 vs 0.564 for length. Fully held out (fitted on all 40, scored on
-``bench/data/routellm_extra``, never fitted on): 17 new MMLU subjects 0.571 (length
-0.594), GSM8K 0.549 (length 0.598), MT-Bench first turns 0.686 (length 0.546; 72 prompts),
-all three pooled 0.575 (length 0.557). So it does not beat length on an unseen MMLU
-subject set or on GSM8K; per-domain intercepts from the domain classifier, extra
-negation/number/passage features, feature selection and per-subject intercepts were
-tried and did not improve the leave-subjects-out figure (see the README).
+Over 10 different subject partitions: APGR 0.627 mean (0.620-0.640); the previous
+19-feature model without the length blend: 0.605 (0.597-0.617). Fully held out (fitted on
+all 40, scored on ``bench/data/routellm_extra``, never fitted on): 17 new MMLU subjects
+0.617 (length 0.594), GSM8K 0.596 (length 0.598), MT-Bench first turns 0.575 (length
+0.546; 72 prompts), all three pooled 0.608 (length 0.557). So it still does not beat
+length on GSM8K; the domain classifier's labels, a training target closer to APGR and a
+stronger ridge were tried and not adopted (see the README).
 
 Sentence embeddings were tried and not adopted (``bench/complexity_eval.py --embed``):
 all-MiniLM-L6-v2 (int8 ONNX, 384-d, mean-pooled) into the same logistic regression, with
@@ -72,11 +74,10 @@ kept), below this scorer in both settings, at ~20-90 ms of CPU per prompt. On a 
 prompt split, where every subject is seen in training, the combination does reach 0.630
 (0.647): embeddings mostly learn which subject a prompt is from, which does not transfer.
 
-Threshold: the default 0.5 marks ~32% of held-out MMLU prompts ``complex`` and sending
-exactly those to the strong model recovered 45% of the quality gap (vs ~32% for random).
-Raise it to send less; elsewhere the share differs: 21% of the new MMLU subjects, 12% of
-GSM8K and 14% of MT-Bench's first turns reach 0.5 (extraction and reasoning score
-highest, humanities and writing lowest).
+Threshold: the default 0.5 marks ~33% of held-out MMLU prompts ``complex`` and sending
+exactly those to the strong model recovered 54% of the quality gap (vs ~33% for random).
+Raise it to send less; elsewhere the share differs: 17% of the new MMLU subjects, 7% of
+GSM8K and 18% of MT-Bench's first turns reach 0.5.
 
 Reasons (fixed order; each names an upward signal that is present): ``long_prompt``
 (>= 200 words in the request), ``math``, ``code``, ``multi_step`` (numbered/bulleted steps
@@ -87,14 +88,14 @@ or step cue words), ``reasoning`` (prove/derive/calculate/suppose/most likely...
 reading passages, which the weak model handles), so ``long_prompt`` on a very long request
 says "long", not "pushed up a lot".
 
-Limits: most of the gain is between subjects (moral dilemmas, multi-claim questions,
-legal cases rank above psychology or history passages); inside one subject the ranking is
-near random (median per-subject APGR 0.53, below 0.5 in 13 of 34 subjects; worst:
-college_physics, us_foreign_policy, virology, high_school_chemistry). Math content is only
-weakly positive on this data because both models often fail it. The fitted weights
-describe MMLU-style multiple choice; on free-form chat only the prior signals and length
-are well founded. Feature design was iterated while looking at held-out numbers, so they
-are somewhat optimistic.
+Limits: most of the gain is between kinds of question (long prompts, multi-claim and
+overlapping-option items rank above short fact recall); inside one subject the ranking is
+near random (below 0.5 in 12 of 34 subjects; worst: college_physics, econometrics,
+us_foreign_policy). Math content weighs nothing: on MMLU both models often fail it. The
+fitted weights describe MMLU-style multiple choice; on free-form chat only the prior
+signals and length are well founded. Feature design and the blend weight were chosen on
+the leave-subjects-out figure (the blend over a grid of 7 values), so it is somewhat
+optimistic.
 """
 
 from __future__ import annotations
@@ -115,28 +116,28 @@ from edge_router.routing.complexity_features import (
 # One (weight, mean) per FITTED_FEATURES entry (edge_router.routing.complexity_features),
 # in that order; written by bench/complexity_eval.py --fit --write between the markers.
 # FITTED_COEFFICIENTS_START
-_INTERCEPT = -0.2789
+_INTERCEPT = -2.6143
 # (weight, mean used when undefined)
 _WEIGHTS_MEANS: tuple[tuple[float, float], ...] = (
-    (0.2323, 4.0539),  # log_words
-    (0.5785, 0.1653),  # words_over_90
-    (-1.3841, 0.0145),  # words_over_250
-    (-0.5465, 0.0137),  # digit_share
-    (0.1538, 0.1337),  # log_math
-    (0.0052, 0.1151),  # log_reasoning
-    (0.0918, 0.2746),  # log_hypothetical
-    (0.4410, 0.0658),  # multi_part
-    (0.4520, 0.0918),  # compound_options
-    (0.8886, 0.2098),  # option_overlap
-    (0.1936, 0.0703),  # catch_all_option
-    (0.4588, 0.0727),  # numeric_options
-    (-0.1332, 1.7774),  # log_option_words
-    (-0.5650, 0.6993),  # rare_share
-    (-1.5313, 0.0692),  # long_word_share
-    (-0.1888, 2.1913),  # log_sentence_words
-    (-0.0862, 0.4125),  # log_questions
-    (-0.8588, 0.0498),  # capitalised_share
-    (-0.5968, 0.0476),  # reading
+    (0.6360, 4.0539),  # log_words
+    (0.0000, 0.0000),  # words_over_90
+    (0.0000, 0.0000),  # words_over_250
+    (0.0000, 0.0000),  # digit_share
+    (0.0000, 0.0000),  # log_math
+    (0.0000, 0.0000),  # log_reasoning
+    (0.0000, 0.0000),  # log_hypothetical
+    (0.0000, 0.0000),  # multi_part
+    (0.6542, 0.0918),  # compound_options
+    (1.1100, 0.2098),  # option_overlap
+    (0.0000, 0.0000),  # catch_all_option
+    (0.0000, 0.0000),  # numeric_options
+    (0.0000, 0.0000),  # log_option_words
+    (-0.9732, 0.6993),  # rare_share
+    (0.0000, 0.0000),  # long_word_share
+    (0.0000, 0.0000),  # log_sentence_words
+    (0.0000, 0.0000),  # log_questions
+    (0.0000, 0.0000),  # capitalised_share
+    (0.0000, 0.0000),  # reading
 )
 # FITTED_COEFFICIENTS_END
 
