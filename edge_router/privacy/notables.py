@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 
 from edge_router.privacy.namelists import fold
 from edge_router.privacy.translit import latin_variants
+from edge_router.wheels import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def load_notables(path: str | None) -> Notables | None:
         )
         return None
     pinned = _pinned_sha256(file)
-    if pinned is not None and _sha256(file) != pinned:
+    if pinned is not None and sha256_file(file) != pinned:
         # A changed list could make private names public: refuse it (fail closed).
         log.error(
             "notable-name list %s differs from the build pinned in manifest.json; not "
@@ -139,11 +140,3 @@ def _pinned_sha256(file: Path) -> str | None:
         if isinstance(entry, dict) and entry.get("file") == file.name:
             return str(entry.get("sha256", "")) or None
     return None
-
-
-def _sha256(file: Path) -> str:
-    digest = hashlib.sha256()
-    with file.open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()

