@@ -39,6 +39,9 @@ def _found(text: str) -> list[str]:
         ("my instagram is anna_b92 and my username: jdoe", ["anna_b92", "jdoe"]),
         ("My website is annaschmidt.dev", ["annaschmidt.dev"]),
         ("find me at https://jdoe.me/blog", ["https://jdoe.me/blog"]),
+        # a pasted chat log's speakers (two speaker lines or more)
+        ("bea.k: anyone know?\nRowan P: yes, 3 days\nbea.k: thx Rowan", ["bea.k", "bea.k"]),
+        ("[10:02] j_smith: ok then we go\n[10:03] anna.k: sure thing", ["j_smith", "anna.k"]),
     ],
 )
 def test_handles_and_profile_usernames(text: str, expected: list[str]) -> None:
@@ -63,6 +66,11 @@ def test_handles_and_profile_usernames(text: str, expected: list[str]) -> None:
         "See https://github.com/features and https://www.reddit.com/r/python",
         "username is required; the login is invalid",
         "/**\n * @param name the name\n * @return the greeting\n */",
+        # labels that are no chat speakers: config keys, "e.g", one line, kebab-case programs
+        "server.port: 8080\nspring.datasource.url: jdbc:x\nlogging.level.root: INFO",
+        "Note: this is it\ne.g: the value here\nTODO: fix the thing",
+        "anna.k: is this one line only?",
+        "systemd-resolved: using DNS server now\nsystemd-resolved: cache flushed fully",
     ],
 )
 def test_code_emails_and_times_are_no_handles(text: str) -> None:
@@ -167,3 +175,32 @@ def _route(preset: str, *types: str) -> tuple[str, bool, str]:
 )
 def test_presets_treat_username_like_a_person(preset: str, expected: tuple[str, bool, str]) -> None:
     assert _route(preset, "USERNAME") == expected
+
+
+def test_a_value_found_once_is_redacted_everywhere(scanner: PrivacyScanner) -> None:  # noqa: F811
+    # NER finds "Rhiannon Pugh" under "Attendees:" but not "Rhiannon" at a list item's
+    # start; the git error names the user twice, the URL finds one of them.
+    text = (
+        "turn these minutes into action items:\nAttendees: Rhiannon Pugh (chair), Tom Baker\n"
+        "- Rhiannon to chase the renewal\n- the board is Tom's\n"
+        "remote: Permission to ljuba-k/dotfiles.git denied to ljuba-k.\n"
+        "fatal: unable to access 'https://github.com/ljuba-k/dotfiles.git/'"
+    )
+    field = TextField("messages[0].content", text)
+    result = scanner.scan([field])
+    body = {"messages": [{"role": "user", "content": text}]}
+    vault = Vault()
+    out = redact_body(body, result, vault, texts=[field])["messages"][0]["content"]
+    for value in ("Rhiannon", "Pugh", "Tom", "ljuba"):
+        assert value not in out
+    assert vault.restore(out) == text
+
+
+def test_an_english_word_recurs_only_inside_a_sentence(scanner: PrivacyScanner) -> None:  # noqa: F811
+    # "Will" opening a question is the verb; capitalised mid-sentence it is the name.
+    text = "Ask Will Okafor about the rota. Will the rota change? I told Will yesterday."
+    spans = [
+        (e.start, text[e.start : e.end]) for e in scanner.scan([TextField("t", text)]).entities
+    ]
+    assert (text.index("Will the"), "Will") not in spans
+    assert (text.index("Will yesterday"), "Will") in spans

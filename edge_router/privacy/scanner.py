@@ -38,6 +38,7 @@ from edge_router.privacy.nergate import NerGate
 from edge_router.privacy.normalize import normalise
 from edge_router.privacy.offload import Detection, Offload
 from edge_router.privacy.parts import Window, join_windows, split_findings
+from edge_router.privacy.recur import recurrences
 from edge_router.privacy.refine import Refiner
 from edge_router.privacy.scan_cache import DetectionCache, Found
 from edge_router.privacy.scripts import Profile, profile
@@ -108,10 +109,9 @@ class PrivacyScanner:
         self._recognizers = self._analyzer.registry.get_recognizers(
             language=settings.language, entities=self._entities
         )
-        for rec in self._recognizers:
-            if not rec.is_loaded:
-                rec.load()
-                rec.is_loaded = True
+        for rec in (r for r in self._recognizers if not r.is_loaded):
+            rec.load()
+            rec.is_loaded = True
         # Warm up (lazy model parts, regex compilation) so the first request is not slow.
         self._analyze_texts(["Warm-up: call me at 555-0100 or sam@example.org, my name is Sam."])
         self._ready = True
@@ -128,8 +128,6 @@ class PrivacyScanner:
     @property
     def settings(self) -> ScannerSettings:
         return self._settings
-
-    # ---- scanning -------------------------------------------------------------------
 
     def scan(
         self, fields: Sequence[TextField], non_text_parts: Sequence[str] = (), *, scope: str = ""
@@ -305,7 +303,8 @@ class PrivacyScanner:
                         if start < 0 or not_a_name(chunk[start : r.end], before):
                             continue
                     raw[text].append((r.entity_type, start + offset, r.end + offset, score))
-        return {text: _dedupe(found) for text, found in raw.items()}
+        # A value found once is found everywhere in its text (``recur``: for redaction).
+        return {t: _dedupe(f + recurrences(t, f, self._english)) for t, f in raw.items()}
 
     def _vocab_zone(self) -> contextlib.AbstractContextManager[object]:
         """A spaCy memory zone once the vocabulary has grown by ``vocab_growth_limit``.

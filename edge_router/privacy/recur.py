@@ -1,0 +1,78 @@
+"""Every occurrence of a value once it is found: the rest of a person's mentions.
+
+NER and the context-bound recognizers find a value where its context is telling and miss
+it where it is not: "Attendees: Rhiannon Pugh (chair)" is found, "- Rhiannon to chase
+the renewal" two lines down is not; "Permission to ljuba-k/dotfiles.git" is found,
+"denied to ljuba-k." is not. Deciding that a prompt is sensitive needs one mention, but
+redacting it needs all of them: a redacted body that still says "Rhiannon" leaks her.
+So once a person's name or a username is found in a text, each other whole-word
+occurrence of it (of each name part of three letters or more; a place NER found, whole,
+since NER calls some first names places) is found too, with the same type and score.
+
+Parts that are also English words ("Rowan", "Will", "Bill") are taken only where they
+stand capitalised inside a sentence, not at its start, where the capital says nothing.
+Other types are found by their pattern wherever they occur, so they need no pass.
+
+Example::
+
+    recurrences("Rhiannon Pugh chairs.\\n- Rhiannon to chase", [("PERSON", 0, 13, 0.85)], words)
+    # [("PERSON", 22, 30, 0.85)]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from edge_router.privacy.parts import Detection
+
+_PART = re.compile(r"[^\W\d_]{3,}(?:[-'’][^\W\d_]+)*")
+_HAN = re.compile(r"[\u3400-\u9fff]{2,4}")
+# What ends just before a sentence's or a list item's first word, where a capital tells
+# nothing: a full stop or line break, then spaces and list markers ("- ", "2) ").
+_OPENER = re.compile(r"(?:^|[.!?:;\n])[\s\-*•>#\d.)]*$")
+
+
+def _wanted(text: str, found: Sequence[Detection]) -> dict[str, tuple[str, float]]:
+    """The strings to look for again, each with the type and best score it was found at."""
+    wanted: dict[str, tuple[str, float]] = {}
+    for kind, start, end, score in found:
+        value = text[start:end]
+        if kind == "PERSON":
+            parts = _HAN.findall(value) if _HAN.fullmatch(value) else _PART.findall(value)
+        elif kind == "LOCATION":  # NER calls some first names places ("Siobhan")
+            parts = [value] if len(value) >= 3 else []
+        elif kind == "USERNAME":
+            parts = [value.lstrip("@")] if len(value.lstrip("@")) >= 3 else []
+        else:
+            continue
+        for part in parts:
+            if wanted.get(part, ("", 0.0))[1] < score:
+                wanted[part] = (kind, score)
+    return wanted
+
+
+def recurrences(text: str, found: Sequence[Detection], english: frozenset[str]) -> list[Detection]:
+    """Occurrences in ``text`` of found names' parts and usernames not already covered."""
+    wanted = _wanted(text, found)
+    if not wanted:
+        return []
+    taken = [(start, end) for _, start, end, _ in found]
+    out: list[Detection] = []
+    for part, (kind, score) in wanted.items():
+        # Han text has no spaces: a name is matched wherever it stands.
+        edge = "" if _HAN.fullmatch(part) else r"(?<![\w@/.\-])"
+        tail = "" if _HAN.fullmatch(part) else r"(?![\w\-]|\.\w)"
+        for m in re.finditer(edge + re.escape(part) + tail, text):
+            start, end = m.span()
+            if any(s < end and start < e for s, e in taken):
+                continue
+            if (
+                kind != "USERNAME"
+                and part.lower() in english
+                and _OPENER.search(text, max(0, start - 24), start) is not None
+            ):
+                continue
+            taken.append((start, end))
+            out.append((kind, start, end, score))
+    return out
