@@ -96,6 +96,19 @@ def _script_names(text: str) -> list[str]:
         ("Вчера Анна Сергеевна Ковалёва принесла документы.", ["Анна Сергеевна Ковалёва"]),
         ("Не забудь про ключи. Тимур", ["Тимур"]),
         ("Сбербанк объявил о новой программе кредитования.", []),
+        # a capitalised word after a role noun or before what only people do
+        ("жалоба: курьер Рустам не отдал заказ", ["Рустам"]),
+        ("переведи: Марат помог нам с переездом", ["Марат"]),
+        ("Врач сказал, что всё хорошо", []),
+        ("Сбербанк прислал смс с кодом", []),
+        # a relation with "to" or "our" joined on (Arabic); a Latin name after a relation,
+        # a short name addressed at a quoted message's start (Chinese)
+        ("قول لأختي سلمى إني وصلت", ["سلمى"]),
+        ("رد على جارنا فراس الخطيب", ["فراس الخطيب"]),
+        ("我同事Kevin Liang问我周五能不能代班", ["Kevin Liang"]),
+        ("改一下语气：林怡然，报表明天上午必须交", ["林怡然"]),
+        ("项目：王府井，很好玩", []),
+        ("帮我回一下阿强 他问周末去不去钓鱼", ["阿强"]),
         ("С Новым годом, друзья!", []),
     ],
 )
@@ -362,6 +375,8 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         # a generation suffix is no regnal number; "I" is a pronoun
         "Robert Jones III owes me money, draft a reminder",
         "Henry I think you are right about the budget",
+        # the staff member named on a receipt
+        "how much did I tip here?\nDishoom Kings Cross\nServer: Zainab\nTotal 54.56",
     ],
 )
 def test_private_people_in_real_prompt_shapes_are_sensitive(

@@ -55,7 +55,11 @@ DASH_SIGNATURE = re.compile(r"(?:^|\n)[ \t]*(?:--|—|–)[ \t]*$")
 # Mail headers: "From: ...", "Cc: ...". Form labels ("Name:") are left out: fact sheets
 # about public figures use them too, and forms carry other personal data.
 HEADER_BEFORE = re.compile(
-    r"(?:^|\n)[ \t]*(?:from|to|cc|bcc|sender|recipient|attn|attention|signed)"
+    r"(?:^|\n)[ \t]*(?:from|to|cc|bcc|sender|recipient|attn|attention|signed|"
+    # the staff member on a receipt, ticket or delivery note ("Server: Zainab")
+    r"server|cashier|waiter|waitress|served[ \t]+by|your[ \t]+server|driver|courier|"
+    r"stylist|therapist|technician|engineer|agent|operator|clerk|assigned[ \t]+to|"
+    r"handled[ \t]+by|customer|patient|guest|tenant|employee)"
     r"[ \t]*:[ \t]*(?:" + TITLE + r"[ \t]+)?$",
     re.IGNORECASE,
 )

@@ -49,7 +49,11 @@ from edge_router.privacy.foreign_cues import (
     ARABIC_STOP,
     ARABIC_TELL,
     CYRILLIC_BEFORE,
+    CYRILLIC_FIRM_END,
+    CYRILLIC_NOT_PEOPLE,
+    CYRILLIC_ROLE_BEFORE,
     CYRILLIC_STOP,
+    CYRILLIC_VERB_AFTER,
     HAN_AFTER,
     HAN_AFTER_AT_START,
     HAN_BEFORE,
@@ -153,7 +157,12 @@ class ScriptNameRecognizer(EntityRecognizer):
         if (
             2 <= len(run) <= 4
             and self._surname_at(run, 0)
-            and (listed or HAN_BEFORE.search(before_run) or HAN_AFTER.match(after_run))
+            and (
+                listed
+                or HAN_BEFORE.search(before_run)
+                or HAN_AFTER.match(after_run)
+                or (_vocative(run, before_run, after_run) and not self._tagger.is_word(run))
+            )
         ):
             yield start, end, _SCORE_CUED
             return
@@ -214,7 +223,7 @@ class ScriptNameRecognizer(EntityRecognizer):
                 continue
             listed = self._arabic_listed(word)
             cued = (
-                (k > 0 and norms[k - 1] in ARABIC_BEFORE)
+                (k > 0 and _relation(norms[k - 1]))
                 or (k + 1 < len(norms) and norms[k + 1] in ARABIC_AFTER)
                 or (listed and _sent_to(norms, k))
             )
@@ -281,6 +290,12 @@ class ScriptNameRecognizer(EntityRecognizer):
             return ""
         if listed or _PATRONYMIC.fullmatch(word):
             return "listed"
+        if CYRILLIC_ROLE_BEFORE.search(before) or (
+            low not in CYRILLIC_NOT_PEOPLE
+            and not low.endswith(CYRILLIC_FIRM_END)
+            and CYRILLIC_VERB_AFTER.match(text, words[k].end())
+        ):
+            return "cue"
         if _signature(text, words[k]):
             return "cue"
         return ""
@@ -296,6 +311,17 @@ class ScriptNameRecognizer(EntityRecognizer):
 def _adjacent(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
     """Only spaces between two words."""
     return not text[a.end() : b.start()].strip()
+
+
+def _vocative(run: str, before: str, after: str) -> bool:
+    """A short name addressed at a message's start: "：林怡然，报表明天交"."""
+    opens = not before.strip(" \t") or before.rstrip(" \t")[-1] in ':：\n"“「'
+    return opens and len(run) <= 3 and run not in HAN_EVERYDAY_WORDS and after[:1] in "，,"
+
+
+def _relation(word: str) -> bool:
+    """A cue word, also with "to" or "and" joined in front: "لأختي" (to my sister)."""
+    return word in ARABIC_BEFORE or (word[:1] in "لو" and word[1:] in ARABIC_BEFORE)
 
 
 def _in_cue(norms: list[str], k: int) -> bool:

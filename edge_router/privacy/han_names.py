@@ -80,6 +80,10 @@ class HanTagger:
             ):
                 yield start, at
 
+    def is_word(self, text: str) -> bool:
+        """Is ``text`` a word jieba's dictionary has seen often (王府井, 周末), no private name?"""
+        return self._frequency.get(text, 0) >= FAMOUS
+
 
 @functools.cache
 def shared_tagger(surnames: frozenset[str], everyday: frozenset[str]) -> HanTagger:
