@@ -39,6 +39,7 @@ from edge_router.privacy.recognizers import (
     offline_tld_extractor,
 )
 from edge_router.privacy.settings import ScannerSettings
+from edge_router.privacy.speakers import LayoutNameRecognizer
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ _BASE_RECOGNIZERS = (
     "UsLicenseRecognizer",
     "UsPassportRecognizer",
     "UsSsnRecognizer",
+    "UkNinoRecognizer",
     "UuidRecognizer",
 )
 
@@ -110,6 +112,7 @@ _NEVER_GATED = frozenset(
         "SpacyRecognizer",
         "HandleRecognizer",
         "ScriptNameRecognizer",
+        "LayoutNameRecognizer",
     }
 )
 
@@ -240,6 +243,7 @@ def build_registry(
         if name.endswith("Recognizer") and _emits(cls, national, lang):
             recognizers.append(cls(supported_language=lang))
     stop = frozenset(STOP_WORDS)
+    english = english_words(nlp)
     recognizers += [
         OfflineEmailRecognizer(offline_tld_extractor(), supported_language=lang),
         SecretsRecognizer(supported_language=lang),
@@ -256,13 +260,14 @@ def build_registry(
             stop,
             lang,
             relationships=settings.relationship_words,
-            english=english_words(nlp),
+            english=english,
             names=_name_lists(settings),
         ),
         predefined.SpacyRecognizer(
             supported_language=lang, supported_entities=nlp_engine.get_supported_entities()
         ),
         ScriptNameRecognizer(_name_lists(settings), lang),
+        LayoutNameRecognizer(english, _name_lists(settings), lang),
     ]
     if settings.name_lists:
         recognizers += _gazetteer(settings, nlp, stop)

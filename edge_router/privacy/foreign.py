@@ -166,6 +166,15 @@ class ScriptNameRecognizer(EntityRecognizer):
         ):
             yield start, end, _SCORE_CUED
             return
+        if (
+            len(run) == 2
+            and run[0] in "小老阿"
+            and run not in HAN_NICKNAME_WORDS
+            and (run[0] == "阿" or run[1] in self._han_surnames)
+            and _vocative(run, before_run, after_run)
+        ):
+            yield start, end, _SCORE_CUED  # "：小周，明天的会..."
+            return
         i = 0
         while i < len(run):
             found = self._han_name_at(text, run, start, i)

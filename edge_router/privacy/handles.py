@@ -41,6 +41,7 @@ from collections.abc import Iterator
 
 from edge_router.privacy.nametext import looks_like_code
 from edge_router.privacy.numbers import RegexRecognizer
+from edge_router.privacy.speakers import speaker_lines
 
 USERNAME = "USERNAME"
 
@@ -291,12 +292,6 @@ def _machine_accounts(text: str, low: str) -> Iterator[tuple[int, int, float]]:
             yield match.start(1), match.end(1), 0.7
 
 
-# A speaker line of a pasted chat log: "bea.k: anyone know if ...", "[10:02] j_smith: ok".
-_SPEAKER = re.compile(
-    r"^[ \t]*(?:\[[\d:apm ]{4,11}\][ \t]*|\d{1,2}:\d{2}[ \t]+)?"
-    r"([A-Za-z][\w.' -]{0,30}?):[ \t]+(?=\S+[ \t]+\S)",
-    re.MULTILINE,
-)
 # The speaker is a handle when one dot or underscore joins its letters ("bea.k");
 # plain names ("Rowan:") are NER's, and kebab-case is a program's ("systemd-resolved").
 _SPEAKER_HANDLE = re.compile(r"[A-Za-z]+\d*[._][A-Za-z]+\d*")
@@ -304,20 +299,10 @@ _SPEAKER_HANDLE = re.compile(r"[A-Za-z]+\d*[._][A-Za-z]+\d*")
 
 def _chat_speakers(text: str) -> Iterator[tuple[int, int, float]]:
     """Handles that label the lines of a pasted chat log (two speaker lines or more)."""
-    if text.count(":") < 2:
-        return
-    lines = [m for m in _SPEAKER.finditer(text) if not looks_like_code(_rest_of_line(text, m))]
-    if len(lines) < 2:
-        return
-    for match in lines:
+    for match in speaker_lines(text):
         label = match.group(1)
         if _SPEAKER_HANDLE.fullmatch(label) and max(map(len, re.split(r"[._\d]", label))) >= 3:
             yield match.start(1), match.end(1), 0.65
-
-
-def _rest_of_line(text: str, match: re.Match[str]) -> str:
-    end = text.find("\n", match.end())
-    return text[match.end() : end if end >= 0 else len(text)]
 
 
 def _has_label_or_platform(low: str) -> bool:

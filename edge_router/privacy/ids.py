@@ -34,6 +34,7 @@ _ID_LABEL = (
     r"payroll|matriculation|account\s+holder|loyalty|library|insurance|policy|case)"
     r"[ \t]*(?:id|no\.?|number|num|#|code)|"
     r"emp(?:loyee)?[ \t]*id|national[ \t]+id(?:[ \t]+(?:number|no\.?))?|id[ \t]+(?:number|no\.?)|"
+    r"ni[ \t]+(?:number|no\.?)|national[ \t]+insurance(?:[ \t]+(?:number|no\.?))?|"
     r"passport[ \t]*(?:number|no\.?|#)?|tax[ \t]*(?:id|number|code)|"
     r"dni|nie|nif|n[úu]mero[ \t]+de[ \t]+(?:empleado|socio|cliente|pasaporte|afiliaci[óo]n)|"
     r"matricule|num[ée]ro[ \t]+(?:d['’]employ[ée]|de[ \t]+s[ée]curit[ée][ \t]+sociale|"
@@ -47,7 +48,9 @@ _ID_LABEL = (
 _LABELLED = re.compile(
     r"(?:(?<![\w])|(?<=[\u3400-\u9fff]))(?:" + _ID_LABEL + r")"
     r"[ \t]*(?:is|was|:|=|-|是|为|：)?[ \t]*#?[ \t]*"
-    r"([A-Za-z0-9][A-Za-z0-9/-]{2,30}[A-Za-z0-9])(?![\w-])",
+    # a value written in spaced pairs as on the card ("QQ 12 34 56 C"), or in one piece
+    r"([A-Z]{1,2}(?:[ \t]?\d{2}){3,4}(?:[ \t]?[A-D])?|[A-Za-z0-9][A-Za-z0-9/-]{2,30}[A-Za-z0-9])"
+    r"(?![\w-])",
     re.IGNORECASE,
 )
 # A Chinese resident id: 6-digit region, birth date, sequence, check digit (GB 11643).

@@ -76,11 +76,14 @@ _LINE_LABEL = re.compile(r"[ \t]+to[ \t]*:", re.IGNORECASE)
 # "-woo" in "Hyun-woo", "-Luc" in "Jean-Luc"; then a capitalised family name.
 _HYPHEN_TAIL = re.compile(r"-[^\W\d_]{2,}(?![\w-])")
 _FAMILY_AFTER = re.compile(r"[ \t]+([A-Z][^\W\d_]+)(?![\w-])")
+# A capitalised word right before a one-word name, on the same line: its given name.
+_GIVEN_BEFORE = re.compile(r"(?<![\w.-])([A-Z][^\W\d_A-Z]{2,})[ \t]$")
 _NUMBER_AFTER = re.compile(r"[ \t]+#?\d")
 _SPEECH_AFTER = re.compile(r"[ \t]*\\?[\"“'«]")
 _GAZETTEER = "GazetteerNameRecognizer"
 _NER = "SpacyRecognizer"
-_OURS = "ScriptNameRecognizer"
+# Recognizers that judged their spans themselves (script rules, layout): kept as found.
+_OURS = frozenset({"ScriptNameRecognizer", "LayoutNameRecognizer"})
 _PERSON = "PERSON"
 _ORG = "ORGANIZATION"
 
@@ -105,7 +108,7 @@ class Refiner:
         mixed = chunk != chunk.lower() and not is_lowercase_prose(chunk)
         for r in results:
             by = _recognizer(r)
-            if by == _OURS:
+            if by in _OURS:
                 out.append(r)
                 continue
             span = chunk[r.start : r.end]
@@ -167,7 +170,17 @@ class Refiner:
 
     def _extend(self, chunk: str, start: int, end: int) -> tuple[int, int]:
         """Take in the rest of a hyphenated given name and the family name after it:
-        the tokenizer splits "Hyun-woo Park" so that NER and the lists see "Hyun" alone."""
+        the tokenizer splits "Hyun-woo Park" so that NER and the lists see "Hyun" alone.
+        A one-word name also takes in a capitalised word just before it that is no
+        English word ("Author: Okechukwu Nnaji", where NER found "Nnaji" alone), so
+        redaction does not leave the given name behind."""
+        given = _GIVEN_BEFORE.search(chunk, max(0, start - 40), start)
+        if (
+            given is not None
+            and " " not in chunk[start:end]
+            and not self._not_given(given.group(1).lower())
+        ):
+            start = given.start(1)
         tail = _HYPHEN_TAIL.match(chunk, end)
         if tail is None:
             return start, end
@@ -306,6 +319,17 @@ class Refiner:
         if not words or any(fold(w) in self._first for w in words):
             return False
         return all(self._english_word(w) for w in words)
+
+    def _not_given(self, low: str) -> bool:
+        """A word, greeting, title or weekday, in any language we trim: no given name."""
+        return (
+            self._english_word(low)
+            or low in _ARTICLES
+            or low in _CALENDAR
+            or _GREETING.fullmatch(low) is not None
+            or _TITLES.fullmatch(low) is not None
+            or any(low in stop for stop in _STOP.values())
+        )
 
     def _english_word(self, low: str) -> bool:
         return low in self._english or any(

@@ -1,0 +1,81 @@
+"""Names that a pasted document's layout gives away (issue 12): chat speakers and the
+name line of a CV, plus the given name NER leaves before a family name, a UK National
+Insurance number and a Chinese nickname addressed at a message's start."""
+
+from __future__ import annotations
+
+import pytest
+from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
+
+from edge_router.privacy.namelists import load_name_lists
+from edge_router.privacy.redaction import Vault, redact_body
+from edge_router.privacy.scanner import PrivacyScanner
+from edge_router.privacy.speakers import LayoutNameRecognizer, speaker_lines
+from edge_router.privacy.types import TextField
+
+_ENGLISH = frozenset({"note", "summary", "strength", "stone", "area", "report", "draft"})
+
+
+def _layout(text: str) -> list[str]:
+    rec = LayoutNameRecognizer(_ENGLISH, load_name_lists())
+    return [text[r.start : r.end] for r in rec.analyze(text, [])]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "summarise this group chat:\n[09:12] Bongani: who's bringing the tongs\n"
+            "[09:14] Lerato M: me\n[09:20] Pieter: ill bring ice and the cooler box",
+            ["Bongani", "Lerato M", "Pieter"],
+        ),
+        (
+            "tidy my CV:\nRUAIRIDH MBEKI-STONE\n22 Cobbold Terrace\n07700 900283",
+            ["RUAIRIDH MBEKI-STONE"],
+        ),
+        # a form's field labels, a transcript's roles, a one-speaker note, no contact line
+        ("Employee: [name]\nStrengths: great with clients\nAreas: documentation, late", []),
+        ("User: hello there friend\nAssistant: hi there, how can I help", []),
+        ("Bongani: who's bringing the tongs", []),
+        ("Quarterly Report Draft\nsee the attached file for the figures", []),
+    ],
+)
+def test_layout_names(text: str, expected: list[str]) -> None:
+    assert _layout(text) == expected
+
+
+def test_key_value_lists_are_no_chat() -> None:
+    assert speaker_lines("name: app\nversion: 1.0.2\nmain: index.js") == []
+
+
+def test_layout_and_left_out_given_names_are_redacted(scanner: PrivacyScanner) -> None:  # noqa: F811
+    text = (
+        "# Author: Okechukwu Nnaji <o.nnaji@example.com>\nimport os\n\n"
+        "[09:12] Bongani: who's bringing the tongs\n[09:20] Pieter: ill bring ice and the box\n"
+        "I'm Yasmin Chaudhry, NI number QQ 12 34 56 C, write to HMRC"
+    )
+    field = TextField("messages[0].content", text)
+    result = scanner.scan([field])
+    body = {"messages": [{"role": "user", "content": text}]}
+    vault = Vault()
+    out = redact_body(body, result, vault, texts=[field])["messages"][0]["content"]
+    for value in ("Okechukwu", "Nnaji", "Bongani", "Pieter", "Chaudhry", "QQ 12 34 56 C"):
+        assert value not in out
+    assert vault.restore(out) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "sensitive"),
+    [
+        ("把这段话改得正式一点：小周，明天的会改到下午三点", True),
+        ("总结：小时，分钟，秒", False),
+        ("my national insurance number is AB123456C", True),
+        ("Ask Professor Nnaji about the grant", True),
+    ],
+)
+def test_nicknames_and_national_insurance(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    sensitive: bool,
+) -> None:
+    assert scan_text(scanner, text).sensitive is sensitive
