@@ -10,6 +10,7 @@ from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
 from edge_router.privacy.namelists import load_name_lists
 from edge_router.privacy.redaction import Vault, redact_body
 from edge_router.privacy.scanner import PrivacyScanner
+from edge_router.privacy.siblings import siblings
 from edge_router.privacy.speakers import LayoutNameRecognizer, speaker_lines
 from edge_router.privacy.types import TextField
 
@@ -79,3 +80,35 @@ def test_nicknames_and_national_insurance(
     sensitive: bool,
 ) -> None:
     assert scan_text(scanner, text).sensitive is sensitive
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "expected"),
+    [
+        ("Attendees: Rhiannon Pugh, Ifeoma", ["Rhiannon Pugh"], ["Ifeoma"]),
+        (
+            "planning :\nlundi : Solène, Mamadou\nmardi : Hugo B.\nmercredi : Ophélie Tran",
+            ["Ophélie Tran"],
+            ["Solène", "Mamadou", "Hugo B"],
+        ),
+        ("参会：郑宇航、刘芳、市场部", ["刘芳"], ["郑宇航"]),
+        ("رتب الأسماء:\nمريم الحداد\nطارق منصور\nهبة", ["مريم الحداد"], ["طارق منصور", "هبة"]),
+        # no found person in the list, or items that are no names
+        ("Attendees: Rhiannon Pugh, Ifeoma", [], []),
+        ("Agenda: Rhiannon Pugh, budget review, the new office", ["Rhiannon Pugh"], []),
+    ],
+)
+def test_the_other_names_of_a_list(text: str, found: list[str], expected: list[str]) -> None:
+    detections = [("PERSON", text.index(f), text.index(f) + len(f), 0.85) for f in found]
+    english = frozenset({"budget", "review", "office", "agenda"})
+    assert sorted(text[s:e] for _, s, e, _ in siblings(text, detections, english)) == sorted(
+        expected
+    )
+
+
+def test_a_capitalised_word_after_a_russian_name_is_its_family_name(
+    scanner: PrivacyScanner,  # noqa: F811
+) -> None:
+    text = "# автор: Егор Шмидт <e.schmidt@example.ru>\nimport os"
+    spans = [text[e.start : e.end] for e in scanner.scan([TextField("t", text)]).entities]
+    assert "Егор Шмидт" in spans

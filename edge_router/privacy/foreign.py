@@ -274,7 +274,7 @@ class ScriptNameRecognizer(EntityRecognizer):
             while (
                 end + 1 < len(words)
                 and _adjacent(text, words[end], words[end + 1])
-                and (kinds[end + 1] or self._cyr_morph(words[end + 1].group(0)))
+                and (kinds[end + 1] or self._cyr_family(words[end + 1].group(0)))
             ):
                 end += 1
             score = _SCORE_CUED if "cue" in kinds[k : end + 1] else _SCORE_LISTED
@@ -312,6 +312,16 @@ class ScriptNameRecognizer(EntityRecognizer):
     def _cyr_listed(self, low: str) -> bool:
         folded = {fold(f) for f in cyrillic_forms(low)}
         return any(f in self._cyr_first or f in self._cyr_last for f in folded)
+
+    def _cyr_family(self, word: str) -> bool:
+        """After a name, a family name: shaped like one, or any capitalised word that is
+        no common word ("Егор Шмидт"), since only names are capitalised mid-sentence."""
+        return self._cyr_morph(word) or (
+            word[:1].isupper()
+            and word[1:].replace("-", "").islower()
+            and word.lower() not in CYRILLIC_STOP
+            and word.lower() not in CYRILLIC_NOT_PEOPLE
+        )
 
     def _cyr_morph(self, word: str) -> bool:
         return bool(_PATRONYMIC.fullmatch(word) or _CYR_SURNAME.fullmatch(word))

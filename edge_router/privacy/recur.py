@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 
 from edge_router.privacy.parts import Detection
+from edge_router.privacy.siblings import siblings
 
 _PART = re.compile(r"[^\W\d_]{3,}(?:[-'’][^\W\d_]+)*")
 _HAN = re.compile(r"[\u3400-\u9fff]{2,4}")
@@ -76,3 +77,10 @@ def recurrences(text: str, found: Sequence[Detection], english: frozenset[str]) 
             taken.append((start, end))
             out.append((kind, start, end, score))
     return out
+
+
+def complete(text: str, found: Sequence[Detection], english: frozenset[str]) -> list[Detection]:
+    """What ``found`` misses: the other names of its lists (``siblings``), then every
+    other occurrence of each found value."""
+    more = siblings(text, found, english)
+    return more + recurrences(text, [*found, *more], english)

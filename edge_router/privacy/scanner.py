@@ -38,7 +38,7 @@ from edge_router.privacy.nergate import NerGate
 from edge_router.privacy.normalize import normalise
 from edge_router.privacy.offload import Detection, Offload
 from edge_router.privacy.parts import Window, join_windows, split_findings
-from edge_router.privacy.recur import recurrences
+from edge_router.privacy.recur import complete
 from edge_router.privacy.refine import Refiner
 from edge_router.privacy.scan_cache import DetectionCache, Found
 from edge_router.privacy.scripts import Profile, profile
@@ -303,8 +303,8 @@ class PrivacyScanner:
                         if start < 0 or not_a_name(chunk[start : r.end], before):
                             continue
                     raw[text].append((r.entity_type, start + offset, r.end + offset, score))
-        # A value found once is found everywhere in its text (``recur``: for redaction).
-        return {t: _dedupe(f + recurrences(t, f, self._english)) for t, f in raw.items()}
+        # A list's other names, and each value everywhere in its text (for redaction).
+        return {t: _dedupe(f + complete(t, f, self._english)) for t, f in raw.items()}
 
     def _vocab_zone(self) -> contextlib.AbstractContextManager[object]:
         """A spaCy memory zone once the vocabulary has grown by ``vocab_growth_limit``.
