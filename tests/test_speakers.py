@@ -94,7 +94,7 @@ def test_nicknames_and_national_insurance(
         ("参会：郑宇航、刘芳、市场部", ["刘芳"], ["郑宇航"]),
         ("رتب الأسماء:\nمريم الحداد\nطارق منصور\nهبة", ["مريم الحداد"], ["طارق منصور", "هبة"]),
         # no found person in the list, or items that are no names
-        ("Attendees: Rhiannon Pugh, Ifeoma", [], []),
+        ("Table A: Rhiannon Pugh, Ifeoma", [], []),
         ("Agenda: Rhiannon Pugh, budget review, the new office", ["Rhiannon Pugh"], []),
     ],
 )
@@ -112,3 +112,48 @@ def test_a_capitalised_word_after_a_russian_name_is_its_family_name(
     text = "# автор: Егор Шмидт <e.schmidt@example.ru>\nimport os"
     spans = [text[e.start : e.end] for e in scanner.scan([TextField("t", text)]).entities]
     assert "Егор Шмидт" in spans
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a list headed as one of people needs no found name in it
+        ("این اسم‌ها را به ترتیب الفبا مرتب کن:\nفرهاد توکلی\nبهنام", ["فرهاد توکلی", "بهنام"]),
+        ("Attendees:\nKalani Akana\nIfeoma", ["Kalani Akana", "Ifeoma"]),
+        # "names of" is about things; a heading that is no people's
+        ("list the names of planets:\nMercury\nVenus", []),
+        ("Capitals:\nParis\nBerlin", []),
+    ],
+)
+def test_a_list_headed_as_people(text: str, expected: list[str]) -> None:
+    found = [text[s:e] for _, s, e, _ in siblings(text, [], frozenset({"mercury", "venus"}))]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("жалоба: адрес ул. Лесная, д. 5, кв. 41, курьер не пришёл", "ул. Лесная, д. 5, кв. 41"),
+        ("寄到朝阳路88号3栋2单元501室，谢谢", "朝阳路88号3栋2单元501室"),
+        ("reply for me: 'hey its Niamh's mum, Clodagh, could the girls play'", "Clodagh"),
+    ],
+)
+def test_foreign_addresses_and_relations_after_a_name_are_redacted(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    value: str,
+) -> None:
+    field = TextField("messages[0].content", text)
+    result = scanner.scan([field])
+    assert result.sensitive
+    body = {"messages": [{"role": "user", "content": text}]}
+    vault = Vault()
+    out = redact_body(body, result, vault, texts=[field])["messages"][0]["content"]
+    assert value not in out
+    assert vault.restore(out) == text
+
+
+def test_a_relation_word_must_end_where_the_word_ends(scanner: PrivacyScanner) -> None:  # noqa: F811
+    # "Djokovic's Grand Slam": "gran" (grandmother) is no relation inside "Grand".
+    result = scan_text(scanner, "make a table of Novak Djokovic's Grand Slam titles by year")
+    assert not result.sensitive, result.reasons

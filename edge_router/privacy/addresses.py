@@ -4,7 +4,9 @@
 12345" lines, postal codes after "zip code", and, a few words after an address
 cue ("I live at", "send it to", "my address is", "the bakery is on", "meet ...
 at"), "Street Name 12" or "34 Street Name 12" in any script, where the word
-before the number is no label ("Room 101", "Python 3", "May 5").
+before the number is no label ("Room 101", "Python 3", "May 5"); and Russian
+("ул. Лесная, д. 5, кв. 41") and Chinese ("朝阳路88号501室") street addresses by
+their own markers, cue or not.
 
 Example::
 
@@ -35,6 +37,20 @@ _POSTAL = re.compile(
     r"\b(?:zip(?:\s*code)?|post(?:al)?\s*code|postcode)\s*(?:is|was|:|=|-)?\s*"
     r"(\d{5}(?:-\d{4})?|\d{4,6}|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b",
     re.IGNORECASE,
+)
+# A Russian home address: "ул. Лесная, д. 5, кв. 41", "проспект Мира, дом 12, корп. 2".
+_RU_STREET = re.compile(
+    r"(?<![\w])(?:ул\.|улица|пр-т|пр\.|проспект|пер\.|переулок|ш\.|шоссе|б-р|бульвар|"
+    r"наб\.|набережная|пл\.|площадь|мкр\.?|микрорайон)[ \t]*[А-ЯЁA-Z0-9][\w.-]*"
+    r"(?:[ \t]+[А-ЯЁа-яё][\w-]*){0,2},?[ \t]*(?:д\.|дом)[ \t]*\d{1,4}[а-я]?"
+    r"(?:[ \t]*,?[ \t]*(?:к\.|корп\.|корпус|стр\.|строение)[ \t]*\d{1,3})?"
+    r"(?:[ \t]*,?[ \t]*(?:кв\.|квартира|офис)[ \t]*\d{1,4})?",
+    re.IGNORECASE,
+)
+# A Chinese street address: "朝阳路88号3栋2单元501室".
+_ZH_STREET = re.compile(
+    r"[\u4e00-\u9fff]{1,8}(?:路|街|大道|巷|弄|胡同)\d{1,5}号"
+    r"(?:\d{1,3}(?:栋|幢|号楼))?(?:\d{1,2}单元)?(?:\d{1,5}(?:室|房))?"
 )
 # ---- streets after an address cue ---------------------------------------------------
 # A cue that an address follows somewhere in the next few words: "I live at", "my
@@ -183,6 +199,10 @@ class PostalAddressRecognizer(RegexRecognizer):
             yield match.start(), match.end(), 0.5
         for match in _POSTAL.finditer(text):
             yield match.start(1), match.end(1), 0.6
+        for match in _RU_STREET.finditer(text):
+            yield match.start(), match.end(), 0.6
+        for match in _ZH_STREET.finditer(text):
+            yield match.start(), match.end(), 0.6
         yield from _cued_streets(text)
 
 

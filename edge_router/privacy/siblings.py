@@ -17,7 +17,9 @@ item of the same list that is shaped like a name is taken as a person too:
   characters starting with a common family name and no everyday word, or one to three
   words of Arabic script that are no function words.
 
-The new spans are PERSON at the found item's score, and framing judges them like any
+A list headed as one of people ("sort these names:", "Attendees:", "参会：", "أسماء
+الحضور") needs no found item. The new spans are PERSON at the found item's score
+(0.6 under a heading), and framing judges them like any
 name (a list of authors or of players stays public where its cues say so).
 
 Example::
@@ -50,18 +52,31 @@ _LATIN = re.compile(r"(?:[A-ZÀ-ÖØ-ÞА-ЯЁ][^\W\d_]+(?:[-'’][^\W\d_]+)?|[A
 _HAN = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _ARABIC = re.compile(r"[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff\u200c]+")
 _SHORT_LINE_WORDS = 4
+# A heading that says the list is of people: "sort these names", "Attendees:", "参会：".
+# (Zero-width joiners are optional: the scanner reads text with them removed.)
+_PEOPLE_HEADING = re.compile(
+    r"(?i:\bnames\b(?![ \t]+of\b)|\b(?:attendees|participants|guests|invitees|members|"
+    r"presentes|asistentes|participantes|invités|teilnehmer(?:innen)?|anwesend|gäste|"
+    r"участник\w*|присутств\w*|имена|список[ \t]+гостей)\b)|"
+    r"参会|出席|与会|名单|名字|أسماء|الحضور|المشاركين|اسم\u200c?ها|اسامی|شرکت\u200c?کنندگان|حاضران|مهمانان"
+)
+_HEADED_SCORE = 0.6
 
 
-def _items(text: str) -> list[list[tuple[int, int]]]:
-    """The lists of ``text``: each a list of (start, end) items, labels and notes cut."""
-    lists: list[list[tuple[int, int]]] = []
+def _items(text: str) -> list[tuple[list[tuple[int, int]], str]]:
+    """The lists of ``text``: each its (start, end) items, labels and notes cut, and the
+    text that heads it (the line before a run of lines, the labels of a line's items)."""
+    lists: list[tuple[list[tuple[int, int]], str]] = []
     run: list[tuple[int, int]] = []
+    heading = previous = ""
     at = 0
     for line in text.split("\n"):
         pieces = []
+        labels = ""
         pos = at
         for part in _SPLIT.split(line):
             label = _LABEL.match(part)
+            labels += label.group(0) if label else ""
             start = pos + (label.end() if label else 0)
             end = pos + len(part)
             note = _NOTE.search(text, start, end)
@@ -73,16 +88,20 @@ def _items(text: str) -> list[list[tuple[int, int]]]:
             pos += len(part) + 1
         short = all(len(text[s:e].split()) <= _SHORT_LINE_WORDS for s, e in pieces)
         if pieces and short:
+            if not run:
+                heading = previous
             run += pieces
+            heading += " " + labels
         else:
             if run:
-                lists.append(run)
+                lists.append((run, heading))
             run = []
             if len(pieces) > 1:
-                lists.append(pieces)
+                lists.append((pieces, labels))
+        previous = line
         at += len(line) + 1
     if run:
-        lists.append(run)
+        lists.append((run, heading))
     return lists
 
 
@@ -108,12 +127,14 @@ def _name_shaped(item: str, english: frozenset[str]) -> bool:
 def siblings(text: str, found: Sequence[Detection], english: frozenset[str]) -> list[Detection]:
     """PERSON spans for the unfound name-shaped items of lists with a found person."""
     people = [(s, e, score) for kind, s, e, score in found if kind == "PERSON"]
-    if not people:
+    if not people and _PEOPLE_HEADING.search(text) is None:
         return []
     taken = [(s, e) for _, s, e, _ in found]
     out: list[Detection] = []
-    for items in _items(text):
+    for items, heading in _items(text):
         scores = [score for s, e in items for ps, pe, score in people if ps <= s and e <= pe + 1]
+        if not scores and _PEOPLE_HEADING.search(heading):
+            scores = [_HEADED_SCORE]
         if not scores:
             continue
         for s, e in items:
