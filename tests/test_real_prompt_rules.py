@@ -375,6 +375,9 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         # a generation suffix is no regnal number; "I" is a pronoun
         "Robert Jones III owes me money, draft a reminder",
         "Henry I think you are right about the budget",
+        # a private name before its year is no reference; chat shorthand after a name
+        "Invoice: Tom Okafor, March 2024, 3 hours of tutoring, please remind him",
+        "tell sarah pls that the meeting moved",
         # the staff member named on a receipt
         "how much did I tip here?\nDishoom Kings Cross\nServer: Zainab\nTotal 54.56",
     ],
@@ -448,6 +451,13 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         # staff at a firm; a capitalised office before the name
         "Summarize: Apple reported record revenue. Analysts at Morgan Stanley raised their target.",
         "tldr: The Fed held rates; Chair Jerome Powell signalled cuts could come in September.",
+        # a reference list's authors; genre and tabletop play frame invented people
+        "fix to APA 7: LeCun Y, Bengio Y, Hinton G. Deep learning. Nature 2015;521:436-44",
+        "write a short mystery where a retired cartographer, Odile Marchetti, finds a map",
+        "my D&D bard is a half-orc called Grimsby Thistlewood, give him a backstory",
+        # chat shorthand and words NER runs a re-cased name into
+        "ohtani going 50/50 still doesn't feel real. hype tweet pls, under 200 chars",
+        "what time does primark on oxford st shut on a saturday",
     ],
 )
 def test_clean_look_alikes_are_not_sensitive(

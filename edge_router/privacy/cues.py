@@ -82,6 +82,24 @@ CITED_AFTER = re.compile(
     r"[(,]\s*(?:19|20)\d\d)",
     re.IGNORECASE,
 )
+# A bibliography entry: a year, then what only references have (volume(issue), pages,
+# "2015;521:436", a DOI, "In:", a journal or proceedings).
+_REFERENCE_TAIL = re.compile(
+    r"(?:19|20)\d\d[a-z]?\b.*?(?:\d+\s*\(\d+\)|;\s*\d+\s*:|\bpp?\.\s*\d|\bdoi\b|"
+    r"\bvol\.?\s*\d|\bIn:\s|\b(?:journal|proceedings|conference|arxiv|press)\b)",
+    re.IGNORECASE,
+)
+
+
+def in_reference(text: str, start: int) -> bool:
+    """Is ``start`` among the authors of a bibliography entry ("LeCun Y, Bengio Y,
+    Hinton G. Deep learning. Nature 2015;521:436-44"): before the entry's year?"""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    tail = _REFERENCE_TAIL.search(text, start, line_end if line_end >= 0 else len(text))
+    return tail is not None and start - line_start < 200
+
+
 PUBLIC_TITLE_BEFORE = re.compile(
     r"\b(?:ceo|cto|cfo|founder|president|vice\s+president|senator|congressman|"
     r"congresswoman|governor|mayor|minister|chancellor|king|queen|prince|princess|pope|"
@@ -153,7 +171,10 @@ INVENTED_MORE = re.compile(
     r"(?:the|this)\s+scene|continue\s+the\s+scene|fan\s*fic(?:tion)?|sequel|"
     r"(?:the|alternate|alternative|new)\s+ending|bedtime\s+story|сказк\w*|рассказ\w*|"
     r"придума\w*|стих\w*|داستان|قصه|قصة|حكاية|cuento|relato|poema|conte|poème|"
-    r"geschichte|märchen|gedicht|gutenachtgeschichte)\b|故事|小说|童话",
+    r"geschichte|märchen|gedicht|gutenachtgeschichte|"
+    # genres and tabletop play: "a short mystery where ...", "my D&D bard"
+    r"mystery|thriller|fable|novella|backstory|protagonist|antagonist|villain|npc|"
+    r"d&d|dnd|tabletop|rpg|one-shot)(?!\w)|故事|小说|童话",
     re.IGNORECASE,
 )
 # Screen, stage, sport and news settings only public people and characters stand in:

@@ -214,7 +214,11 @@ class Framer:
         addressed = cues.ADDRESSED_BEFORE.search(own) and not cues.NOT_ADDRESSED.search(own)
         if addressed or cues.VERB_BEFORE.search(own):
             return "private"
-        if cues.CITED_AFTER.match(text[end : end + 40]) or "et al" in text[start:end].lower():
+        if (
+            cues.CITED_AFTER.match(text[end : end + 40])
+            or "et al" in text[start:end].lower()
+            or cues.in_reference(text, start)
+        ):
             return "cited"
         sentence = blanked[s_start:s_end]
         words = text[start:end].split()

@@ -76,6 +76,38 @@ _LINE_LABEL = re.compile(r"[ \t]+to[ \t]*:", re.IGNORECASE)
 # "-woo" in "Hyun-woo", "-Luc" in "Jean-Luc"; then a capitalised family name.
 _HYPHEN_TAIL = re.compile(r"-[^\W\d_]{2,}(?![\w-])")
 _FAMILY_AFTER = re.compile(r"[ \t]+([A-Z][^\W\d_]+)(?![\w-])")
+# Chat shorthand NER takes for part of a name in re-cased text.
+_CHAT_SHORTHAND = frozenset(
+    [
+        "pls",
+        "plz",
+        "thx",
+        "ty",
+        "lol",
+        "lmao",
+        "tbh",
+        "ngl",
+        "imo",
+        "imho",
+        "rn",
+        "btw",
+        "idk",
+        "omg",
+        "smh",
+        "fr",
+        "ur",
+        "ya",
+        "vs",
+        "bc",
+        "cuz",
+        "st",
+        "rd",
+        "ave",
+        "asap",
+        "tmrw",
+        "tmr",
+    ]
+)
 # A capitalised word right before a one-word name, on the same line: its given name.
 _GIVEN_BEFORE = re.compile(r"(?<![\w.-])([A-Z][^\W\d_A-Z]{2,})[ \t]$")
 _NUMBER_AFTER = re.compile(r"[ \t]+#?\d")
@@ -120,8 +152,10 @@ class Refiner:
             bounds = self._person(chunk, r.start, r.end, prof, mixed=mixed, ner=by == _NER)
             if bounds is None or (by == _GAZETTEER and not self._listed_in(chunk, bounds, prof)):
                 continue
-            if recased and by == _NER and self._common_word(chunk[bounds[0] : bounds[1]]):
-                continue
+            if recased and by == _NER:
+                bounds = self._trim_small_talk(chunk, *bounds)
+                if bounds is None or self._common_word(chunk[bounds[0] : bounds[1]]):
+                    continue
             if self._organisation(chunk, *bounds, results, by=by):
                 continue
             r.start, r.end = self._extend(chunk, *bounds)
@@ -319,6 +353,29 @@ class Refiner:
         if not words or any(fold(w) in self._first for w in words):
             return False
         return all(self._english_word(w) for w in words)
+
+    def _trim_small_talk(self, chunk: str, start: int, end: int) -> tuple[int, int] | None:
+        """NER on re-cased chat runs a name on into the words around it ("lewandowski
+        twice", "tweet pls", "vs saitama"): English words that are no listed first name
+        and chat shorthand come off both ends; None when nothing is left."""
+        words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(chunk[start:end])]
+
+        def small(s: int, e: int) -> bool:
+            low = chunk[s:e].lower()
+            if low in _CHAT_SHORTHAND:
+                return True
+            return self._english_word(low) and not self._first_name(low)
+
+        # Off the end first, but an English word only while three words are left: the
+        # second of two may be a family name that WordNet lists ("andy burnham").
+        while words and (
+            chunk[words[-1][0] : words[-1][1]].lower() in _CHAT_SHORTHAND
+            or (len(words) > 2 and small(*words[-1]))
+        ):
+            words = words[:-1]
+        while words and small(*words[0]):
+            words = words[1:]
+        return (words[0][0], words[-1][1]) if words else None
 
     def _not_given(self, low: str) -> bool:
         """A word, greeting, title or weekday, in any language we trim: no given name."""
