@@ -378,6 +378,7 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         # a private name before its year is no reference; chat shorthand after a name
         "Invoice: Tom Okafor, March 2024, 3 hours of tutoring, please remind him",
         "tell sarah pls that the meeting moved",
+        "my colleague Dana Okafor's estimate was accurate, write her a thank-you note",
         # the staff member named on a receipt
         "how much did I tip here?\nDishoom Kings Cross\nServer: Zainab\nTotal 54.56",
     ],
@@ -455,6 +456,9 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "fix to APA 7: LeCun Y, Bengio Y, Hinton G. Deep learning. Nature 2015;521:436-44",
         "write a short mystery where a retired cartographer, Odile Marchetti, finds a map",
         "my D&D bard is a half-orc called Grimsby Thistlewood, give him a backstory",
+        # what people ask about public figures: quotes, historical accuracy, works
+        "did Mandela actually say 'it always seems impossible until it's done' or is that fake",
+        "правда ли Шостакович писал Седьмую симфонию в блокаду?",
         # chat shorthand and words NER runs a re-cased name into
         "ohtani going 50/50 still doesn't feel real. hype tweet pls, under 200 chars",
         "what time does primark on oxford st shut on a saturday",
