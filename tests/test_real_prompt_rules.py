@@ -457,7 +457,7 @@ def test_private_people_in_real_prompt_shapes_are_sensitive(
         "write a short mystery where a retired cartographer, Odile Marchetti, finds a map",
         "my D&D bard is a half-orc called Grimsby Thistlewood, give him a backstory",
         # what people ask about public figures: quotes, historical accuracy, works
-        "did Mandela actually say 'it always seems impossible until it's done' or is that fake",
+        "did Mandela say 'it always seems impossible until it's done' or is it a fake quote",
         "правда ли Шостакович писал Седьмую симфонию в блокаду?",
         # chat shorthand and words NER runs a re-cased name into
         "ohtani going 50/50 still doesn't feel real. hype tweet pls, under 200 chars",
