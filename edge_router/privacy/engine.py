@@ -84,7 +84,6 @@ _BASE_RECOGNIZERS = (
     "UsLicenseRecognizer",
     "UsPassportRecognizer",
     "UsSsnRecognizer",
-    "UkNinoRecognizer",
     "UuidRecognizer",
 )
 
