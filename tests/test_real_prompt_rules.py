@@ -101,6 +101,9 @@ def _script_names(text: str) -> list[str]:
         ("переведи: Марат помог нам с переездом", ["Марат"]),
         ("Врач сказал, что всё хорошо", []),
         ("Сбербанк прислал смс с кодом", []),
+        # the one told, written small (dative)
+        ("скажи вике что я опоздаю", ["вике"]),
+        ("напомни позже про встречу", []),
         # a relation with "to" or "our" joined on (Arabic); a Latin name after a relation,
         # a short name addressed at a quoted message's start (Chinese)
         ("قول لأختي سلمى إني وصلت", ["سلمى"]),
@@ -378,6 +381,8 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         # a private name before its year is no reference; chat shorthand after a name
         "Invoice: Tom Okafor, March 2024, 3 hours of tutoring, please remind him",
         "tell sarah pls that the meeting moved",
+        # a title before a name written small in a text with capitals
+        "schreib an herrn kowalski-brenner, dass sich die Lieferung der Fenster verzögert",
         "my colleague Dana Okafor's estimate was accurate, write her a thank-you note",
         # the staff member named on a receipt
         "how much did I tip here?\nDishoom Kings Cross\nServer: Zainab\nTotal 54.56",

@@ -26,7 +26,7 @@ MODERN_PUBLIC_NAMES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
-TITLE = r"(?:mr|mrs|ms|mx|miss|dr|prof|herr|frau|madame|monsieur|señora?|sr|sra)\.?"
+TITLE = r"(?:mr|mrs|ms|mx|miss|dr|prof|herrn?|frau|madame|monsieur|señora?|sr|sra)\.?"
 
 # Greetings and salutations, in the languages users most often paste mail in.
 GREETING_WORDS = (

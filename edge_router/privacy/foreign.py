@@ -77,6 +77,8 @@ _CYR_SURNAME = re.compile(
     r"[А-ЯЁ][а-яё]{2,}(?:ов|ев|ёв|ин|ын|ск|цк|енко|ук|юк|чук|швили|дзе|ян)(?:а|у|ым|ой|ы|е|"
     r"ого|ому|ей|ий|ая|ую|их|им)?"
 )
+# "tell/pass on/call/remind" right before a word: whom (dative) it is said to.
+_TELL_TO = re.compile(r"(?:скажи|передай|позвони|напомни)(?:те)?[ \t]+$", re.IGNORECASE)
 _SCORE_CUED = 0.7
 _SCORE_LISTED = 0.6
 
@@ -295,6 +297,8 @@ class ScriptNameRecognizer(EntityRecognizer):
         # ("мой сосед гоша", "привет дима"), not like an adverb ("мой сосед сверху").
         if cued and (title or listed or (word.islower() and low.endswith(("а", "я")))):
             return "cue"
+        if word.islower() and low.endswith("е") and _TELL_TO.search(before):
+            return "cue"  # the one told, written small: "скажи вике", "передай маше"
         if not title:
             return ""
         if listed or _PATRONYMIC.fullmatch(word):

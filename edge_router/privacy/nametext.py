@@ -17,7 +17,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 # A title before a name: "Dr. patel", "mrs okafor", "ms, yoyo", "Frau Hoxha", "la señorita
 # Itziar", and kinship words used as titles: "auntie Folake", "uncle Ben".
 TITLE_WORDS = (
-    r"mr|mrs|ms|mx|miss|dr|prof|herr|frau|sr|sra|srta|señor|señora|señorita|don|doña|mme|"
+    r"mr|mrs|ms|mx|miss|dr|prof|herrn|herr|frau|sr|sra|srta|señor|señora|señorita|don|doña|mme|"
     r"mlle|monsieur|madame|auntie|aunty|aunt|uncle|granny|grandma|grandpa|nana|cousin|"
     r"tía|tío|tante|onkel|tata|tonton|abuela|abuelo|oma|opa|mamie|papi"
 )

@@ -271,7 +271,9 @@ class Refiner:
             return (
                 low in stop
                 or _GREETING.fullmatch(low) is not None
-                or (mixed and word[:1].islower())
+                # small in a text with capitals: a word, unless a title comes first
+                # ("schreib an herrn kowalski-brenner, dass die Lieferung ...")
+                or (mixed and word[:1].islower() and not self._titled(chunk, s))
                 or (self._after_article(chunk, s) and not self._first_name(low))
             )
 
