@@ -3,6 +3,7 @@
     .venv/bin/python bench/complexity_eval.py [--data ../shared/data] [--folds 5] [--seed 0]
         [--repeats 10] [--l2 10] [--drop-broken] [--train-broken] [--subjects]
         [--extra bench/data/routellm_extra] [--select] [--subject-effects] [--fit [--write]]
+        [--fit-variant gain|weak-wrong|centered|subject-weighted|pairwise] [--candidates]
     .venv/bin/python bench/complexity_eval.py --embed   # optional embedding comparison
 
 Data: RouteLLM's MMLU files (``routellm/mmlu/mmlu_<subject>.csv``: prompt, whether a weak
@@ -54,11 +55,20 @@ others of its subject. Pooled leave-subjects-out APGR did not move (10-partition
 vs 0.605, though fewer subjects rank below random: 10 of 34 vs 13), so it is not the
 default; the held-out sets agree (new MMLU 0.555, GSM8K 0.538, both lower).
 
+Issue 14 ("complexity that generalises"), all measured with ``--select`` and not adopted
+(10-partition mean against 0.627 for the committed fit; figures in the README):
+``--candidates`` offers ten more cheap text features (question wording, option shape,
+units, type-token ratio; CANDIDATE_FEATURES, computed here only) to the selection, 0.626;
+``--fit-variant`` changes how the weights are fitted: the label "weak model wrong" 0.627,
+features centred within each training subject 0.622, rows weighted by 1/sqrt(subject
+size) 0.627, a pairwise ranking objective 0.628.
+
 ``--fit`` fits on every usable subject and prints the coefficients (weights, the means used for
 undefined features, and the intercept shifted so that score 0.5 is the CPT(50%) operating
 point) as Python source for ``edge_router/routing/complexity.py``; ``--write`` also writes them
 there, between the FITTED_COEFFICIENTS markers. Everything is deterministic (fixed seeds,
-Newton's method, no sampling); only the latency line varies.
+Newton's method; the pairwise variant draws its pairs with a fixed seed); only the latency
+line varies.
 
 ``--embed`` instead compares an embedding-based scorer, in one run, with and without the
 below-chance subject: sentence embeddings of each prompt (all-MiniLM-L6-v2 as an int8 ONNX
@@ -79,6 +89,8 @@ import argparse
 import csv
 import hashlib
 import json
+import math
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -107,6 +119,16 @@ MIN_SELECT_GAIN = 0.001
 # Chosen on the 10-partition leave-subjects-out mean (grid 0-1: 0.605, 0.615 at 0.2, 0.617
 # at 0.3, 0.620 at 0.5, 0.619 at 0.8, 0.617 at 1.0); ``--length-blend`` overrides it.
 LENGTH_BLEND = 0.5
+# How the weights are fitted (``--fit-variant``; issue 14, none adopted: see the README).
+# "gain": logistic regression on gain (weak wrong, strong right), the committed fit;
+# "weak-wrong": on the weak model being wrong (a denser label); "centered": features
+# centred within each training subject, so only within-subject differences are learnt;
+# "subject-weighted": rows weighted 1/sqrt(prompts in their subject), so professional_law
+# and moral_scenarios do not dominate; "pairwise": logistic on feature differences of
+# PAIRS prompt pairs with different gain labels (a ranking objective, closer to APGR).
+FIT_VARIANTS = ("gain", "weak-wrong", "centered", "subject-weighted", "pairwise")
+FIT_VARIANT = "gain"
+PAIRS = 20000
 # Per-subject APGR is meaningless when the strong model barely beats (or loses to) the weak.
 MIN_SUBJECT_GAP = 0.05
 
@@ -222,6 +244,76 @@ def load_extra(root: Path, contaminated_from: Path) -> dict[str, Data]:
     }
 
 
+# ---------------------------------------------------------------- candidate features
+
+# New text features measured for issue 14 (``--candidates``): computed here only, appended
+# after the 19 runtime features, offered to ``--select``. None raised the nested
+# leave-subjects-out figure, so none is in the runtime scorer (see the README).
+CANDIDATE_FEATURES: tuple[str, ...] = (
+    "wh_what",  # the last stem sentence asks "what"
+    "wh_which",  # ... "which"
+    "which_following",  # "which (one) of the following"
+    "stem_qmark",  # the stem ends with "?" (a question, not a sentence to complete)
+    "q_words",  # log(1 + words of the stem's last sentence): the question without context
+    "opt_words_max",  # log(1 + words of the longest option)
+    "opt_sent_share",  # share of options of six words or more (claims, not names)
+    "opt_prefix",  # mean shared leading words between options, relative to length
+    "log_units",  # log(1 + quantities with a unit: "3 kg", "20%", "5 years")
+    "ttr",  # distinct / all words among the first 100 (type-token ratio)
+)
+_C_OPTION = re.compile(r"^\s*\(?[A-Ha-h][.)]\s+(.*)$", re.MULTILINE)
+_C_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_C_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_C_UNIT = re.compile(
+    r"\d\s*(?:%|\$|kg|g|m|cm|mm|km|s|ms|ns|min|h|hours?|days?|years?|J|N|W|V|A|Hz|K|mol|"
+    r"L|ml|mL|eV|Pa|atm|degrees?|°|meters?|miles?|feet|inch(?:es)?|dollars?|cents?|pounds?)\b"
+)
+
+
+def candidate_features(text: str) -> list[float]:
+    """CANDIDATE_FEATURES of one prompt; NaN where undefined (no options, no words)."""
+    t = text.replace("\nAnswer:", "").rstrip()
+    options = _C_OPTION.findall(t)
+    first = _C_OPTION.search(t)
+    stem = t[: first.start()] if first else t
+    sentences = [x for x in _C_SENTENCE.split(stem.strip()) if x]
+    question = sentences[-1].lower() if sentences else ""
+    words = [w.lower() for w in _C_WORD.findall(t)[:100]]
+    nan = math.nan
+    opt: list[float] = [nan, nan, nan]
+    if len(options) >= 2:
+        toks = [o.lower().split() for o in options]
+        shared = []
+        for a in range(len(toks)):
+            for b in range(a + 1, len(toks)):
+                k = 0
+                while k < min(len(toks[a]), len(toks[b])) and toks[a][k] == toks[b][k]:
+                    k += 1
+                shared.append(k / max(len(toks[a]), len(toks[b]), 1))
+        opt = [
+            math.log1p(max(len(x) for x in toks)),
+            sum(len(x) >= 6 for x in toks) / len(toks),
+            sum(shared) / len(shared),
+        ]
+    low = t.lower()
+    return [
+        float(question.startswith("what") or " what " in question),
+        float("which" in question),
+        float("which of the following" in low or "which one of the following" in low),
+        float(stem.rstrip().endswith("?")),
+        math.log1p(len(_C_WORD.findall(question))),
+        *opt,
+        math.log1p(len(_C_UNIT.findall(t))),
+        len(set(words)) / len(words) if len(words) >= 5 else nan,
+    ]
+
+
+def with_candidates(d: Data) -> Data:
+    """``d`` with CANDIDATE_FEATURES appended to its feature columns."""
+    extra = np.array([candidate_features(p) for p in d.prompts], dtype=np.float64)
+    return replace(d, x=np.hstack([d.x, extra.reshape(len(d.prompts), -1)]))
+
+
 def concat(parts: list[Data]) -> Data:
     return Data(
         [p for d in parts for p in d.prompts],
@@ -267,14 +359,18 @@ def cpt(score: F64, weak: F64, strong: F64, target: float = 0.5) -> float:
 # ---------------------------------------------------------------- model
 
 
-def fit_logistic(x: F64, y: F64, l2: float | F64, offset: F64 | None = None) -> tuple[float, F64]:
+def fit_logistic(
+    x: F64, y: F64, l2: float | F64, offset: F64 | None = None, weights: F64 | None = None
+) -> tuple[float, F64]:
     """L2-penalised logistic regression by Newton's method on standardised features.
 
     ``l2``: one penalty for every feature, or one per feature column. ``offset`` is a fixed
-    per-row logit added to the model (the hand-set priors). Returns (intercept, weights) on
-    the *raw* features, so the runtime needs no scaler.
+    per-row logit added to the model (the hand-set priors). ``weights``: per-row weights
+    of the likelihood (1 by default). Returns (intercept, weights) on the *raw* features,
+    so the runtime needs no scaler.
     """
     off = np.zeros(len(x)) if offset is None else offset
+    rw = np.ones(len(x)) if weights is None else weights
     mu = x.mean(axis=0)
     sd = x.std(axis=0)
     sd[sd == 0] = 1.0
@@ -284,8 +380,8 @@ def fit_logistic(x: F64, y: F64, l2: float | F64, offset: F64 | None = None) -> 
     penalty = np.concatenate(([0.0], np.broadcast_to(l2, (x.shape[1],))))
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-(z @ w + off)))
-        grad = z.T @ (p - y) + penalty * w
-        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        grad = z.T @ (rw * (p - y)) + penalty * w
+        hess = (z * (rw * p * (1 - p))[:, None]).T @ z + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.max(np.abs(step)) < 1e-9:
@@ -332,7 +428,9 @@ def fit(
         rows = rows & ~np.isin(d.subject, broken_subjects(subset(d, rows)))
     use = list(range(d.x.shape[1])) if cols is None else list(cols)
     subj = d.subject[rows] if subject_effects else None
-    return _fit(d.x[rows], d.prior[rows], d.weak[rows], d.strong[rows], l2, use, subj)
+    return _fit(
+        d.x[rows], d.prior[rows], d.weak[rows], d.strong[rows], l2, use, subj, d.subject[rows]
+    )
 
 
 def _fit(
@@ -343,12 +441,16 @@ def _fit(
     l2: float,
     use: list[int],
     subject: NDArray[np.str_] | None = None,
+    groups: NDArray[np.str_] | None = None,
 ) -> Model:
     """With ``subject``, each training subject also gets its own intercept (penalised like
     the features), fitted and then dropped: the feature weights then describe what makes
     a prompt more likely to need the strong model *than others of its subject*, not which
-    subjects tend to (a subject mean does not transfer to a subject never seen)."""
-    y = ((weak == 0) & (strong == 1)).astype(np.float64)  # "gain"
+    subjects tend to (a subject mean does not transfer to a subject never seen).
+    ``groups``: each row's subject, read only by the FIT_VARIANT that need it."""
+    # "gain" (weak wrong, strong right) unless the weak-wrong variant is being measured.
+    gain = (weak == 0) & (strong == 1)
+    y = (weak == 0 if FIT_VARIANT == "weak-wrong" else gain).astype(np.float64)
     means = np.zeros(x.shape[1])
     used_means = np.nanmean(x[:, use], axis=0)
     means[use] = np.where(np.isnan(used_means), 0.0, used_means)
@@ -358,7 +460,7 @@ def _fit(
         levels = sorted(set(subject.tolist()))
         onehot = (subject[:, None] == np.array(levels)[None, :]).astype(np.float64)
         design = np.hstack([xu, onehot])
-    b, coef = fit_logistic(design, y, l2, prior)
+    b, coef = _variant_fit(design, y, l2, prior, groups)
     w_used = coef[: len(use)]
     w = np.zeros(x.shape[1])
     w[use] = w_used
@@ -372,6 +474,49 @@ def _fit(
     raw: F64 = b + impute(x, means) @ w + prior
     # Shift so that score 0.5 is the training data's CPT(50%) operating point.
     return Model(b - operating_point(raw, weak, strong), w, means)
+
+
+def _variant_fit(
+    design: F64, y: F64, l2: float, prior: F64, groups: NDArray[np.str_] | None
+) -> tuple[float, F64]:
+    """(intercept, weights) under FIT_VARIANT; "gain" and "weak-wrong" are the plain
+    logistic regression, the others are the alternatives measured in FIT_VARIANTS."""
+    if FIT_VARIANT in ("centered", "subject-weighted") and groups is None:
+        raise ValueError(f"fit variant {FIT_VARIANT} needs each row's subject")
+    if FIT_VARIANT == "subject-weighted":
+        assert groups is not None
+        _, inv, counts = np.unique(groups, return_inverse=True, return_counts=True)
+        rw = counts[inv].astype(np.float64) ** -0.5
+        return fit_logistic(design, y, l2, prior, rw * len(rw) / rw.sum())
+    if FIT_VARIANT == "centered":
+        assert groups is not None
+        centred = design.copy()
+        for g in np.unique(groups):
+            m = groups == g
+            centred[m] -= centred[m].mean(axis=0)
+        _, coef = fit_logistic(centred, y, l2, prior)
+    elif FIT_VARIANT == "pairwise":
+        # Pairs of prompts with different labels; the weights rank the gaining one first.
+        rng = np.random.default_rng(0)
+        i = rng.integers(0, len(y), 3 * PAIRS)
+        j = rng.integers(0, len(y), 3 * PAIRS)
+        keep = y[i] != y[j]
+        i, j = i[keep][:PAIRS], j[keep][:PAIRS]
+        diff = design[i] - design[j]
+        first = (y[i] > y[j]).astype(np.float64)
+        # Both orders of every pair, so the intercept is 0 by symmetry; the penalty is
+        # scaled to the number of rows so it shrinks as much as the plain fit's.
+        _, coef = fit_logistic(
+            np.vstack([diff, -diff]),
+            np.concatenate([first, 1 - first]),
+            l2 * 2 * len(i) / len(y),
+            np.concatenate([prior[i] - prior[j], prior[j] - prior[i]]),
+        )
+    else:
+        return fit_logistic(design, y, l2, prior)
+    # Those two fit no intercept for the raw features, and need none: _fit's operating-point
+    # shift sets where score 0.5 falls, whatever the intercept was.
+    return 0.0, coef
 
 
 def select(
@@ -398,7 +543,7 @@ def select(
         splits.append(
             (
                 (d.x[tr], d.prior[tr], d.weak[tr], d.strong[tr]),
-                subj,
+                (subj, d.subject[tr]),
                 (d.x[te], d.prior[te]),
                 te[rows],
             )
@@ -406,8 +551,8 @@ def select(
 
     def cv(cols: list[int]) -> float:
         score = np.zeros(int(rows.sum()))
-        for train, subj, (x_te, p_te), te in splits:
-            score[te] = _fit(*train, l2, cols, subj).logit(x_te, p_te)
+        for train, (subj, groups), (x_te, p_te), te in splits:
+            score[te] = _fit(*train, l2, cols, subj, groups).logit(x_te, p_te)
         return apgr(score, d.weak[rows], d.strong[rows])
 
     chosen: list[int] = []
@@ -471,7 +616,7 @@ def row(name: str, s: F64, w: F64, st: F64) -> str:
 
 
 def names(cols: Sequence[int]) -> str:
-    return ", ".join(FITTED_FEATURES[j] for j in cols)
+    return ", ".join([*FITTED_FEATURES, *CANDIDATE_FEATURES][j] for j in cols)
 
 
 def report(d: Data, args: argparse.Namespace) -> None:
@@ -988,6 +1133,17 @@ def main() -> None:
     )
     ap.add_argument("--l2", type=float, default=10.0, help="ridge penalty (standardised units)")
     ap.add_argument(
+        "--fit-variant",
+        choices=FIT_VARIANTS,
+        default=FIT_VARIANT,
+        help="how the weights are fitted (tried; only the default is adopted)",
+    )
+    ap.add_argument(
+        "--candidates",
+        action="store_true",
+        help="offer the new candidate features to --select too (tried; not adopted)",
+    )
+    ap.add_argument(
         "--length-blend",
         type=float,
         default=LENGTH_BLEND,
@@ -1031,11 +1187,16 @@ def main() -> None:
     )
     args = ap.parse_args()
     globals()["LENGTH_BLEND"] = args.length_blend
+    globals()["FIT_VARIANT"] = args.fit_variant
+    if args.candidates and args.fit:
+        ap.error("--candidates fits features the runtime does not compute; no --fit")
     if args.embed:
         embed_report(args)
         latency(load(args.data))
         return
     d = load(args.data, keep_broken=not args.drop_broken)
+    if args.candidates:
+        d = with_candidates(d)
     report(d, args)
     cols = None
     if args.select:
@@ -1043,6 +1204,8 @@ def main() -> None:
         cols = select(d, everyone, args.l2, args.train_broken, args.seed, 4, args.subject_effects)
         print(f"Features selected on all {len(set(d.subject.tolist()))} subjects: {names(cols)}\n")
     extra = load_extra(args.extra, args.data)
+    if args.candidates:
+        extra = {k: with_candidates(e) for k, e in extra.items()}
     heldout_report(d, extra, cols, args)
     if args.fit:
         print_fit(d, cols, args)

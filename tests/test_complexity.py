@@ -283,3 +283,67 @@ def test_length_blend_adds_fixed_log_words_weight(monkeypatch: pytest.MonkeyPatc
     small = complexity_eval._fit(x, prior, weak, strong, 10.0, [k for k in use if k != j])
     assert small.weights[j] == pytest.approx(extra)
     assert small.means[j] == pytest.approx(np.nanmean(x[:, j]))
+
+
+def test_row_weights_equal_repeated_rows() -> None:
+    np, complexity_eval = _bench()
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(60, 2))
+    y = (rng.random(60) < 0.4).astype(float)
+    twice = np.r_[np.arange(60), np.arange(10)]  # the first 10 rows counted twice
+    weights = np.r_[np.full(10, 2.0), np.ones(50)]
+    b_rep, w_rep = complexity_eval.fit_logistic(x[twice], y[twice], 1.0)
+    b_wt, w_wt = complexity_eval.fit_logistic(x, y, 1.0, weights=weights)
+    # The same likelihood, though standardisation differs (weights do not enter the
+    # scaler), so compare at a tight tolerance rather than bit for bit.
+    assert b_wt == pytest.approx(b_rep, abs=0.05)
+    assert np.allclose(w_wt, w_rep, atol=0.05)
+    assert not np.allclose(w_wt, complexity_eval.fit_logistic(x, y, 1.0)[1], atol=0.01)
+
+
+@pytest.mark.parametrize(
+    "variant", ["gain", "weak-wrong", "centered", "subject-weighted", "pairwise"]
+)
+def test_fit_variants(monkeypatch: pytest.MonkeyPatch, variant: str) -> None:
+    np, complexity_eval = _bench()
+    rng = np.random.default_rng(2)
+    n = 600
+    groups = np.array(["a", "b", "c"])[np.arange(n) % 3]
+    signal = rng.normal(size=n)  # a real within-subject effect on the label
+    subject_only = (groups == "a").astype(float)  # constant inside each subject
+    x = np.c_[rng.normal(size=n), signal, subject_only]
+    gain = rng.random(n) < 1 / (1 + np.exp(-(2 * signal + 2 * subject_only - 1)))
+    weak = (~gain).astype(float)  # gain rows: weak wrong, strong right
+    strong = np.ones(n)
+    monkeypatch.setattr(complexity_eval, "FIT_VARIANT", variant)
+    monkeypatch.setattr(complexity_eval, "LENGTH_BLEND", 0.0)
+    m = complexity_eval._fit(x, np.zeros(n), weak, strong, 1.0, [1, 2], None, groups)
+    assert m.weights[0] == 0.0  # not selected
+    assert m.weights[1] > 0.5  # every variant finds the within-subject effect
+    if variant == "centered":
+        # Centred within subjects, a subject-level column carries nothing.
+        assert m.weights[2] == pytest.approx(0.0, abs=1e-9)
+    else:
+        assert m.weights[2] > 0.3
+    if variant in ("centered", "subject-weighted"):
+        with pytest.raises(ValueError):  # they need each row's subject
+            complexity_eval._fit(x, np.zeros(n), weak, strong, 1.0, [1, 2])
+
+
+def test_candidate_features() -> None:
+    _, complexity_eval = _bench()
+    names = complexity_eval.CANDIDATE_FEATURES
+    f = dict(zip(names, complexity_eval.candidate_features(MULTI_PART), strict=True))
+    assert len(f) == len(names)
+    assert f["opt_words_max"] == pytest.approx(math.log(3))  # "True, True": 2 words
+    assert f["opt_sent_share"] == 0.0
+    assert f["stem_qmark"] == 0.0 and f["which_following"] == 0.0
+    q = "A car goes 60 km in 2 hours. Which of the following is its speed?\nA. 30 km/h\nB. 120 km"
+    g = dict(zip(names, complexity_eval.candidate_features(q), strict=True))
+    assert g["which_following"] == 1.0 and g["wh_which"] == 1.0 and g["stem_qmark"] == 1.0
+    assert g["q_words"] == pytest.approx(math.log1p(7))  # the last stem sentence only
+    assert g["log_units"] == pytest.approx(math.log1p(4))  # 60 km, 2 hours, 30 km, 120 km
+    assert g["opt_prefix"] == 0.0  # "30 km/h" vs "120 km/h" share no leading word
+    # No options: option features are undefined.
+    h = dict(zip(names, complexity_eval.candidate_features("hi there"), strict=True))
+    assert math.isnan(h["opt_words_max"]) and math.isnan(h["ttr"])

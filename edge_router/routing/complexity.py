@@ -64,7 +64,10 @@ all 40, scored on ``bench/data/routellm_extra``, never fitted on): 17 new MMLU s
 0.617 (length 0.594), GSM8K 0.596 (length 0.598), MT-Bench first turns 0.575 (length
 0.546; 72 prompts), all three pooled 0.608 (length 0.557). So it still does not beat
 length on GSM8K; the domain classifier's labels, a training target closer to APGR and a
-stronger ridge were tried and not adopted (see the README).
+stronger ridge were tried and not adopted, nor were (issue 14) ten more question and
+option features, other fitting objectives (``--fit-variant``: weak-wrong label,
+within-subject centring, subject weights, pairwise ranking), bagging the selection and a
+per-domain scale: none beat this fit beyond partition noise (see the README).
 
 Sentence embeddings were tried and not adopted (``bench/complexity_eval.py --embed``):
 all-MiniLM-L6-v2 (int8 ONNX, 384-d, mean-pooled) into the same logistic regression, with
