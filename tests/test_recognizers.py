@@ -154,6 +154,23 @@ def test_street_address(scanner: PrivacyScanner) -> None:  # noqa: F811
     assert "entity:STREET_ADDRESS" in result.reasons
 
 
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("plan a 20 minute circle time around a nursery rhyme", False),
+        ("a 5 mile loop trail near the lake", False),
+        ("it's a 5 minute walk from 12 Oak Street", True),
+        ("I live at 20 Maple Circle", True),
+    ],
+)
+def test_a_quantity_before_a_street_word_is_no_address(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    address: bool,
+) -> None:
+    assert ("entity:STREET_ADDRESS" in scan_text(scanner, text).reasons) is address
+
+
 def test_offline_email_recognizer_validates_with_snapshot() -> None:
     rec = OfflineEmailRecognizer(offline_tld_extractor())
     text = "write to jane.doe@example.co.uk or to x@y.notatld"

@@ -284,7 +284,10 @@ class StreetAddressRecognizer(PatternRecognizer):
         # 221B Baker Street / 1600 Pennsylvania Ave NW (on one line: "£450\nPaid via" is none)
         Pattern(
             "number street",
-            r"\b\d{1,6}[A-Za-z]?,?[ \t]+(?:[A-Za-z][\w.'-]*[ \t]+){0,4}"
+            # not a quantity ("a 20 minute circle time", "a 5 mile loop")
+            r"\b\d{1,6}[A-Za-z]?,?[ \t]+(?!(?:second|minute|min|hour|hr|day|week|month|year|"
+            r"mile|km|kilometre|kilometer|metre|meter|foot|feet|yard|inch|step|page|person|"
+            r"people|man|player|piece|seat)s?\b)(?:[A-Za-z][\w.'-]*[ \t]+){0,4}"
             + _STREET_SUFFIX
             + r"\b\.?",
             0.6,
