@@ -145,7 +145,7 @@ PUBLIC_ACTS_MORE = re.compile(
     r"roman|famos[oa]|célèbre|berühmt|знаменит\w*|известн\w*|"
     r"teor[ií]as?|théories?|theorien?|теори\w*|nobel\w*|нобелев\w*|"
     # what people ask about public figures: quotes, legacy, rivalries, history
-    r"(?:fake\s+)?quotes?|legacy|rivalry|feud|historically|historical|accurate|"
+    r"fake\s+quotes?|misattributed|rivalry|feud|"
     r"real\s+(?:guy|person)|symphon\w*|симфони\w*|résistance|revoluci[oó]n|r[ée]volution|"
     r"революц\w*|independencia|indépendance|unabhängigkeit|"
     # holding a public office: "as mayor of Greater Manchester", "seine Amtszeit als
