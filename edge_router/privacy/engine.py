@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import phonenumbers
 import spacy
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerRegistry
 from presidio_analyzer import predefined_recognizers as predefined
@@ -231,6 +232,11 @@ def build_registry(
     extra: Sequence[EntityRecognizer] = (),
 ) -> RecognizerRegistry:
     """Every recognizer the scanner runs, prefiltered where a cheap regex allows."""
+    # phonenumbers (Presidio's phone recognizer) recompiles its region patterns once they
+    # fall out of re's 512-entry cache, about 0.7 ms a prompt; its own cache keeps them.
+    enable_cache = getattr(phonenumbers, "enable_pattern_cache", None)
+    if enable_cache is not None:
+        enable_cache()
     lang = settings.language
     ignore = set(settings.ignore_types)
     recognizers: list[EntityRecognizer] = [

@@ -38,6 +38,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -214,11 +215,8 @@ class Framer:
         addressed = cues.ADDRESSED_BEFORE.search(own) and not cues.NOT_ADDRESSED.search(own)
         if addressed or cues.VERB_BEFORE.search(own):
             return "private"
-        if (
-            cues.CITED_AFTER.match(text[end : end + 40])
-            or "et al" in text[start:end].lower()
-            or cues.in_reference(text, start)
-        ):
+        cited_after = cues.CITED_AFTER.match(text[end : end + 40])
+        if cited_after or "et al" in text[start:end].lower() or cues.in_reference(text, start):
             return "cited"
         sentence = blanked[s_start:s_end]
         words = text[start:end].split()
@@ -391,12 +389,16 @@ def _group(names: Sequence[str]) -> list[list[str]]:
 
 
 def _places(texts: Sequence[str], name: str) -> list[Place]:
-    # Chinese and Japanese are written without spaces: a name there has no word edges.
-    unspaced = _UNSPACED.match(name[:1]) is not None
-    left = "" if unspaced else r"(?<!\w)"
-    right = "" if _UNSPACED.match(name[-1:]) else r"(?!\w)"
-    pattern = re.compile(left + re.escape(name) + right)
+    pattern = _name_pattern(name)
     return [(i, m.start(), m.end()) for i, t in enumerate(texts) for m in pattern.finditer(t)]
+
+
+@functools.lru_cache(maxsize=4096)  # re's own cache is thrashed by phonenumbers' patterns
+def _name_pattern(name: str) -> re.Pattern[str]:
+    # Chinese and Japanese are written without spaces: a name there has no word edges.
+    left = "" if _UNSPACED.match(name[:1]) else r"(?<!\w)"
+    right = "" if _UNSPACED.match(name[-1:]) else r"(?!\w)"
+    return re.compile(left + re.escape(name) + right)
 
 
 def _work_title(text: str, start: int, end: int, own: str) -> bool:

@@ -22,7 +22,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from edge_router.privacy.parts import Detection
 from edge_router.privacy.siblings import siblings
@@ -53,6 +53,26 @@ def _wanted(text: str, found: Sequence[Detection]) -> dict[str, tuple[str, float
     return wanted
 
 
+def _occurrences(text: str, part: str) -> Iterator[tuple[int, int]]:
+    """Whole-word occurrences of ``part`` (anywhere, for Han names: no spaces there).
+
+    A plain substring search: a regex per name would be compiled for every new name,
+    which cost more than the rest of this pass together."""
+    han = _HAN.fullmatch(part) is not None
+    at = text.find(part)
+    while at >= 0:
+        end = at + len(part)
+        before = text[at - 1] if at else " "
+        after = text[end : end + 2]
+        if han or (
+            not (before.isalnum() or before in "_@/.-")
+            and not (after[:1].isalnum() or after[:1] in "_-")
+            and not (after[:1] == "." and after[1:2].isalnum())
+        ):
+            yield at, end
+        at = text.find(part, at + 1)
+
+
 def recurrences(text: str, found: Sequence[Detection], english: frozenset[str]) -> list[Detection]:
     """Occurrences in ``text`` of found names' parts and usernames not already covered."""
     wanted = _wanted(text, found)
@@ -61,11 +81,7 @@ def recurrences(text: str, found: Sequence[Detection], english: frozenset[str]) 
     taken = [(start, end) for _, start, end, _ in found]
     out: list[Detection] = []
     for part, (kind, score) in wanted.items():
-        # Han text has no spaces: a name is matched wherever it stands.
-        edge = "" if _HAN.fullmatch(part) else r"(?<![\w@/.\-])"
-        tail = "" if _HAN.fullmatch(part) else r"(?![\w\-]|\.\w)"
-        for m in re.finditer(edge + re.escape(part) + tail, text):
-            start, end = m.span()
+        for start, end in _occurrences(text, part):
             if any(s < end and start < e for s, e in taken):
                 continue
             if (
