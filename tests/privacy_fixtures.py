@@ -6,6 +6,7 @@ import functools
 
 import pytest
 
+from edge_router.privacy.redaction import Vault, redact_body
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import ScanResult, TextField
@@ -24,3 +25,16 @@ def scanner() -> PrivacyScanner:
 
 def scan_text(scanner: PrivacyScanner, text: str) -> ScanResult:
     return scanner.scan([TextField("text", text)])
+
+
+def redact_text(scanner: PrivacyScanner, text: str) -> str:
+    """``text`` as a cloud would receive it in a chat message under a redacting policy;
+    checks on the way that the redacted body restores to the original."""
+    field = TextField("messages[0].content", text)
+    body = {"messages": [{"role": "user", "content": text}]}
+    vault = Vault()
+    out: str = redact_body(body, scanner.scan([field]), vault, texts=[field])["messages"][0][
+        "content"
+    ]
+    assert vault.restore(out) == text
+    return out

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
+from privacy_fixtures import redact_text, scan_text, scanner  # noqa: F401 - pytest fixture
 
 from edge_router.privacy.handles import HandleRecognizer
 from edge_router.privacy.redaction import Vault, redact_body
@@ -186,14 +186,9 @@ def test_a_value_found_once_is_redacted_everywhere(scanner: PrivacyScanner) -> N
         "remote: Permission to ljuba-k/dotfiles.git denied to ljuba-k.\n"
         "fatal: unable to access 'https://github.com/ljuba-k/dotfiles.git/'"
     )
-    field = TextField("messages[0].content", text)
-    result = scanner.scan([field])
-    body = {"messages": [{"role": "user", "content": text}]}
-    vault = Vault()
-    out = redact_body(body, result, vault, texts=[field])["messages"][0]["content"]
+    out = redact_text(scanner, text)
     for value in ("Rhiannon", "Pugh", "Tom", "ljuba"):
         assert value not in out
-    assert vault.restore(out) == text
 
 
 def test_an_english_word_recurs_only_inside_a_sentence(scanner: PrivacyScanner) -> None:  # noqa: F811
