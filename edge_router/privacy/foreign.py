@@ -291,7 +291,7 @@ class ScriptNameRecognizer(EntityRecognizer):
             return ""
         before = text[max(0, words[k].start() - 40) : words[k].start()]
         cued = bool(CYRILLIC_BEFORE.search(before))
-        title = word[0].isupper() and word[1:].replace("-", "").islower()
+        title = _capitalised(word)
         listed = self._cyr_listed(low)
         # Written small, a cued word counts when listed or shaped like a familiar name
         # ("мой сосед гоша", "привет дима"), not like an adverb ("мой сосед сверху").
@@ -321,14 +321,18 @@ class ScriptNameRecognizer(EntityRecognizer):
         """After a name, a family name: shaped like one, or any capitalised word that is
         no common word ("Егор Шмидт"), since only names are capitalised mid-sentence."""
         return self._cyr_morph(word) or (
-            word[:1].isupper()
-            and word[1:].replace("-", "").islower()
+            _capitalised(word)
             and word.lower() not in CYRILLIC_STOP
             and word.lower() not in CYRILLIC_NOT_PEOPLE
         )
 
     def _cyr_morph(self, word: str) -> bool:
         return bool(_PATRONYMIC.fullmatch(word) or _CYR_SURNAME.fullmatch(word))
+
+
+def _capitalised(word: str) -> bool:
+    """A capital, then small letters (hyphens allowed): "Шмидт", "Римский-Корсаков"."""
+    return word[:1].isupper() and word[1:].replace("-", "").islower()
 
 
 def _adjacent(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
