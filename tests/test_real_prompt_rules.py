@@ -381,6 +381,8 @@ def test_birth_dates(text: str, expected: list[str]) -> None:
         # a private name before its year is no reference; chat shorthand after a name
         "Invoice: Tom Okafor, March 2024, 3 hours of tutoring, please remind him",
         "tell sarah pls that the meeting moved",
+        # a catalogue's genre list is no request for fiction
+        "Action & Adventure, Mystery & Suspense\nDirected By:    Lukas Ostermann",
         # a title before a name written small in a text with capitals
         "schreib an herrn kowalski-brenner, dass sich die Lieferung der Fenster verzögert",
         "my colleague Dana Okafor's estimate was accurate, write her a thank-you note",

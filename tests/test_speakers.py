@@ -38,6 +38,7 @@ def _layout(text: str) -> list[str]:
         ("User: hello there friend\nAssistant: hi there, how can I help", []),
         ("Bongani: who's bringing the tongs", []),
         ("Quarterly Report Draft\nsee the attached file for the figures", []),
+        ("When: 2000-04-16 11:34:35\nWhere: Upton Country Club.", []),
     ],
 )
 def test_layout_names(text: str, expected: list[str]) -> None:

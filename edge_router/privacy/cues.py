@@ -176,9 +176,10 @@ INVENTED_MORE = re.compile(
     r"(?:the|alternate|alternative|new)\s+ending|bedtime\s+story|сказк\w*|рассказ\w*|"
     r"придума\w*|стих\w*|داستان|قصه|قصة|حكاية|cuento|relato|poema|conte|poème|"
     r"geschichte|märchen|gedicht|gutenachtgeschichte|"
-    # genres and tabletop play: "a short mystery where ...", "my D&D bard"
-    r"mystery|thriller|fable|novella|backstory|protagonist|antagonist|villain|npc|"
-    r"d&d|dnd|tabletop|rpg|one-shot)(?!\w)|故事|小说|童话",
+    # a genre or tabletop play as what is asked for: "a short mystery where ...", "my
+    # D&D bard" (not a catalogue's genre list: "Mystery & Suspense / Directed By: X")
+    r"(?:a|an|short|my|our|your|this|the)\s+(?:mystery|thriller|fable|novella|backstory|"
+    r"protagonist|antagonist|villain|npc|d&d|dnd|tabletop|rpg|one-shot))(?!\w)|故事|小说|童话",
     re.IGNORECASE,
 )
 # Screen, stage, sport and news settings only public people and characters stand in:

@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.nametext import looks_like_code
 from edge_router.privacy.numbers import RegexRecognizer
@@ -107,7 +109,7 @@ class LayoutNameRecognizer(RegexRecognizer):
     def _name_like(self, word: str) -> bool:
         """No English word or role, unless a listed first name ("Rowan", "Grace")."""
         low = word.lower().strip("'’-")
-        if low in _NOT_SPEAKERS:
+        if low in _NOT_SPEAKERS or low in STOP_WORDS:  # "When: ... / Where: ..."
             return False
         listed = self._names is not None and fold(low) in self._names.first
         # A double-barrelled name may have a word in it ("Mbeki-Stone"), not only words.
