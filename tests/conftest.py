@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import anthropic
+import openai
 import pytest
 from fake_provider import FakeControl, make_fake_provider
 from pg_fixture import PgServer, pg_server
@@ -16,6 +18,28 @@ from edge_router.config import Settings, load_settings
 from edge_router.record.audit import AuditSettings
 
 MODEL_HINT = "run ./install.sh to fetch the embedded model"
+
+
+@pytest.fixture(autouse=True)
+def _close_sdk_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close the SDK clients a test opened when it ends.
+
+    Left to the garbage collector, a client's pooled socket is reclaimed during some later
+    test, whose run then fails on the socket's ResourceWarning (warnings are errors here):
+    under load that hit tests that leak nothing themselves.
+    """
+    opened: list[openai.OpenAI | anthropic.Anthropic] = []
+    for cls in (openai.OpenAI, anthropic.Anthropic):
+        original = cls.__init__
+
+        def init(self: object, *args: object, _original: object = original, **kw: object) -> None:
+            _original(self, *args, **kw)  # type: ignore[operator]
+            opened.append(self)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(cls, "__init__", init)
+    yield
+    for client in opened:
+        client.close()
 
 
 @pytest.fixture(scope="session")
