@@ -170,8 +170,7 @@ class ScriptNameRecognizer(EntityRecognizer):
             return
         if (
             len(run) == 2
-            and run[0] in "小老阿"
-            and run not in HAN_NICKNAME_WORDS
+            and _nickname_at(run, 0)
             and (run[0] == "阿" or run[1] in self._han_surnames)
             and _vocative(run, before_run, after_run)
         ):
@@ -189,7 +188,7 @@ class ScriptNameRecognizer(EntityRecognizer):
     def _han_name_at(self, text: str, run: str, offset: int, i: int) -> int | None:
         """End (in ``run``) of a name starting at ``run[i]``, or None."""
         pre = bool(HAN_BEFORE.search(text[max(0, offset + i - 8) : offset + i]))
-        if run[i] in "小老阿" and i + 1 < len(run) and run[i : i + 2] not in HAN_NICKNAME_WORDS:
+        if _nickname_at(run, i):
             end = i + 2
             after = text[offset + end : offset + end + 4]
             if pre and (end == len(run) or HAN_AFTER.match(after) or run[end] in HAN_STOP_CHARS):
@@ -338,6 +337,11 @@ def _capitalised(word: str) -> bool:
 def _adjacent(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
     """Only spaces between two words."""
     return not text[a.end() : b.start()].strip()
+
+
+def _nickname_at(run: str, i: int) -> bool:
+    """Does a nickname 小X/老X/阿X start at ``run[i]`` (not an everyday word: 老师, 小时)?"""
+    return run[i] in "小老阿" and i + 1 < len(run) and run[i : i + 2] not in HAN_NICKNAME_WORDS
 
 
 def _vocative(run: str, before: str, after: str) -> bool:

@@ -40,7 +40,7 @@ def _wanted(text: str, found: Sequence[Detection]) -> dict[str, tuple[str, float
     for kind, start, end, score in found:
         value = text[start:end]
         if kind == "PERSON":
-            parts = _HAN.findall(value) if _HAN.fullmatch(value) else _PART.findall(value)
+            parts = [value] if _HAN.fullmatch(value) else _PART.findall(value)
         elif kind == "LOCATION":  # NER calls some first names places ("Siobhan")
             parts = [value] if len(value) >= 3 else []
         elif kind == "USERNAME":

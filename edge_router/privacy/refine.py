@@ -77,36 +77,9 @@ _LINE_LABEL = re.compile(r"[ \t]+to[ \t]*:", re.IGNORECASE)
 _HYPHEN_TAIL = re.compile(r"-[^\W\d_]{2,}(?![\w-])")
 _FAMILY_AFTER = re.compile(r"[ \t]+([A-Z][^\W\d_]+)(?![\w-])")
 # Chat shorthand NER takes for part of a name in re-cased text.
-_CHAT_SHORTHAND = frozenset(
-    [
-        "pls",
-        "plz",
-        "thx",
-        "ty",
-        "lol",
-        "lmao",
-        "tbh",
-        "ngl",
-        "imo",
-        "imho",
-        "rn",
-        "btw",
-        "idk",
-        "omg",
-        "smh",
-        "fr",
-        "ur",
-        "ya",
-        "vs",
-        "bc",
-        "cuz",
-        "st",
-        "rd",
-        "ave",
-        "asap",
-        "tmrw",
-        "tmr",
-    ]
+_CHAT_SHORTHAND = _words(
+    "pls plz thx ty lol lmao tbh ngl imo imho rn btw idk omg smh fr ur ya vs bc cuz st rd ave "
+    "asap tmrw tmr"
 )
 # A capitalised word right before a one-word name, on the same line: its given name.
 _GIVEN_BEFORE = re.compile(r"(?<![\w.-])([A-Z][^\W\d_A-Z]{2,})[ \t]$")
