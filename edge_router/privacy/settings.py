@@ -289,6 +289,17 @@ class ScannerSettings(Frozen):
             "Null turns it off; a missing file is logged and counts as off."
         ),
     )
+    given_names: str | None = Field(
+        default="models/given-names.u64",
+        description=(
+            "Given-name list built by install.sh (first names a name-frequency data set "
+            "ranks as given names). A one-word name in Latin letters that is on neither it "
+            "nor the built-in first-name lists, with no title, initial or private cue "
+            "before it, is reported as weak:PERSON(not_a_given_name): a family name, "
+            "character or brand named alone. Null turns it off (such names stay private); "
+            "a missing file is logged and counts as off."
+        ),
+    )
     public_context_words: tuple[str, ...] = Field(
         default=DEFAULT_PUBLIC_CONTEXT,
         description=(

@@ -52,6 +52,13 @@ REASONS: tuple[Reason, ...] = (
         "with no private cue of its own: not sensitive on its own",
     ),
     Reason(
+        "weak:PERSON(not_a_given_name)",
+        _SCAN,
+        "a one-word name in Latin letters that is no known given name, with no title, "
+        "initial or private cue (`privacy.given_names`): a family name, character or "
+        "brand named alone, not sensitive on its own",
+    ),
+    Reason(
         "weak:PERSON(no_personal_context)",
         _SCAN,
         "a lone name with no personal context, and `privacy.person_alone_sensitive` is off",

@@ -1,0 +1,127 @@
+"""One-word names that are no given name: a family name, a character or a brand alone.
+
+On real prompts, a private person named by one word and nothing else around it is
+named by their given name ("is jamal still coming tonight", "ask Marisol if she still
+has my Switch"); a private person named by their family name alone gets a title or an
+initial ("write to mr.Nakamura", "frau dr. Wächtershäuser", "J. Okoro-Benson"). A
+lone word that is no given name is then far more often somebody public or invented:
+"Was Napoleon actually short?", "why did Achebe write...", "Senna and Prost",
+"Hashimoto's", "should i side with roche or iorveth", "Dr. Martens" (a title, so not
+this rule). Framing asks this only when nothing else placed the name: any private cue
+(greeting, "write to", a relation, a sign-off, a list of people, pasted material) came
+first. A name stays private, too, where any of its occurrences has a title or an
+initial, a capitalised word NER left off ("Maha Cazares"), a question for a name
+("your last name?"), a speech verb ("says Joly"), a thing owned ("the Kowalski file") or
+an errand in its sentence ("...arrives tomorrow").
+
+"Given name" is decided by two lists: the built-in per-locale first names
+(``namelists``) and ``models/given-names.u64`` (``notables_build.given``: first names a
+name-frequency data set ranks high, or better as first than as family names). Only
+Latin-script words are judged: the lists are thin for other scripts, so a Cyrillic,
+Arabic or Han name alone stays private.
+
+Example::
+
+    lone = LoneNames("models/given-names.u64")
+    lone.is_lone("Was Napoleon actually short?", 4, 12)   # True
+    lone.is_lone("is jamal still coming", 3, 8)           # False: a given name
+"""
+
+from __future__ import annotations
+
+import re
+
+from edge_router.privacy import cues
+from edge_router.privacy.namelists import fold, load_name_lists
+from edge_router.privacy.notables import Notables, load_notables
+
+# One word of Latin letters (accents, inner hyphen or apostrophe), an optional "'s".
+_LATIN_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ɏ]+)*")
+_POSSESSIVE = re.compile(r"['’]s?$")
+# A title ("Mr", "Frau", "Dr.", "mr.Nakamura") or an initial ("J. ") just before.
+_TITLE_BEFORE = re.compile(
+    r"\b(?:" + cues.TITLE + r"|mme|mlle|don|doña|sir|dame|lady|lord)\.?\s*$", re.IGNORECASE
+)
+_INITIAL_BEFORE = re.compile(r"\b[A-Z]\.\s*$")
+# A name asked for or given ("What's your last name? Magnusson"), or a speaker quoted
+# ("...," says Joly): a person in the conversation, not a public figure in a question.
+_NAME_ASKED = re.compile(r"\b(?:name|nom|nombre)\b[^.!\n]{0,20}$", re.IGNORECASE)
+_SPEECH_BEFORE = re.compile(r"\b(?:says|said|asks|asked|told|tells)\s+$", re.IGNORECASE)
+_SPEECH_AFTER = re.compile(r"\s*,?\s*(?:says|said|asks|asked|told|tells)\b", re.IGNORECASE)
+# Someone's things or errands: "the Kowalski file", "Kowalski's box arrives tomorrow".
+_OWNED_AFTER = re.compile(
+    r"(?:['’]s?)?\s+(?:file|case|account|order|invoice|report|contract|box|parcel|package|"
+    r"house|flat|family|kids|car|project|ticket|booking|appointment)s?\b",
+    re.IGNORECASE,
+)
+_ERRAND = re.compile(
+    r"\b(?:today|tonight|tomorrow|yesterday|this (?:morning|afternoon|evening|week)|"
+    r"next (?:week|month)|on (?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
+    re.IGNORECASE,
+)
+
+
+class LoneNames:
+    """``is_lone``: is the name at ``text[start:end]`` a one-word non-given name?"""
+
+    def __init__(self, given_names: str | None, english: frozenset[str] = frozenset()) -> None:
+        """``english``: lower-case English words; a capitalised word that starts a
+        sentence and is none of them is read as the name's first part ("Maha Cazares")."""
+        self._given: Notables | None = load_notables(given_names)
+        self._english = english
+        lists = load_name_lists()
+        self._first = lists.first if lists is not None else None
+
+    @property
+    def enabled(self) -> bool:
+        """Off without either list: every one-word name stays possibly private."""
+        return self._given is not None and self._first is not None
+
+    def is_given(self, word: str) -> bool:
+        key = fold(word)
+        return (self._first is not None and key in self._first) or (
+            self._given is not None and self._given.has_parts([key])
+        )
+
+    def is_lone(self, text: str, start: int, end: int) -> bool:
+        if not self.enabled:
+            return False
+        word = _POSSESSIVE.sub("", text[start:end])
+        if not _LATIN_WORD.fullmatch(word) or self.is_given(word):
+            return False
+        # Any of these at any occurrence: "Mr. Hashimoto ... Hashimoto said".
+        for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", text):
+            window = text[max(0, m.start() - 40) : m.start()]
+            joined = window.endswith("-") or text.startswith("-", m.end())
+            if (
+                joined
+                or _TITLE_BEFORE.search(window)
+                or _INITIAL_BEFORE.search(window)
+                or self._part_of_a_name(window)
+                or _NAME_ASKED.search(window)
+                or _SPEECH_BEFORE.search(window)
+                or _SPEECH_AFTER.match(text, m.end())
+                or _OWNED_AFTER.match(text, m.end())
+                or _ERRAND.search(_sentence(text, m.start()))
+            ):
+                return False
+        return True
+
+    def _part_of_a_name(self, window: str) -> bool:
+        """Does ``window`` end in a capitalised word that does not start a sentence, or
+        that does and is no English word ("Was Napoleon" is a question, "Maha Cazares"
+        a name NER cut short)?"""
+        m = re.search(r"([\w'’-]+)\s+$", window)
+        if m is None or not m.group(1)[:1].isupper():
+            return False
+        head = window[: m.start()].rstrip()
+        if head and head[-1] not in '.!?:;"“«(\n' and not head.endswith(("--", "—")):
+            return True
+        return m.group(1).lower() not in self._english
+
+
+def _sentence(text: str, at: int) -> str:
+    """The sentence (or line) around ``at``."""
+    start = max(text.rfind(c, 0, at) for c in ".!?\n") + 1
+    ends = [e for e in (text.find(c, at) for c in ".!?\n") if e >= 0]
+    return text[start : min(ends, default=len(text))]
