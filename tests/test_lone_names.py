@@ -119,6 +119,9 @@ def test_without_the_list_every_lone_name_stays_unframed(tmp_path: Path) -> None
 
 # ---- the real list (built by install.sh) and the real scanner ---------------------------
 
+# The rule is opt-in: the daemon's default leaves every one-word name possibly private.
+ON = ScannerSettings(given_names="models/given-names.u64")
+
 
 @pytest.fixture(scope="module")
 def real() -> LoneNames:
@@ -128,9 +131,14 @@ def real() -> LoneNames:
     if not path.is_file():
         pytest.fail(f"{path} missing: run ./install.sh to build it")
     assert sha256_file(path) == entry["sha256"], "the list differs from the pinned build"
-    lone = LoneNames(ScannerSettings().given_names)
+    lone = LoneNames(ON.given_names)
     assert lone.enabled
     return lone
+
+
+@pytest.fixture(scope="module")
+def scanner_on() -> PrivacyScanner:
+    return PrivacyScanner(ON)
 
 
 @pytest.mark.parametrize(
@@ -150,10 +158,17 @@ def test_family_names_are_not_given_names(real: LoneNames, word: str) -> None:
     assert lists is not None and word.lower() not in lists.first
 
 
-def test_scanner_weakens_a_lone_family_name(scanner: PrivacyScanner) -> None:  # noqa: F811
-    result = scan_text(scanner, "Did Clausewitz ever say war is politics by other means?")
+def test_scanner_weakens_a_lone_family_name_when_on(
+    scanner_on: PrivacyScanner,
+    scanner: PrivacyScanner,  # noqa: F811
+) -> None:
+    text = "Did Clausewitz ever say war is politics by other means?"
+    result = scan_text(scanner_on, text)
     assert not result.sensitive
     assert "weak:PERSON(not_a_given_name)" in result.reasons
+    # Off by default: the same name stays possibly private.
+    assert ScannerSettings().given_names is None
+    assert scan_text(scanner, text).sensitive
 
 
 @pytest.mark.parametrize(
@@ -164,5 +179,5 @@ def test_scanner_weakens_a_lone_family_name(scanner: PrivacyScanner) -> None:  #
         "Clausewitz, my neighbour, keeps parking in front of our garage. write him a note",
     ],
 )
-def test_scanner_keeps_private_lone_names(scanner: PrivacyScanner, text: str) -> None:  # noqa: F811
-    assert scan_text(scanner, text).sensitive
+def test_scanner_keeps_private_lone_names(scanner_on: PrivacyScanner, text: str) -> None:
+    assert scan_text(scanner_on, text).sensitive

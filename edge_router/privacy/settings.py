@@ -290,14 +290,16 @@ class ScannerSettings(Frozen):
         ),
     )
     given_names: str | None = Field(
-        default="models/given-names.u64",
+        default=None,
         description=(
-            "Given-name list built by install.sh (first names a name-frequency data set "
-            "ranks as given names). A one-word name in Latin letters that is on neither it "
-            "nor the built-in first-name lists, with no title, initial or private cue "
-            "before it, is reported as weak:PERSON(not_a_given_name): a family name, "
-            "character or brand named alone. Null turns it off (such names stay private); "
-            "a missing file is logged and counts as off."
+            "Opt-in (off by default). Path of the given-name list install.sh builds, "
+            "models/given-names.u64 (first names a name-frequency data set ranks as given "
+            "names). When set, a one-word name in Latin letters that is on neither it nor "
+            "the built-in first-name lists, with no title, initial or private cue, is "
+            "reported as weak:PERSON(not_a_given_name): a family name, character or brand "
+            "named alone. Fewer false alarms, but a private person named by family name "
+            "alone can then reach a cloud (measured in the README). A missing file is "
+            "logged and counts as off."
         ),
     )
     public_context_words: tuple[str, ...] = Field(
