@@ -38,7 +38,6 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -51,6 +50,7 @@ from edge_router.privacy.namelists import fold, load_name_lists
 from edge_router.privacy.notables import load_notables
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.translit import latin_variants
+from edge_router.privacy.wholeword import whole_words
 
 # In precedence order (``_combine``). "material": only inside pasted material (private
 # unless another place is weak); "lone_name": a one-word non-given name (lone_names.py).
@@ -389,16 +389,13 @@ def _group(names: Sequence[str]) -> list[list[str]]:
 
 
 def _places(texts: Sequence[str], name: str) -> list[Place]:
-    pattern = _name_pattern(name)
-    return [(i, m.start(), m.end()) for i, t in enumerate(texts) for m in pattern.finditer(t)]
-
-
-@functools.lru_cache(maxsize=4096)  # re's own cache is thrashed by phonenumbers' patterns
-def _name_pattern(name: str) -> re.Pattern[str]:
     # Chinese and Japanese are written without spaces: a name there has no word edges.
-    left = "" if _UNSPACED.match(name[:1]) else r"(?<!\w)"
-    right = "" if _UNSPACED.match(name[-1:]) else r"(?!\w)"
-    return re.compile(left + re.escape(name) + right)
+    left, right = not _UNSPACED.match(name[:1]), not _UNSPACED.match(name[-1:])
+    return [
+        (i, s, e)
+        for i, t in enumerate(texts)
+        for s, e in whole_words(t, name, left=left, right=right)
+    ]
 
 
 def _work_title(text: str, start: int, end: int, own: str) -> bool:

@@ -34,6 +34,7 @@ import re
 from edge_router.privacy import cues
 from edge_router.privacy.namelists import fold, load_name_lists
 from edge_router.privacy.notables import Notables, load_notables
+from edge_router.privacy.wholeword import whole_words
 
 # One word of Latin letters (accents, inner hyphen or apostrophe), an optional "'s".
 _LATIN_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ɏ]+)*")
@@ -90,9 +91,9 @@ class LoneNames:
         if not _LATIN_WORD.fullmatch(word) or self.is_given(word):
             return False
         # Any of these at any occurrence: "Mr. Hashimoto ... Hashimoto said".
-        for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", text):
-            window = text[max(0, m.start() - 40) : m.start()]
-            joined = window.endswith("-") or text.startswith("-", m.end())
+        for at, end in whole_words(text, word):
+            window = text[max(0, at - 40) : at]
+            joined = window.endswith("-") or text.startswith("-", end)
             if (
                 joined
                 or _TITLE_BEFORE.search(window)
@@ -100,9 +101,9 @@ class LoneNames:
                 or self._part_of_a_name(window)
                 or _NAME_ASKED.search(window)
                 or _SPEECH_BEFORE.search(window)
-                or _SPEECH_AFTER.match(text, m.end())
-                or _OWNED_AFTER.match(text, m.end())
-                or _ERRAND.search(_sentence(text, m.start()))
+                or _SPEECH_AFTER.match(text, end)
+                or _OWNED_AFTER.match(text, end)
+                or _ERRAND.search(_sentence(text, at))
             ):
                 return False
         return True

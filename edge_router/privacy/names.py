@@ -333,7 +333,7 @@ class NameChecks:
         components = dict(nlp.components)  # disabled ones too: the tagger is off by default
         # NER has its own embedding layer in the small model; the tagger needs tok2vec.
         self._ner_steps = [components[n] for n in ("ner",) if n in components]
-        self._tag_steps = [components[n] for n in ("tok2vec", "tagger", "ner") if n in components]
+        self._tag_steps = [components[n] for n in ("tok2vec", "tagger") if n in components]
 
     def looks_like_name(
         self, window: str, start: int, end: int, ner_only: bool
@@ -344,11 +344,14 @@ class NameChecks:
         when a self-introduction or naming cue matched.
         """
         doc = self._nlp.make_doc(window)
-        for step in self._ner_steps if ner_only else self._tag_steps:
+        for step in self._ner_steps:
             doc = step(doc)
         known = _spans_in(doc.ents, start, end, ner_only)
         if known is not None:
             return known
+        # Only now the tagger: NER does not read its output, so NER's spans are the same.
+        for step in self._tag_steps:
+            doc = step(doc)
         inside = [t for t in doc if t.idx >= start and t.idx + len(t) <= end]
         if inside and all(t.tag_ in ("NNP", "NNPS") for t in inside):
             return [(start, end)]
