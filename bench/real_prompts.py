@@ -1,7 +1,7 @@
 """Privacy decisions on the project's own realistic prompts (issue 12), ours vs stock Presidio.
 
     .venv/bin/python bench/real_prompts.py [--split dev|heldout|all] [--json-out PATH]
-        [--data bench/data/real_prompts.jsonl] [--no-stock] [--given-names]
+        [--data bench/data/real_prompts.jsonl] [--no-stock] [--weak-lone-names]
 
 The set (``bench/data/real_prompts.jsonl``, rules in ``bench/data/REAL_PROMPTS.md``) is
 hand-written prompts in the way people type to chatbots, each labelled ``private`` with
@@ -269,9 +269,9 @@ def main() -> None:
     parser.add_argument("--json-out", type=Path, help="write per-prompt outcomes (no text)")
     parser.add_argument("--no-stock", action="store_true", help="skip stock Presidio")
     parser.add_argument(
-        "--given-names",
+        "--weak-lone-names",
         action="store_true",
-        help="turn on the opt-in privacy.given_names rule (models/given-names.u64)",
+        help="turn on the opt-in privacy.weak_lone_names rule",
     )
     args = parser.parse_args()
 
@@ -286,9 +286,7 @@ def main() -> None:
 
     # The daemon's scanner settings, minus the result cache: the same detections, but
     # every scan (timed or routed) is a real, uncached one.
-    settings = ScannerSettings(
-        cache_size=0, given_names="models/given-names.u64" if args.given_names else None
-    )
+    settings = ScannerSettings(cache_size=0, weak_lone_names=args.weak_lone_names)
     scanner = PrivacyScanner(settings)
     stock = None if args.no_stock else stock_engine(settings.spacy_model)
     policies = PolicySet.load(REPO / "policies", "default")
@@ -305,8 +303,8 @@ def main() -> None:
     by_lang = [(lang, summarise([o for o in outs if o.lang == lang])) for lang in langs]
 
     print(f"# real_prompts bench, {started:%Y-%m-%d %H:%M} UTC, code {head_commit()}")
-    if args.given_names:
-        print("# with the opt-in privacy.given_names rule on")
+    if args.weak_lone_names:
+        print("# with the opt-in privacy.weak_lone_names rule on")
     print(f"# data {args.data.name}, split {args.split}, {len(outs)} prompts\n")
     print("\n".join(table(groups, stock is not None)))
     print(f"\nPer language (split {args.split}):\n")

@@ -68,7 +68,8 @@ def framer(tmp_path: Path) -> Framer:
     # The notable list is off so that it cannot decide any of these; the English words
     # tell a question's first word from a given name NER left off.
     english = frozenset({"did", "why", "is", "was"})
-    return Framer(ScannerSettings(given_names=str(path), notable_names=None), english)
+    settings = ScannerSettings(given_names=str(path), notable_names=None, weak_lone_names=True)
+    return Framer(settings, english)
 
 
 @pytest.mark.parametrize(
@@ -113,14 +114,14 @@ def test_without_the_list_every_lone_name_stays_unframed(tmp_path: Path) -> None
     lone = LoneNames(str(tmp_path / "absent.u64"))
     assert not lone.enabled
     assert not lone.is_lone("Did Vantorsky write it?", 4, 13)
-    framer = Framer(ScannerSettings(given_names=None, notable_names=None))
+    framer = Framer(ScannerSettings(given_names=None, notable_names=None, weak_lone_names=True))
     assert framer.verdicts(["Did Vantorsky write it?"], ["Vantorsky"]) == ["none"]
 
 
 # ---- the real list (built by install.sh) and the real scanner ---------------------------
 
 # The rule is opt-in: the daemon's default leaves every one-word name possibly private.
-ON = ScannerSettings(given_names="models/given-names.u64")
+ON = ScannerSettings(weak_lone_names=True)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +168,7 @@ def test_scanner_weakens_a_lone_family_name_when_on(
     assert not result.sensitive
     assert "weak:PERSON(not_a_given_name)" in result.reasons
     # Off by default: the same name stays possibly private.
-    assert ScannerSettings().given_names is None
+    assert not ScannerSettings().weak_lone_names
     assert scan_text(scanner, text).sensitive
 
 

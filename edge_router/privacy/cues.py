@@ -262,7 +262,10 @@ WORK_TITLE = re.compile(
 POSSESSIVE_WORK = re.compile(r"(?:['’]s)?[ \t]+[A-Z][\w'’-]+")
 # Exercises: a word problem's question frames everyone in its paragraph.
 EXERCISE = re.compile(
-    r"\b(?:how\s+(?:many|much|old|long|far|fast|tall|often)|what\s+(?:is|was|were|are)\s+"
+    # "how long do i boil eggs for Oisín" asks about the user's own life, not a puzzle.
+    r"\b(?:how\s+(?:many|much|old|long|far|fast|tall|often)"
+    r"(?!\s+(?:\w+\s+)?(?:do|should|can|will|did|would|must)\s+(?:i|we)\b)|"
+    r"what\s+(?:is|was|were|are)\s+"
     r"the\s+total|in\s+total|word\s+problem|math(?:s)?\s+problem|puzzle|riddle|"
     r"brain\s*teaser|quiz|true\s+or\s+false|which\s+of\s+the\s+following|"
     r"multiple[-\s]choice)\b",

@@ -25,6 +25,7 @@ from edge_router.privacy.foreign import ScriptNameRecognizer
 from edge_router.privacy.gazetteer import GazetteerNameRecognizer
 from edge_router.privacy.handles import HandleRecognizer
 from edge_router.privacy.ids import BirthDateRecognizer, LabelledIdRecognizer
+from edge_router.privacy.lone_names import LoneNames
 from edge_router.privacy.namelists import NameLists, english_words, load_name_lists
 from edge_router.privacy.names import ContextNameRecognizer, NameChecks
 from edge_router.privacy.nameshape import NameShape
@@ -267,6 +268,7 @@ def build_registry(
             relationships=settings.relationship_words,
             english=english,
             names=_name_lists(settings),
+            given=LoneNames(settings.given_names, on=False).listed,
         ),
         predefined.SpacyRecognizer(
             supported_language=lang, supported_entities=nlp_engine.get_supported_entities()

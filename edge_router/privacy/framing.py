@@ -154,7 +154,7 @@ class Framer:
         self._invented = phrase_regex(settings.invented_context_words)
         self._task = phrase_regex(settings.task_verbs)
         self._notables = load_notables(settings.notable_names)
-        self._lone = LoneNames(settings.given_names, known)
+        self._lone = LoneNames(settings.given_names, known, on=settings.weak_lone_names)
 
     def verdicts(self, texts: Sequence[str], names: Sequence[str]) -> list[Verdict]:
         """One verdict per distinct person in ``names`` (the PERSON spans' text).

@@ -65,24 +65,32 @@ _ERRAND = re.compile(
 class LoneNames:
     """``is_lone``: is the name at ``text[start:end]`` a one-word non-given name?"""
 
-    def __init__(self, given_names: str | None, english: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, given_names: str | None, english: frozenset[str] = frozenset(), *, on: bool = True
+    ) -> None:
         """``english``: lower-case English words; a capitalised word that starts a
-        sentence and is none of them is read as the name's first part ("Maha Cazares")."""
+        sentence and is none of them is read as the name's first part ("Maha Cazares").
+        ``on`` False (``privacy.weak_lone_names`` off): ``is_lone`` is always False, the
+        list still answers ``is_given``."""
         self._given: Notables | None = load_notables(given_names)
         self._english = english
+        self._on = on
         lists = load_name_lists()
         self._first = lists.first if lists is not None else None
 
     @property
     def enabled(self) -> bool:
-        """Off without either list: every one-word name stays possibly private."""
-        return self._given is not None and self._first is not None
+        """Off when not asked for or without either list: every one-word name stays
+        possibly private."""
+        return self._on and self._given is not None and self._first is not None
+
+    def listed(self, folded: str) -> bool:
+        """Is the folded word on the given-name list (False without the list)?"""
+        return self._given is not None and self._given.has_parts([folded])
 
     def is_given(self, word: str) -> bool:
         key = fold(word)
-        return (self._first is not None and key in self._first) or (
-            self._given is not None and self._given.has_parts([key])
-        )
+        return (self._first is not None and key in self._first) or self.listed(key)
 
     def is_lone(self, text: str, start: int, end: int) -> bool:
         if not self.enabled:

@@ -86,6 +86,55 @@ WRITE_TO = re.compile(
     r"\b(?:e-?mail|text|message|dm|cc|(?:reply|write|respond)[ \t]+to)[ \t]+" + CANDIDATE,
     re.IGNORECASE,
 )
+# Handing work over, inviting, praising: "ticket 88213 assigned to Dziedzic", "invite
+# ngozi", "huge shoutout to Ngaire". Confirmed like WRITE_TO; a capitalised word no
+# dictionary has also counts unless NER calls it a firm, product or place ("Zendesk").
+HAND_TO = re.compile(
+    r"\b(?:(?:re)?assign(?:ed)?[ \t]+(?:it[ \t]+|this[ \t]+)?to|"
+    r"hand(?:ed)?[ \t]+(?:it[ \t]+)?over[ \t]+to|"
+    r"forward(?:ed)?[ \t]+(?:it[ \t]+|this[ \t]+)?to|invit(?:e|ed|ing)|"
+    r"shout[ \t]*-?[ \t]*out[ \t]+to|congrats[ \t]+to)[ \t]+" + CANDIDATE,
+    re.IGNORECASE,
+)
+# Someone doing everyday things, the name first: "trinh said the client wants...",
+# "Newton wants the expense reports in", "fergal just texted", "Wanjiru is off sick".
+# One or two words opening a clause; confirmed like the other weak cues.
+_JOINER = r"(?:and|but|so|cos|coz|because|since|if|when)\b"
+_CLAUSE_START = rf"(?:^|\n|[.!?:;][ \t]+|,[ \t]*|\b{_JOINER}[ \t]+)"
+_ADVERB = r"(?:just|already|still|also|finally|never)\b"
+_EVERYDAY = (
+    rf"(?:{_ADVERB}[ \t]+)?"
+    r"(?:texted|messaged|e-?mailed|pinged|dm'?e?d|rang|phoned|called[ \t]+(?:me|us|in)|"
+    r"said[ \t]+(?:that|the|he|she|they|we|i|it|to)|told[ \t]+(?:me|us)|asked[ \t]+(?:me|us|if)|"
+    r"wants|needs|keeps|reckons|"
+    r"is[ \t]+(?:off|out)[ \t]+sick|called[ \t]+in[ \t]+sick|is[ \t]+running[ \t]+late|"
+    r"is[ \t]+coming|can'?t[ \t]+make[ \t]+it|"
+    r"(?:left|leaves|came|comes|was|is)[ \t]+(?:\w+[ \t]+){0,2}?(?:early|late)[ \t]+again)\b"
+)
+SUBJECT = re.compile(
+    _CLAUSE_START + rf"(?!{_JOINER})({WORD}(?:[ \t]+(?!{_ADVERB}){WORD})?)(?=[ \t]+{_EVERYDAY})",
+    re.IGNORECASE,
+)
+# Someone's work or things: "Cadwaladr's draft is way too long", "Gonçalves' sheet",
+# "get Tamati something for his 30th", "eggs for Oisín, he likes them runny".
+OWNED = re.compile(
+    rf"\b({WORD})(?:'s|’s|'|’)[ \t]+(?=(?:draft|sheet|spreadsheet|slides|deck|notes|e-?mail|"
+    r"message|ticket|pr|timesheet|cv|resume|résumé|handover|formula|laptop|desk|shift|"
+    r"code|commit|branch|rota|invoice|expenses|birthday|bday|party|wedding)\b)",
+    re.IGNORECASE,
+)
+FOR_SOMEONE = re.compile(
+    r"\b(?:get|buy|gift|give|make|cook|boil)[ \t]+(?:\w+[ \t]+){0,3}?for[ \t]+"
+    + CANDIDATE
+    + r"(?=[ \t]*,?[ \t]+(?:he|she|his|her)\b)",
+    re.IGNORECASE,
+)
+GIFT_FOR = re.compile(
+    r"\b(?:get|buy|gift|give)[ \t]+"
+    + CANDIDATE
+    + r"(?=[ \t]+(?:\w+[ \t]+)?for[ \t]+(?:his|her)\b)",
+    re.IGNORECASE,
+)
 OCCASIONS = r"(?:birthday|bday|b-day|anniversary|retirement|graduation|name[ \t]+day)"
 # "happy 40th Raj!!", "happy birthday jen": the wish names who it is for.
 WISH = re.compile(

@@ -38,6 +38,17 @@ _PERSON_LABELS = frozenset({"PERSON", "PER"})
 # person's name (by NER, or unless ner_only by part-of-speech tags).
 NameCheck = Callable[[str, int, int, bool], list[tuple[int, int]]]
 
+# Cues after which a word written small counts only if no English word ("ask questions",
+# "so it said that", "get food for his party").
+_SMALL_NEEDS_UNKNOWN = (
+    nc.TELL,
+    nc.WISH,
+    nc.FOR_WHOM,
+    nc.SUBJECT,
+    nc.OWNED,
+    nc.FOR_SOMEONE,
+    nc.GIFT_FOR,
+)
 # Common addressees after a greeting that a tagger may still call proper nouns.
 _NOT_NAMES = frozenset({"world", "there", "everyone", "all", "team", "guys", "folks", "again"})
 
@@ -65,6 +76,7 @@ class ContextNameRecognizer(EntityRecognizer):
         relationships: tuple[str, ...] = (),
         english: frozenset[str] = frozenset(),
         names: NameLists | None = None,
+        given: Callable[[str], bool] | None = None,
     ) -> None:
         """``english``: lower-case English words; after a title, one word that is none of
         them is a name even when NER and the tagger do not say so ("Dear Ms. ODUYA").
@@ -76,6 +88,7 @@ class ContextNameRecognizer(EntityRecognizer):
         self._stop = stop_words
         self._english = english
         self._names = names
+        self._given = given  # a folded word on the install-built given-name list?
         self._cues: list[tuple[re.Pattern[str], float, bool]] = [
             (nc.STRONG, 0.8, False),
             (nc.SIGNATURE, 0.7, False),
@@ -87,6 +100,11 @@ class ContextNameRecognizer(EntityRecognizer):
             (nc.WISH, 0.6, True),
             (nc.FOR_WHOM, 0.6, True),
             (nc.WRITE_TO, 0.6, True),
+            (nc.HAND_TO, 0.6, True),
+            (nc.SUBJECT, 0.6, True),
+            (nc.OWNED, 0.6, True),
+            (nc.FOR_SOMEONE, 0.6, True),
+            (nc.GIFT_FOR, 0.6, True),
         ]
         relation = nc.relationship_regex(relationships)
         if relation is not None:
@@ -123,25 +141,35 @@ class ContextNameRecognizer(EntityRecognizer):
                 # After "tell"/"happy ..." an English word ("ask questions") counts only
                 # as written with a capital ("Happy 40th Raj!!").
                 word = text[span[0] : span[1]]
-                if (
-                    regex in (nc.TELL, nc.WISH, nc.FOR_WHOM)
-                    and word.islower()
-                    and self._english_word(word)
-                ):
+                if regex in _SMALL_NEEDS_UNKNOWN and word.islower() and self._english_word(word):
                     continue
-                if regex is nc.WRITE_TO and word.islower() and not self._listed_unknown(word):
+                if regex is nc.SUBJECT and (
+                    word.endswith(("'s", "’s"))
+                    or (word.islower() and not self._unknown_words(word))
+                ):
+                    continue  # "understand people's needs", "so it said that"
+                writing = regex is nc.WRITE_TO or regex is nc.HAND_TO
+                if writing and word.islower() and not self._listed_unknown(word):
                     continue
                 if regex is nc.FOR_WHOM:
                     span = _for_whom(text, span, ents, self._unknown_words)
                     if span is None:
                         continue
-                if regex is nc.WRITE_TO:
+                if writing:
                     # Written small, the words already passed the dictionary: the tagger
                     # may confirm. Capitalised, only NER's PERSON ("Email Marketing Hub").
                     strict = not text[span[0] : span[1]].islower()
                     found_spans = self._confirmed(text, *span, ner_only=strict, ents=ents)
                     if not found_spans and strict and self._listed_name(text, *span):
                         found_spans = [span]  # "Reply to Wen-Li:", which NER misses
+                    elif (
+                        not found_spans
+                        and strict
+                        and regex is nc.HAND_TO
+                        and self._not_a_word(text, *span)
+                        and not _a_thing(ents, *span)
+                    ):
+                        found_spans = [span]  # "assigned to Dziedzic"
                 elif regex is nc.TITLED and self._not_a_word(text, *span):
                     found_spans = [span]  # a title, then words no dictionary has
                 elif confirm:
@@ -164,13 +192,21 @@ class ContextNameRecognizer(EntityRecognizer):
         low = candidate.lower()
         return low in self._english or (low.endswith("s") and low[:-1] in self._english)
 
+    def _listed(self, word: str) -> bool:
+        """A first name or surname of the built-in lists, or a given name of the
+        install-built list ("Ngaire", "ngozi")."""
+        key = fold(word)
+        return (self._names is not None and key in self._names) or (
+            self._given is not None and self._given(key)
+        )
+
     def _listed_unknown(self, words: str) -> bool:
         """``_unknown_words``, with a word from the name lists among them."""
         names = self._names
         return (
             names is not None
             and self._unknown_words(words)
-            and any(fold(w) in names for w in words.split())
+            and any(self._listed(w) for w in words.split())
         )
 
     def _listed_name(self, text: str, start: int, end: int) -> bool:
@@ -180,7 +216,7 @@ class ContextNameRecognizer(EntityRecognizer):
         return (
             names is not None
             and self._not_a_word(text, start, end)
-            and any(fold(p) in names for p in re.split(r"[\s-]+", text[start:end]) if p)
+            and any(self._listed(p) for p in re.split(r"[\s-]+", text[start:end]) if p)
         )
 
     def _unknown_words(self, words: str) -> bool:
@@ -297,6 +333,14 @@ def _for_whom(
     ):
         return None
     return start, end
+
+
+def _a_thing(ents: Sequence[Span] | None, start: int, end: int) -> bool:
+    """Does NER call anything in [start, end) a firm, product, place or work?"""
+    return any(
+        e.start_char < end and e.end_char > start and e.label_ not in _PERSON_LABELS
+        for e in ents or ()
+    )
 
 
 def _spans_in(

@@ -290,16 +290,23 @@ class ScannerSettings(Frozen):
         ),
     )
     given_names: str | None = Field(
-        default=None,
+        default="models/given-names.u64",
         description=(
-            "Opt-in (off by default). Path of the given-name list install.sh builds, "
-            "models/given-names.u64 (first names a name-frequency data set ranks as given "
-            "names). When set, a one-word name in Latin letters that is on neither it nor "
-            "the built-in first-name lists, with no title, initial or private cue, is "
-            "reported as weak:PERSON(not_a_given_name): a family name, character or brand "
-            "named alone. Fewer false alarms, but a private person named by family name "
-            "alone can then reach a cloud (measured in the README). A missing file is "
-            "logged and counts as off."
+            "Given-name list built by install.sh (first names a name-frequency data set "
+            "ranks as given names; relative paths from the install root). It helps find "
+            'names written small or that NER misses after a cue ("invite ngozi", '
+            '"shoutout to Ngaire"), and it is what weak_lone_names reads. Null turns it '
+            "off; a missing file is logged and counts as off."
+        ),
+    )
+    weak_lone_names: bool = Field(
+        default=False,
+        description=(
+            "Opt-in. A one-word name in Latin letters that is neither on given_names nor "
+            "a built-in first name, with no title, initial or private cue, is reported as "
+            "weak:PERSON(not_a_given_name): a family name, character or brand named "
+            "alone. Fewer false alarms, but a private person named by family name alone "
+            "can then reach a cloud (measured in the README)."
         ),
     )
     public_context_words: tuple[str, ...] = Field(

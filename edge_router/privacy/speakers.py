@@ -39,6 +39,7 @@ _SPEAKER = re.compile(
     r"([A-Za-z][\w.' -]{0,30}?):[ \t]+(?=\S)",
     re.MULTILINE,
 )
+_STAMP = re.compile(r"[ \t]*(?:\[[\d:apm ]{4,11}\]|\d{1,2}:\d{2}[ \t])")
 _NAME_LABEL = re.compile(r"[A-Z][a-z'’-]{1,20}(?: [A-Z](?:[a-z'’-]{1,20}|\.?))?")
 # Roles and tools that label transcripts the way people do.
 _NOT_SPEAKERS = frozenset(
@@ -57,9 +58,15 @@ def speaker_lines(text: str) -> list[re.Match[str]]:
     if text.count(":") < 2:
         return []
     lines = [m for m in _SPEAKER.finditer(text) if not looks_like_code(_rest_of_line(text, m))]
-    # Two lines saying something (two words or more), so "key: value" lists are no chat.
-    said = sum(len(_rest_of_line(text, m).split()) >= 2 for m in lines)
-    return lines if said >= 2 else []
+    # Two lines saying something (two words or more), so "key: value" lists are no chat;
+    # one is enough under a timestamp ("[09:14] Lochlann: anyone know if ...").
+    said = [m for m in lines if len(_rest_of_line(text, m).split()) >= 2]
+    return lines if len(said) >= 2 or any(map(stamped, said)) else []
+
+
+def stamped(match: re.Match[str]) -> bool:
+    """Does this speaker line start with a chat timestamp?"""
+    return _STAMP.match(match.group(0)) is not None
 
 
 def _rest_of_line(text: str, match: re.Match[str]) -> str:
@@ -87,7 +94,7 @@ class LayoutNameRecognizer(RegexRecognizer):
         ]
         # A chat has two people in it or one who speaks twice; a form's one odd field
         # label ("Strengths: ...") is neither.
-        if len(speakers) >= 2:
+        if len(speakers) >= 2 or any(map(stamped, speakers)):
             for match in speakers:
                 yield match.start(1), match.end(1), 0.6
         if _CONTACT.search(text) is None:

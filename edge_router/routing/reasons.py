@@ -55,7 +55,7 @@ REASONS: tuple[Reason, ...] = (
         "weak:PERSON(not_a_given_name)",
         _SCAN,
         "a one-word name in Latin letters that is no known given name, with no title, "
-        "initial or private cue (opt-in: `privacy.given_names`): a family name, "
+        "initial or private cue (opt-in: `privacy.weak_lone_names`): a family name, "
         "character or brand named alone, not sensitive on its own",
     ),
     Reason(
