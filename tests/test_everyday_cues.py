@@ -11,6 +11,7 @@ from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
 from edge_router.privacy import cues
 from edge_router.privacy import name_cues as nc
 from edge_router.privacy.scanner import PrivacyScanner
+from edge_router.privacy.siblings import siblings
 
 
 @pytest.mark.parametrize(
@@ -21,6 +22,7 @@ from edge_router.privacy.scanner import PrivacyScanner
         (nc.SUBJECT, "and Keziah just texted me", "Keziah"),  # the adverb is no name
         (nc.SUBJECT, "Mbeki is out sick so cover her shift", "Mbeki"),
         (nc.SUBJECT, "Ruairí left the call early again", "Ruairí"),
+        (nc.SUBJECT, "minutes:\n- Eluned volunteered to redo the posters", "Eluned"),
         (nc.OWNED, "Pietersen's slides are a mess", "Pietersen"),
         (nc.OWNED, "fix the maths in Gonzaga' spreadsheet", "Gonzaga"),
         (nc.GIFT_FOR, "what do i get Tavita for her 40th", "Tavita"),
@@ -89,3 +91,9 @@ def test_private_people_named_by_one_word_are_sensitive(
 )
 def test_look_alikes_stay_clean(scanner: PrivacyScanner, text: str) -> None:  # noqa: F811
     assert not scan_text(scanner, text).sensitive
+
+
+def test_a_rota_pairs_people_with_a_slash() -> None:
+    text = "rota: Bronwen/Gruffydd"
+    found = siblings(text, [("PERSON", 6, 13, 0.6)], frozenset({"rota"}))
+    assert [text[s:e] for _, s, e, _ in found] == ["Gruffydd"]

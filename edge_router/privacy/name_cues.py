@@ -100,7 +100,7 @@ HAND_TO = re.compile(
 # "Newton wants the expense reports in", "fergal just texted", "Wanjiru is off sick".
 # One or two words opening a clause; confirmed like the other weak cues.
 _JOINER = r"(?:and|but|so|cos|coz|because|since|if|when)\b"
-_CLAUSE_START = rf"(?:^|\n|[.!?:;][ \t]+|,[ \t]*|\b{_JOINER}[ \t]+)"
+_CLAUSE_START = rf"(?:^|\n[ \t]*(?:[-*•][ \t]+)?|[.!?:;][ \t]+|,[ \t]*|\b{_JOINER}[ \t]+)"
 _ADVERB = r"(?:just|already|still|also|finally|never)\b"
 _EVERYDAY = (
     rf"(?:{_ADVERB}[ \t]+)?"
@@ -108,7 +108,10 @@ _EVERYDAY = (
     r"said[ \t]+(?:that|the|he|she|they|we|i|it|to)|told[ \t]+(?:me|us)|asked[ \t]+(?:me|us|if)|"
     r"wants|needs|keeps|reckons|"
     r"is[ \t]+(?:off|out)[ \t]+sick|called[ \t]+in[ \t]+sick|is[ \t]+running[ \t]+late|"
-    r"is[ \t]+coming|can'?t[ \t]+make[ \t]+it|"
+    r"is[ \t]+coming|can'?t[ \t]+make[ \t]+it|can'?t[ \t]+come|"
+    r"offered[ \t]+to|volunteered|agreed[ \t]+to|promised[ \t]+to|"
+    r"will[ \t]+(?:collect|bring|run|cover|chase|handle|take[ \t]+over)|"
+    r"is[ \t]+(?:on|off)[ \t]+(?:holiday|leave|nights)|"
     r"(?:left|leaves|came|comes|was|is)[ \t]+(?:\w+[ \t]+){0,2}?(?:early|late)[ \t]+again)\b"
 )
 SUBJECT = re.compile(

@@ -43,7 +43,8 @@ from edge_router.privacy.foreign_cues import (
 from edge_router.privacy.namelists import fold, load_name_lists
 from edge_router.privacy.parts import Detection
 
-_SPLIT = re.compile(r"[,;、，；\n]")
+# "/" too: rotas pair people ("mon Dev/Sam, tue Wanjiru/Sam").
+_SPLIT = re.compile(r"[,;、，；/\n]")
 _LABEL = re.compile(
     r"^[ \t]*(?:[-*•]|\d{1,2}[.)]|\[[^\]\n]{1,20}\])?[ \t]*(?:[^:：\n]{1,24}[:：])?[ \t]*"
 )
