@@ -48,6 +48,7 @@ from edge_router.privacy.foreign_cues import (
     ARABIC_SEND_NOUNS,
     ARABIC_STOP,
     ARABIC_TELL,
+    ARABIC_VERB_BEFORE,
     CYRILLIC_BEFORE,
     CYRILLIC_FIRM_END,
     CYRILLIC_NOT_PEOPLE,
@@ -61,6 +62,7 @@ from edge_router.privacy.foreign_cues import (
     HAN_EVERYDAY_WORDS,
     HAN_NICKNAME_WORDS,
     HAN_STOP_CHARS,
+    LATIN_AFTER_VOCATIVE,
     PINYIN_AFTER_CUE,
     arabic_norm,
     cyrillic_forms,
@@ -193,6 +195,11 @@ class ScriptNameRecognizer(EntityRecognizer):
             after = text[offset + end : offset + end + 4]
             if pre and (end == len(run) or HAN_AFTER.match(after) or run[end] in HAN_STOP_CHARS):
                 return end
+            # No cue before, but what a person does after: "小王明天请假", "阿明说他要搬".
+            if (
+                HAN_AFTER.match(after) or (i == 0 and HAN_AFTER_AT_START.match(after))
+            ) and not self._tagger.is_word(run[i:end]):
+                return end
         surname = self._surname_at(run, i)
         if not surname or run[i : i + 2] in HAN_EVERYDAY_WORDS:
             return None
@@ -226,6 +233,8 @@ class ScriptNameRecognizer(EntityRecognizer):
         words = list(_ARABIC_WORD.finditer(text))
         if not words:
             return
+        for match in LATIN_AFTER_VOCATIVE.finditer(text):
+            yield match.start(1), match.end(1), _SCORE_CUED
         norms = [arabic_norm(m.group(0)) for m in words]
         taken: set[int] = set()
         for k, word in enumerate(norms):
@@ -234,6 +243,14 @@ class ScriptNameRecognizer(EntityRecognizer):
             listed = self._arabic_listed(word)
             cued = (
                 (k > 0 and _relation(norms[k - 1]))
+                or (
+                    k > 0
+                    and norms[k - 1] in ARABIC_VERB_BEFORE
+                    and (
+                        listed
+                        or (k + 1 < len(norms) and self._arabic_listed(norms[k + 1], last=True))
+                    )
+                )
                 or (k + 1 < len(norms) and norms[k + 1] in ARABIC_AFTER)
                 or (listed and _sent_to(norms, k))
             )

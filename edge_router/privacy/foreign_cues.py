@@ -125,7 +125,21 @@ ARABIC_CONTACT = _arabic_set(
 # Listed as names, but after "a message to" they are the nouns: friend, colleague, dear.
 ARABIC_SEND_NOUNS = _arabic_set("صديق صديقة زميل زميلة حبيب حبيبة حبيبي حبيبتي")
 # After a name: Persian endearments and "tell" ("به علی بگو").
-ARABIC_AFTER = _arabic_set("جان جون عزیز بگو بگید بگین")
+ARABIC_AFTER = _arabic_set(
+    "جان جون عزیز بگو بگید بگین "
+    # Persian: what a person says or does, after their name ("مهسا گفت فایل رو...").
+    "گفت گفته میگه میگن نوشت زنگ اومد رفت فرستاد خواست پرسید"
+)
+# A name in Latin letters called by the Arabic or Persian vocative: "شكراً يا Omar".
+LATIN_AFTER_VOCATIVE = re.compile(
+    r"(?:^|[\s،:])(?:يا|ای)[ \t]+([A-Z][a-z]{1,20}(?:[ \t]+[A-Z][a-z]{1,20})?)"
+)
+# Arabic puts the verb first: "قررت رنا الحلبي", "بعد ما ترجع لبنى"; engineer and doctor
+# abbreviated ("م. رنا"). A listed name after one of these is a person.
+ARABIC_VERB_BEFORE = _arabic_set(
+    "قال قالت قرر قررت كتب كتبت اتصل اتصلت أرسل أرسلت طلب طلبت سأل سألت ترجع يرجع رجع رجعت "
+    "وصل وصلت سافر سافرت حضر حضرت م د"
+)
 # "من سارا احمدی هستم": the verb that closes a self-introduction.
 ARABIC_SELF_END = _arabic_set("هستم")
 ARABIC_STOP = _arabic_set(
@@ -159,8 +173,8 @@ CYRILLIC_ROLE_BEFORE = re.compile(
 # нам", "Рустам сказал". Not role and institution nouns, which are capitalised at a
 # sentence's start too ("Врач сказал", "Банк прислал").
 CYRILLIC_VERB_AFTER = re.compile(
-    r"[ \t]+(?:(?:опять|снова|уже|ещё|еще|вчера|сегодня|тоже|не)[ \t]+)?"
-    r"(?:опоздал|ушёл|ушел|ушла|сказал|написал|помог|попросил|позвонил|звонил|ответил|предложил|обещал|"
+    r"[ \t]+(?:(?:опять|снова|уже|ещё|еще|вчера|сегодня|тоже|не)[ \t]+){0,2}"
+    r"(?:опоздал|ушёл|ушел|ушла|сдал|забыл|просит|просил|сказал|написал|помог|попросил|позвонил|звонил|ответил|предложил|обещал|"
     r"пришёл|пришел|пришла|передал|прислал|спросил|рассказал|пригласил|поздравил|"
     r"заболел|уволился|родил)(?:а|ла|о|и)?\b",
 )

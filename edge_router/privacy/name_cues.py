@@ -112,8 +112,21 @@ _EVERYDAY = (
     r"offered[ \t]+to|volunteered|agreed[ \t]+to|promised[ \t]+to|"
     r"will[ \t]+(?:collect|bring|run|cover|chase|handle|take[ \t]+over)|"
     r"is[ \t]+(?:on|off)[ \t]+(?:holiday|leave|nights)|"
+    # The same in French, German and Spanish: "Lemaire va être en retard", "Titou a
+    # encore oublié", "Brunnhuber hat die Zahlen noch nicht geschickt", "Ibarra dijo".
+    r"va[ \t]+être|a[ \t]+(?:encore[ \t]+)?(?:oublié|dit|demandé|envoyé|appelé|écrit|perdu)|"
+    r"m'a[ \t]+(?:dit|demandé|écrit|envoyé)|est[ \t]+(?:malade|absente?|en[ \t]+(?:retard|congé))|"
+    r"ne[ \t]+(?:peut|pourra|viendra)[ \t]+pas|"
+    r"hat[ \t]+(?:[^\W\d][\w-]*[ \t]+|Q\d[ \t]+){0,7}?(?:geschickt|gesagt|geschrieben|vergessen|"
+    r"angerufen|gefragt|abgesagt)|ist[ \t]+(?:krank|im[ \t]+Urlaub)|"
+    r"kommt[ \t]+(?:später|morgen[ \t]+nicht)|"
+    r"kann[ \t]+(?:heute|morgen)[ \t]+nicht|"
+    r"dijo|me[ \t]+dijo|llega[ \t]+tarde|está[ \t]+(?:enferm[oa]|de[ \t]+(?:vacaciones|baja))|"
+    r"no[ \t]+puede[ \t]+venir|se[ \t]+olvidó|"
     r"(?:left|leaves|came|comes|was|is)[ \t]+(?:\w+[ \t]+){0,2}?(?:early|late)[ \t]+again)\b"
 )
+# What follows a person doing everyday things (``SUBJECT``'s verbs), for other checks.
+EVERYDAY_AFTER = re.compile(rf"[ \t]+{_EVERYDAY}", re.IGNORECASE)
 SUBJECT = re.compile(
     _CLAUSE_START + rf"(?!{_JOINER})({WORD}(?:[ \t]+(?!{_ADVERB}){WORD})?)(?=[ \t]+{_EVERYDAY})",
     re.IGNORECASE,
@@ -125,6 +138,11 @@ OWNED = re.compile(
     r"message|ticket|pr|timesheet|cv|resume|résumé|handover|formula|laptop|desk|shift|"
     r"code|commit|branch|rota|invoice|expenses|birthday|bday|party|wedding)\b)",
     re.IGNORECASE,
+)
+# German: "kannst du Steffis Entwurf kürzen" (the name without its genitive s).
+OWNED_DE = re.compile(
+    r"\b([^\W\d_][\w-]*?)s[ \t]+(?=(?:Entwurf|Präsentation|Bericht|Mail|E-Mail|Folien|"
+    r"Tabelle|Code|Nachricht|Rechnung|Geburtstag|Hochzeit|Party|Schicht|Urlaub)\b)",
 )
 FOR_SOMEONE = re.compile(
     r"\b(?:get|buy|gift|give|make|cook|boil)[ \t]+(?:\w+[ \t]+){0,3}?for[ \t]+"

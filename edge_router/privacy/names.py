@@ -46,6 +46,7 @@ _SMALL_NEEDS_UNKNOWN = (
     nc.FOR_WHOM,
     nc.SUBJECT,
     nc.OWNED,
+    nc.OWNED_DE,
     nc.FOR_SOMEONE,
     nc.GIFT_FOR,
 )
@@ -103,6 +104,7 @@ class ContextNameRecognizer(EntityRecognizer):
             (nc.HAND_TO, 0.6, True),
             (nc.SUBJECT, 0.6, True),
             (nc.OWNED, 0.6, True),
+            (nc.OWNED_DE, 0.6, True),
             (nc.FOR_SOMEONE, 0.6, True),
             (nc.GIFT_FOR, 0.6, True),
         ]
@@ -169,11 +171,19 @@ class ContextNameRecognizer(EntityRecognizer):
                         and self._not_a_word(text, *span)
                         and not _a_thing(ents, *span)
                     ):
-                        found_spans = [span]  # "assigned to Dziedzic"
+                        found_spans = [span]  # "assigned to Dziedzic", "Brunnhuber hat..."
                 elif regex is nc.TITLED and self._not_a_word(text, *span):
                     found_spans = [span]  # a title, then words no dictionary has
                 elif confirm:
                     found_spans = self._confirmed(text, *span, ner_only=False, ents=ents)
+                    if (
+                        not found_spans
+                        and regex is nc.SUBJECT
+                        and not word.islower()
+                        and self._not_a_word(text, *span)
+                        and not _a_thing(ents, *span)
+                    ):
+                        found_spans = [span]  # "Brunnhuber hat die Zahlen nicht geschickt"
                 else:
                     found_spans = [span]
                 for found in found_spans:

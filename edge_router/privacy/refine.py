@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from presidio_analyzer import RecognizerResult
 
 from edge_router.privacy import cues
+from edge_router.privacy.name_cues import EVERYDAY_AFTER
 from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.nametext import NAME_PARTICLES as _PARTICLES
 from edge_router.privacy.nametext import is_lowercase_prose
@@ -88,6 +89,11 @@ _SPEECH_AFTER = re.compile(r"[ \t]*\\?[\"“'«]")
 _GAZETTEER = "GazetteerNameRecognizer"
 _NER = "SpacyRecognizer"
 # Recognizers that judged their spans themselves (script rules, layout): kept as found.
+_GERMAN_ARTICLE_BEFORE = re.compile(
+    r"\b(?:der|die|das|den|dem|des|ein|eine|einen|einem|unsere?|meine?|deine?|ihre?|seine?)"
+    r"[ \t]+$",
+    re.IGNORECASE,
+)
 _OURS = frozenset({"ScriptNameRecognizer", "LayoutNameRecognizer"})
 _PERSON = "PERSON"
 _ORG = "ORGANIZATION"
@@ -276,8 +282,17 @@ class Refiner:
         if _LINE_LABEL.match(chunk, e) and (s == 0 or chunk[s - 1] == "\n"):
             return False  # "Bill to:"
         if lang == "de":
-            # Every German noun is capitalised: a lone word needs a list or a title.
-            return self._listed(low) or self._titled(chunk, s)
+            # Every German noun is capitalised: a lone word needs a list or a title, or
+            # to do what people do with no article before it ("Brunnhuber hat die Zahlen
+            # nicht geschickt", not "Die Firma hat ...").
+            return (
+                self._listed(low)
+                or self._titled(chunk, s)
+                or (
+                    EVERYDAY_AFTER.match(chunk, e) is not None
+                    and _GERMAN_ARTICLE_BEFORE.search(chunk, 0, s) is None
+                )
+            )
         return True
 
     def _german_name(self, chunk: str, words: list[tuple[int, int]]) -> bool:

@@ -36,15 +36,19 @@ from edge_router.privacy.numbers import RegexRecognizer
 # A speaker line of a pasted chat log: "bea.k: anyone know if ...", "[10:02] j_smith: ok".
 _SPEAKER = re.compile(
     r"^[ \t]*(?:\[[\d:apm ]{4,11}\][ \t]*|\d{1,2}:\d{2}[ \t]+)?"
-    r"([A-Za-z][\w.' -]{0,30}?):[ \t]+(?=\S)",
+    r"([A-Za-zА-ЯЁа-яё][\w.' -]{0,30}?):[ \t]+(?=\S)",
     re.MULTILINE,
 )
 _STAMP = re.compile(r"[ \t]*(?:\[[\d:apm ]{4,11}\]|\d{1,2}:\d{2}[ \t])")
-_NAME_LABEL = re.compile(r"[A-Z][a-z'’-]{1,20}(?: [A-Z](?:[a-z'’-]{1,20}|\.?))?")
+_NAME_LABEL = re.compile(
+    r"[A-Z][a-z'’-]{1,20}(?: [A-Z](?:[a-z'’-]{1,20}|\.?))?|"
+    r"[А-ЯЁ][а-яё'’-]{1,20}(?: [А-ЯЁ][а-яё]*\.?)?"
+)
 # Roles and tools that label transcripts the way people do.
 _NOT_SPEAKERS = frozenset(
     {"user", "assistant", "system", "bot", "human", "ai", "agent", "customer", "support",
-     "me", "you", "host", "guest", "moderator", "interviewer", "admin", "chatgpt", "claude"}
+     "me", "you", "host", "guest", "moderator", "interviewer", "admin", "chatgpt", "claude",
+     "я", "ты", "вы", "мы", "бот", "оператор", "клиент", "пользователь", "ассистент"}
 )  # fmt: skip
 _NAME_LINE = re.compile(
     r"^[ \t]*((?:[A-Z][A-Za-z'’-]+|[A-Z]\.)(?:[ \t]+(?:[A-Z][A-Za-z'’-]+|[A-Z]\.)){1,2})[ \t]*$",
