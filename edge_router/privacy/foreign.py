@@ -135,7 +135,8 @@ class ScriptNameRecognizer(EntityRecognizer):
         if not _HAN_RUN.search(text):
             return
         for match in PINYIN_AFTER_CUE.finditer(text):
-            yield match.start(1), match.end(1), _SCORE_CUED
+            group = 1 if match.group(1) else 2
+            yield match.start(group), match.end(group), _SCORE_CUED
         last = -1  # where the last name found ended
         cued: list[tuple[int, int]] = []
         for run in _HAN_RUN.finditer(text):
@@ -269,7 +270,9 @@ class ScriptNameRecognizer(EntityRecognizer):
             ):
                 end = k + 1
             taken.update(range(k, end + 1))
-            yield words[k].start(), words[end].end(), _SCORE_CUED if cued else _SCORE_LISTED
+            # A kunya is part of the name: "أبو سامي" (Sami's father), not just "سامي".
+            first = k - 1 if k > 0 and norms[k - 1] in _KUNYA else k
+            yield words[first].start(), words[end].end(), _SCORE_CUED if cued else _SCORE_LISTED
 
     def _arabic_listed(self, word: str, *, last: bool = False) -> bool:
         forms = [word] + ([word[1:]] if word[:1] in "وبل" and len(word) > 3 else [])
@@ -367,9 +370,19 @@ def _vocative(run: str, before: str, after: str) -> bool:
     return opens and len(run) <= 3 and run not in HAN_EVERYDAY_WORDS and after[:1] in "，,"
 
 
+_KUNYA = frozenset({"ابو", "ام"})
+
+
 def _relation(word: str) -> bool:
     """A cue word, also with "to" or "and" joined in front: "لأختي" (to my sister)."""
-    return word in ARABIC_BEFORE or (word[:1] in "لو" and word[1:] in ARABIC_BEFORE)
+    return (
+        word in ARABIC_BEFORE
+        or (word[:1] in "لو" and word[1:] in ARABIC_BEFORE)
+        # "للأستاذ" (to the teacher): the article's alif drops after "to".
+        or (word[:2] == "لل" and "ا" + word[1:] in ARABIC_BEFORE)
+        # A kunya, "father/mother of": "أبو سامي", "أم خالد".
+        or word in _KUNYA
+    )
 
 
 def _in_cue(norms: list[str], k: int) -> bool:

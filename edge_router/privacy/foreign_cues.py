@@ -77,7 +77,10 @@ HAN_EVERYDAY_WORDS = frozenset(
 PINYIN_AFTER_CUE = re.compile(
     r"(?:亲爱的|尊敬的|我叫|名叫|作者|联系人|姓名|署名|签名|"
     r"同事|室友|朋友|同学|老板|邻居|房东|客户|老公|老婆|男朋友|女朋友)[ \t]*[:：]?[ \t]*"
-    r"([A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
+    r"([A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})|"
+    # Whose relative: "我是Lily的妈妈" (I am Lily's mum).
+    r"([A-Z][a-z]+)[ \t]*的"
+    r"(?=妈妈|爸爸|母亲|父亲|家长|老师|同学|朋友|哥哥|姐姐|弟弟|妹妹|老公|老婆)"
 )
 
 _ARABIC_FOLD = str.maketrans(

@@ -45,6 +45,12 @@ SIGNATURE = re.compile(
     r"respectfully|warmly)[ \t]*[,!.]?[ \t]*\n+[ \t]*(?:-+[ \t]*)?" + CANDIDATE + r"[ \t]*(?=\n|$)",
     re.IGNORECASE,
 )
+# A short sign-off and a name closing the text on one line: "LG Bine", "bisous, Clo".
+SIGN_OFF_END = re.compile(
+    r"(?:^|[.!?\n][ \t]*|[ \t])(?:lg|vg|mfg|bisous|bises|besos|abrazos|saludos|xoxo|cheers)"
+    r"[ \t]*[,!]?[ \t]+" + CANDIDATE + r"[ \t.!]*$",
+    re.IGNORECASE,
+)
 # A name in a form, a dialogue or after "named": "last name? boyle", "she named him sean",
 # "what's your name? mark pinto",
 # "sometimes people call me owen", "maiden name is nyberg". Confirmed by NER once re-cased.

@@ -93,6 +93,7 @@ class ContextNameRecognizer(EntityRecognizer):
         self._cues: list[tuple[re.Pattern[str], float, bool]] = [
             (nc.STRONG, 0.8, False),
             (nc.SIGNATURE, 0.7, False),
+            (nc.SIGN_OFF_END, 0.6, True),
             (nc.WEAK, 0.7, True),
             (nc.GREETING, 0.6, True),
             (nc.NAMING, 0.7, True),

@@ -292,6 +292,16 @@ class StreetAddressRecognizer(PatternRecognizer):
             + r"\b\.?",
             0.6,
         ),
+        # French, Spanish, Italian, Portuguese order: "8 allée des Érables", "12 bis rue
+        # du Moulin", "3 calle de la Paz"; the street's name runs to its capitalised words.
+        Pattern(
+            "number romance street",
+            r"\b\d{1,5}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|all[ée]e|avenue|av\.|boulevard|bd|"
+            r"impasse|chemin|quai|place|cours|square|calle|avenida|paseo|plaza|camino|carrer|"
+            r"via|viale|piazza|rua|travessa)[ \t]+(?:(?:de|du|des|la|le|les|del|da|do|dos|das|"
+            r"di)[ \t]+|l['’]|d['’])*[A-ZÀ-Ý][\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+){0,3}",
+            0.6,
+        ),
         # Rue de Rivoli 12 / Calle Mayor, 5 / Hauptstraße 5
         Pattern(
             "street number",

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from presidio_analyzer import RecognizerResult
 
 from edge_router.privacy import cues
-from edge_router.privacy.name_cues import EVERYDAY_AFTER
+from edge_router.privacy.name_cues import EVERYDAY_AFTER, SIGN_OFF_END
 from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.nametext import NAME_PARTICLES as _PARTICLES
 from edge_router.privacy.nametext import is_lowercase_prose
@@ -94,6 +94,14 @@ _GERMAN_ARTICLE_BEFORE = re.compile(
     r"[ \t]+$",
     re.IGNORECASE,
 )
+
+
+def _signed(chunk: str, s: int) -> bool:
+    """Does the name at ``s`` close the text after a short sign-off ("LG Fenja")?"""
+    m = SIGN_OFF_END.search(chunk)
+    return m is not None and m.start(1) == s
+
+
 _OURS = frozenset({"ScriptNameRecognizer", "LayoutNameRecognizer"})
 _PERSON = "PERSON"
 _ORG = "ORGANIZATION"
@@ -292,6 +300,7 @@ class Refiner:
                     EVERYDAY_AFTER.match(chunk, e) is not None
                     and _GERMAN_ARTICLE_BEFORE.search(chunk, 0, s) is None
                 )
+                or _signed(chunk, s)
             )
         return True
 

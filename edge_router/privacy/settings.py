@@ -178,6 +178,7 @@ class ScannerSettings(Frozen):
             "CA_SIN",
             "SG_NRIC_FIN",
             "ES_NIF",
+            "ES_NIE",
             "IT_FISCAL_CODE",
         ),
         description=(
