@@ -70,6 +70,19 @@ def test_a_question_about_ones_own_life_is_no_word_problem() -> None:
         "newsletter blurb: big shout-out to Ngaio who baked 60 cupcakes for the fair",
         "[14:02] Tadhg: who took my charger from the meeting room\n\nwrite a funny reply",
         "переведи: 'Гоша опять опоздал на планёрку'",
+        # the same in other languages
+        "Delacourt va être en retard demain, préviens l'équipe",
+        "Loulou a encore oublié son sac à la crèche, écris un mot pour la nounou",
+        "Oberhuber hat die Rechnung noch nicht geschickt, schreib eine Erinnerung",
+        "kannst du Annikas Entwurf kürzen, bitte",
+        "Echeverría dijo que la reunión se mueve al jueves, avisa al equipo",
+        "Тёма опять не сдал отчёт, напиши ему вежливо",
+        "[09:20] Лена: кто забрал мой зарядник?\nкак ответить с юмором?",
+        "小周明天请假，帮我写个通知",
+        "阿杰说他下周要搬家，帮我写段话",
+        "شكراً يا Karim على المساعدة",
+        "قررت رنا الحلبي تأجيل الاجتماع",
+        "نگار گفت فایل رو امشب می‌فرسته، یه پیام بنویس",
     ],
 )
 def test_private_people_named_by_one_word_are_sensitive(
@@ -87,6 +100,9 @@ def test_private_people_named_by_one_word_are_sensitive(
         "how many apples are left if 3 of 12 are eaten",
         "[14:02] system: build finished",
         "I try to be kind, but I usually understand people's needs late",
+        "Die Firma hat die Zahlen noch nicht geschickt, was nun?",
+        "小说明天出版吗",
+        "老师说作业明天交",
     ],
 )
 def test_look_alikes_stay_clean(scanner: PrivacyScanner, text: str) -> None:  # noqa: F811
@@ -97,42 +113,3 @@ def test_a_rota_pairs_people_with_a_slash() -> None:
     text = "rota: Bronwen/Gruffydd"
     found = siblings(text, [("PERSON", 6, 13, 0.6)], frozenset({"rota"}))
     assert [text[s:e] for _, s, e, _ in found] == ["Gruffydd"]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Delacourt va être en retard demain, préviens l'équipe",
-        "Loulou a encore oublié son sac à la crèche, écris un mot pour la nounou",
-        "Oberhuber hat die Rechnung noch nicht geschickt, schreib eine Erinnerung",
-        "kannst du Annikas Entwurf kürzen, bitte",
-        "Echeverría dijo que la reunión se mueve al jueves, avisa al equipo",
-        "Тёма опять не сдал отчёт, напиши ему вежливо",
-        "[09:20] Лена: кто забрал мой зарядник?\nкак ответить с юмором?",
-        "小周明天请假，帮我写个通知",
-        "阿杰说他下周要搬家，帮我写段话",
-        "شكراً يا Karim على المساعدة",
-        "قررت رنا الحلبي تأجيل الاجتماع",
-        "نگار گفت فایل رو امشب می‌فرسته، یه پیام بنویس",
-    ],
-)
-def test_people_doing_everyday_things_in_other_languages(
-    scanner: PrivacyScanner,  # noqa: F811
-    text: str,
-) -> None:
-    assert scan_text(scanner, text).sensitive
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Die Firma hat die Zahlen noch nicht geschickt, was nun?",
-        "小说明天出版吗",
-        "老师说作业明天交",
-    ],
-)
-def test_everyday_verbs_need_a_person_in_other_languages(
-    scanner: PrivacyScanner,  # noqa: F811
-    text: str,
-) -> None:
-    assert not scan_text(scanner, text).sensitive
