@@ -62,9 +62,13 @@ from edge_router.routing.pipeline import Evaluation, PolicySet, Router  # noqa: 
 DEFAULT_DATA = REPO / "bench" / "data" / "real_prompts.jsonl"
 LANG_ORDER = ("en", "es", "fr", "de", "ru", "zh", "fa", "ar", "mixed")
 # Name particles that are ordinary words elsewhere; not checked on their own.
+# Name particles and titles: not private on their own, so a redacted name may keep them
+# ("Mrs. <PERSON_1>" keeps no private word). Compared after the dot is stripped; the
+# titles were listed with their dot until 2026-11-29, so they never matched.
 _PARTICLES = frozenset(
     {"van", "der", "den", "de", "da", "del", "della", "di", "du", "la", "le", "von", "al"}
-    | {"el", "bin", "ibn", "dos", "das", "mr.", "mrs.", "ms.", "dr."}
+    | {"el", "bin", "ibn", "dos", "das", "mr", "mrs", "ms", "dr", "prof", "herr", "herrn"}
+    | {"frau", "sr", "sra", "mme", "mlle", "monsieur", "madame", "señor", "señora", "don"}
 )
 
 

@@ -23,6 +23,11 @@ from edge_router.privacy.scanner import PrivacyScanner
         ("帮我翻译：我是Maisie的妈妈，她今天不能来上课", "Maisie", "PERSON"),
         ("اكتب رسالة للأستاذ خالد عن الواجب", "خالد", "PERSON"),
         ("أبو سامي جارنا يركن سيارته أمام بابنا", "أبو سامي", "PERSON"),
+        ("# utils/dates.py\n# Author: Ruairí Tierney\nimport re", "Ruairí Tierney", "PERSON"),
+        ("traduis : Nom : Benhamou, Prénom : Ines, né le 3 mars", "Benhamou", "PERSON"),
+        ("یه پیام برای همکارم نگار رحیمی بنویس", "نگار رحیمی", "PERSON"),
+        ("sshd[2231]: Accepted publickey for ttierney from 203.0.113.9 port 5143",
+         "ttierney", "USERNAME"),
     ],
 )  # fmt: skip
 def test_value_is_found_whole_and_redacted(
@@ -42,3 +47,33 @@ def test_a_sign_off_word_inside_a_sentence_names_nobody(
 ) -> None:
     text = "what does cheers mean at the end of a british email"
     assert not scan_text(scanner, text).sensitive
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "oye q le digo a mi suegra Maripili si me pregunta otra vez",
+        "我同事小周天天在工位上吃螺蛳粉，怎么委婉地跟他说",
+        "короче Димон опять занял у меня 5к и пропал",
+    ],
+)
+def test_private_people_after_relations_and_everyday_verbs(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    assert scan_text(scanner, text).sensitive
+
+
+def test_a_failed_login_for_an_invalid_user_names_nobody(
+    scanner: PrivacyScanner,  # noqa: F811
+) -> None:
+    text = "sshd[2231]: Failed password for invalid user admin from 203.0.113.9 port 51422"
+    assert all(e.type != "USERNAME" for e in scan_text(scanner, text).entities)
+
+
+def test_a_family_name_with_a_capitalised_particle_is_redacted_whole(
+    scanner: PrivacyScanner,  # noqa: F811
+) -> None:
+    text = "corrige ce mail : Bonjour, voici le devis. Cordialement, Yannick Le Goff"
+    out = redact_text(scanner, text)
+    assert "Yannick" not in out and "Goff" not in out

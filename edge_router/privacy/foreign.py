@@ -194,7 +194,12 @@ class ScriptNameRecognizer(EntityRecognizer):
         if _nickname_at(run, i):
             end = i + 2
             after = text[offset + end : offset + end + 4]
-            if pre and (end == len(run) or HAN_AFTER.match(after) or run[end] in HAN_STOP_CHARS):
+            if pre and (
+                end == len(run)
+                or HAN_AFTER.match(after)
+                or HAN_AFTER_AT_START.match(after)
+                or run[end] in HAN_STOP_CHARS
+            ):
                 return end
             # No cue before, but what a person does after: "小王明天请假", "阿明说他要搬".
             if (
@@ -267,7 +272,7 @@ class ScriptNameRecognizer(EntityRecognizer):
                 cued = True
             elif (
                 nxt and norms[k + 1] not in ARABIC_STOP and _adjacent(text, words[k], words[k + 1])
-            ):
+            ) or (cued and _nisba_after(norms, k) and _adjacent(text, words[k], words[k + 1])):
                 end = k + 1
             taken.update(range(k, end + 1))
             # A kunya is part of the name: "أبو سامي" (Sami's father), not just "سامي".
@@ -371,6 +376,21 @@ def _vocative(run: str, before: str, after: str) -> bool:
 
 
 _KUNYA = frozenset({"ابو", "ام"})
+
+
+def _nisba_after(norms: list[str], k: int) -> bool:
+    """Is the word after a cued first name a family name of the "-ی" (nisba) form, as
+    most Persian and many Arabic ones are ("نگار رحیمی", "رنا الحلبي")?"""
+    if k + 1 >= len(norms):
+        return False
+    word = norms[k + 1]
+    return (
+        len(word) >= 4
+        and word.endswith("ی")
+        and word not in ARABIC_STOP
+        and word not in ARABIC_AFTER
+        and word not in ARABIC_BEFORE
+    )
 
 
 def _relation(word: str) -> bool:

@@ -198,6 +198,13 @@ _HOME = re.compile(
 _SSH_LOGIN = re.compile(
     r"\b(?:ssh|scp|sftp|rsync|mosh)\b[^\n@]{0,60}?(?<![\w.-])([a-z_][a-z0-9_.-]{0,31})@[\w.-]+"
 )
+# An auth log's account: "Accepted publickey for jbrennan from 203.0.113.4",
+# "session opened for user mthiele" (not "invalid user admin": a scanner's guess).
+_AUTH_LOG = re.compile(
+    r"\b(?:(?:Accepted|Failed)[ \t]+(?:password|publickey|keyboard-interactive/pam)[ \t]+for|"
+    r"session[ \t]+(?:opened|closed)[ \t]+for[ \t]+user)[ \t]+(?!invalid[ \t])"
+    r"([a-z_][a-z0-9_.-]{0,31})\b"
+)
 _GIT_SSH = re.compile(r"\bgit@(?:github\.com|gitlab\.com|bitbucket\.org):([A-Za-z0-9_.-]+)/")
 # Accounts every machine or image has, and stand-ins: no person's name.
 _SYSTEM_USERS = frozenset(
@@ -287,6 +294,8 @@ def _machine_accounts(text: str, low: str) -> Iterator[tuple[int, int, float]]:
         found += _SSH_LOGIN.finditer(text)
     if "git@" in text:
         found += _GIT_SSH.finditer(text)
+    if " for " in text and ("Accepted" in text or "Failed" in text or "session" in text):
+        found += _AUTH_LOG.finditer(text)
     for match in found:
         if match.group(1).lower() not in _SYSTEM_USERS:
             yield match.start(1), match.end(1), 0.7

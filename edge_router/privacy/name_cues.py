@@ -45,6 +45,26 @@ SIGNATURE = re.compile(
     r"respectfully|warmly)[ \t]*[,!.]?[ \t]*\n+[ \t]*(?:-+[ \t]*)?" + CANDIDATE + r"[ \t]*(?=\n|$)",
     re.IGNORECASE,
 )
+# A relation in Spanish, French or German, then a name: "mi suegra Maripili", "ma
+# voisine Odile", "meine Kollegin Steffi".
+RELATION_ELSEWHERE = re.compile(
+    r"\b(?:mis?|tus?|nuestr[oa]s?|ma|mon|mes|notre|nos|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?)[ \t]+"
+    r"(?:suegr[oa]|cuñad[oa]|vecin[oa]|jef[ea]|compañer[oa]|herman[oa]|prim[oa]|tí[oa]|"
+    r"abuel[oa]|hij[oa]|novi[oa]|amig[oa]|belle-mère|beau-père|voisine?|collègue|"
+    r"patronne?|copine|copain|frère|sœur|cousine?|fille|fils|cheffe?|nachbar(?:in)?|"
+    r"kolleg(?:e|in)|chef(?:in)?|schwiegermutter|schwiegervater|freund(?:in)?|bruder|"
+    r"schwester|cousine|tochter|sohn)[ \t]+" + CANDIDATE,
+    re.IGNORECASE,
+)
+# Labels of a name in code headers, tickets and forms: "# Author: Siobhan Mulcahy",
+# "Nom : Benali", "Apellidos: Ruiz Ortega", "Фамилия: Петренко".
+NAME_LABEL = re.compile(
+    r"(?:^|\n|,)[ \t]*(?:#|//|/?\*+|--|;)?[ \t]*@?(?:author|authors|maintainer|"
+    r"maintained[ \t]+by|written[ \t]+by|created[ \t]+by|reviewer|assignee|reporter|owner|"
+    r"contact|nom|prénom|nombre|apellidos?|vorname|nachname|имя|фамилия|отчество)"
+    r"[ \t]*[:=][ \t]*" + CANDIDATE,
+    re.IGNORECASE,
+)
 # A short sign-off and a name closing the text on one line: "LG Bine", "bisous, Clo".
 SIGN_OFF_END = re.compile(
     r"(?:^|[.!?\n][ \t]*|[ \t])(?:lg|vg|mfg|bisous|bises|besos|abrazos|saludos|xoxo|cheers)"

@@ -94,6 +94,8 @@ class ContextNameRecognizer(EntityRecognizer):
             (nc.STRONG, 0.8, False),
             (nc.SIGNATURE, 0.7, False),
             (nc.SIGN_OFF_END, 0.6, True),
+            (nc.NAME_LABEL, 0.6, True),
+            (nc.RELATION_ELSEWHERE, 0.6, True),
             (nc.WEAK, 0.7, True),
             (nc.GREETING, 0.6, True),
             (nc.NAMING, 0.7, True),

@@ -77,6 +77,10 @@ _LINE_LABEL = re.compile(r"[ \t]+to[ \t]*:", re.IGNORECASE)
 # "-woo" in "Hyun-woo", "-Luc" in "Jean-Luc"; then a capitalised family name.
 _HYPHEN_TAIL = re.compile(r"-[^\W\d_]{2,}(?![\w-])")
 _FAMILY_AFTER = re.compile(r"[ \t]+([A-Z][^\W\d_]+)(?![\w-])")
+# A family name that starts with a capitalised particle, after a found given name.
+_PARTICLE_NAME_AFTER = re.compile(
+    r"[ \t]+(?:Le|La|De|Du|Des|Van|Von|Da|Di|Del|Della|Dos|Das)[ \t]+[A-Z][^\W\d_]+(?![\w-])"
+)
 # Chat shorthand NER takes for part of a name in re-cased text.
 _CHAT_SHORTHAND = _words(
     "pls plz thx ty lol lmao tbh ngl imo imho rn btw idk omg smh fr ur ya vs bc cuz st rd ave "
@@ -202,6 +206,9 @@ class Refiner:
             and not self._not_given(given.group(1).lower())
         ):
             start = given.start(1)
+        particle = _PARTICLE_NAME_AFTER.match(chunk, end)
+        if particle is not None:  # "Yannick Le Goff", "Jan Van Dyck", "Ana De Souza"
+            return start, particle.end()
         tail = _HYPHEN_TAIL.match(chunk, end)
         if tail is None:
             return start, end
