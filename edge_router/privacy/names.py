@@ -169,12 +169,10 @@ class ContextNameRecognizer(EntityRecognizer):
                         found_spans = [span]  # "Reply to Wen-Li:", which NER misses
                     elif (
                         not found_spans
-                        and strict
                         and regex is nc.HAND_TO
-                        and self._not_a_word(text, *span)
-                        and not _a_thing(ents, *span)
+                        and self._unknown_name(text, span, ents)
                     ):
-                        found_spans = [span]  # "assigned to Dziedzic", "Brunnhuber hat..."
+                        found_spans = [span]  # "assigned to Dziedzic"
                 elif regex is nc.TITLED and self._not_a_word(text, *span):
                     found_spans = [span]  # a title, then words no dictionary has
                 elif confirm:
@@ -182,9 +180,7 @@ class ContextNameRecognizer(EntityRecognizer):
                     if (
                         not found_spans
                         and regex is nc.SUBJECT
-                        and not word.islower()
-                        and self._not_a_word(text, *span)
-                        and not _a_thing(ents, *span)
+                        and self._unknown_name(text, span, ents)
                     ):
                         found_spans = [span]  # "Brunnhuber hat die Zahlen nicht geschickt"
                 else:
@@ -204,6 +200,15 @@ class ContextNameRecognizer(EntityRecognizer):
     def _english_word(self, candidate: str) -> bool:
         low = candidate.lower()
         return low in self._english or (low.endswith("s") and low[:-1] in self._english)
+
+    def _unknown_name(self, text: str, span: tuple[int, int], ents: Sequence[Span] | None) -> bool:
+        """Capitalised words no dictionary has, which NER calls no firm, product or place:
+        a name after a cue that says a person follows, though NER and the lists miss it."""
+        return (
+            not text[span[0] : span[1]].islower()
+            and self._not_a_word(text, *span)
+            and not _a_thing(ents, *span)
+        )
 
     def _listed(self, word: str) -> bool:
         """A first name or surname of the built-in lists, or a given name of the
