@@ -136,6 +136,24 @@ CHARACTERS: frozenset[str] = _names(
     """
 )
 
+# Brands written as a person's name ("is Hugo Boss sizing small", "Mr Kipling or Sara
+# Lee"): public like a famous name. Names common among private people ("Paul Smith",
+# "John Lewis", "Ted Baker") are left out: a namesake is likelier than the brand.
+BRANDS: frozenset[str] = _names(
+    """
+    hugo boss, tommy hilfiger, calvin klein, ralph lauren, jack wolfskin, marc jacobs,
+    michael kors, kate spade, tory burch, vera wang, stella mccartney, christian dior,
+    yves saint laurent, giorgio armani, louis vuitton, coco chanel, estee lauder,
+    elizabeth arden, bobbi brown, charlotte tilbury, tom ford, jimmy choo,
+    christian louboutin, alexander mcqueen, karen millen, steve madden, kenneth cole,
+    anne klein, levi strauss, fred perry, ben sherman, sara lee, tim hortons, mr kipling,
+    uncle ben, betty crocker, duncan hines, chef boyardee, aunt jemima, papa john,
+    dr martens, doc martens, dr pepper, dr oetker, harley davidson, rolls royce,
+    aston martin, jack daniel, johnnie walker, jim beam, captain morgan, jose cuervo,
+    colonel sanders, ronald mcdonald, paul mitchell, john frieda, orville redenbacher
+    """
+)
+
 # One-word names of people and characters known by them alone; ``Framer`` ignores the
 # ones that are also listed first names ("Elsa", "Mario", "Drake" may be anyone's).
 MONONYMS: frozenset[str] = _names(
@@ -171,9 +189,10 @@ def canonical(name: str) -> str:
 
 
 def is_public_name(name: str) -> bool:
-    """Is ``name`` (two words or more) a well-known person's or character's full name?"""
+    """Is ``name`` (two words or more) a well-known person's, character's or brand's
+    full name?"""
     key = canonical(name)
-    return " " in key and (key in PEOPLE or key in CHARACTERS)
+    return " " in key and (key in PEOPLE or key in CHARACTERS or key in BRANDS)
 
 
 def is_mononym(name: str) -> bool:
