@@ -20,7 +20,8 @@ def test_brand_names_are_public_whole_and_common_names_are_left_out() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "is Calvin Klein sizing smaller than Ralph Lauren?",
+        "is Tommy Hilfiger sizing smaller than Michael Kors?",
+        "Jimmy Choo or Steve Madden for a wedding",
         "Betty Crocker or Duncan Hines for a quick brownie mix",
     ],
 )
