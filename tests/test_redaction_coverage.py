@@ -25,6 +25,7 @@ from edge_router.privacy.scanner import PrivacyScanner
         ("أبو سامي جارنا يركن سيارته أمام بابنا", "أبو سامي", "PERSON"),
         ("# utils/dates.py\n# Author: Ruairí Tierney\nimport re", "Ruairí Tierney", "PERSON"),
         ("traduis : Nom : Benhamou, Prénom : Ines, né le 3 mars", "Benhamou", "PERSON"),
+        ("Traduis en anglais : Nom : Benali, Prénom : Samira", "Benali", "PERSON"),
         ("یه پیام برای همکارم نگار رحیمی بنویس", "نگار رحیمی", "PERSON"),
         ("sshd[2231]: Accepted publickey for ttierney from 203.0.113.9 port 5143",
          "ttierney", "USERNAME"),

@@ -59,7 +59,7 @@ RELATION_ELSEWHERE = re.compile(
 # Labels of a name in code headers, tickets and forms: "# Author: Siobhan Mulcahy",
 # "Nom : Benali", "Apellidos: Ruiz Ortega", "Фамилия: Петренко".
 NAME_LABEL = re.compile(
-    r"(?:^|\n|,)[ \t]*(?:#|//|/?\*+|--|;)?[ \t]*@?(?:author|authors|maintainer|"
+    r"(?:^|\n|[,:])[ \t]*(?:#|//|/?\*+|--|;)?[ \t]*@?(?:author|authors|maintainer|"
     r"maintained[ \t]+by|written[ \t]+by|created[ \t]+by|reviewer|assignee|reporter|owner|"
     r"contact|nom|prénom|nombre|apellidos?|vorname|nachname|имя|фамилия|отчество)"
     r"[ \t]*[:=][ \t]*" + CANDIDATE,
