@@ -39,12 +39,11 @@ _PERSON_LABELS = frozenset({"PERSON", "PER"})
 NameCheck = Callable[[str, int, int, bool], list[tuple[int, int]]]
 
 # Cues after which a word written small counts only if no English word ("ask questions",
-# "so it said that", "get food for his party").
+# "get food for his party"). ``SUBJECT`` asks more below: every word small is unknown.
 _SMALL_NEEDS_UNKNOWN = (
     nc.TELL,
     nc.WISH,
     nc.FOR_WHOM,
-    nc.SUBJECT,
     nc.OWNED,
     nc.OWNED_DE,
     nc.FOR_SOMEONE,
