@@ -304,7 +304,8 @@ WORK_NOUN_BEFORE = re.compile(
 # has of their own ("Murphy's law", "Occam's razor"; "Maria's disease" stays a person).
 EPONYM_AFTER = re.compile(
     r"(?:['’]s[ \t]+(?:law|laws|theorem|razor|principle|paradox|conjecture|lemma|constant|"
-    r"equations?|formula)|[ \t]+(?:effect|filter|inequality|theorem|lemma|conjecture|"
+    r"equations?|formula|disease|syndrome|thyroiditis|palsy|sarcoma|lymphoma|phenomenon|"
+    r"chorea|ataxia|contracture)|[ \t]+(?:effect|filter|inequality|theorem|lemma|conjecture|"
     r"hypothesis|paradox|principle|law|laws|equations?|formula|constant|integral|transform|"
     r"distribution|algorithm|criterion|coefficient|polynomials?|matrix|operator|diagram|"
     r"scale|cycle|reflex|syndrome|disease|maneuver|manoeuvre|prize|award|medal|"
@@ -345,8 +346,23 @@ ORG_AFTER = re.compile(
     r"[ \t]+(?:Partnership|Group|Foundation|Trust|Institute|Ltd\.?|Limited|Inc\.?|plc|PLC|LLC|"
     r"LLP|GmbH|AG|S\.?A\.?|SE|&[ \t]+(?:Co|Sons|Partners)|and[ \t]+Sons|Corporation|Corp\.?|"
     r"Holdings|Stiftung|Prize|Award|Medal|Lecture|Center|Centre|Memorial|Hospital|"
-    r"University|College|School|Academy|Library|Museum|Stadium|Arena|Theatre|Theater)\b"
+    r"University|College|School|Academy|Library|Museum|Stadium|Arena|Theatre|Theater|"
+    r"Building|Room|Auditorium|Pavilion|Station|Airport|Street|Avenue|Boulevard)\b"
 )
+# A street, building or eponym named before the name, as the Romance languages write
+# them ("calle Alcalá", "rue Victor Hugo", "Museo Sorolla", "maladie de Charcot").
+STREET_BEFORE = re.compile(
+    r"(?<![\w-])(?:calle|avenida|avda\.?|plaza|paseo|rue|avenue|boulevard|bd|quai|allée|"
+    r"impasse|piazza|viale|corso|rua|praça|museo|musée|museu|estadio|stade|stadio|estación|"
+    r"gare|aeropuerto|aéroport|hôpital|ospedale|colegio|collège|lycée|école|escuela|"
+    r"universidad|université|università|teatro|théâtre|parque|parc|(?-i:Place|Via|Hospital)|"
+    r"(?:maladie|syndrome|síndrome|enfermedad|théorème|teorema|loi|ley)[ \t]+(?:de|d['’])|"
+    r"morbus)[ \t]*$",
+    re.IGNORECASE,
+)
+# A court case: "Miranda v. Arizona", "Donoghue v Stevenson" (not "vs": "Sam vs Tom").
+CASE_AFTER = re.compile(r"[ \t]+v\.?[ \t]+(?-i:[A-Z])")
+CASE_BEFORE = re.compile(r"(?-i:[A-Z])[\w'’.-]*[ \t]+v\.?[ \t]+$")
 # An office in apposition after the name: "Tim Cook, CEO of Apple", "Winfried
 # Kretschmann als Ministerpräsident von Baden-Württemberg", "Anne Hidalgo, maire de Paris".
 OFFICE_AFTER = re.compile(
@@ -370,3 +386,43 @@ EPITHET_AFTER = re.compile(
     r"Трет(?:ий|ья|ьего)|Велик(?:ий|ая|ого|ой|ому)|Грозн(?:ый|ого|ому))(?![\w'’-])"
 )
 ROMAN_AFTER = re.compile(r"[ \t]+(X{0,3}(?:IX|IV|V?I{0,3}))\b(?![\w'’-])")
+
+
+# Last words of a span that make it a place, none of them a common family name (not
+# "Hall", "Wing", "Trust": "Sarah Hall" is a person).
+_PLACE_NOUNS = frozenset(
+    [
+        "Building",
+        "Room",
+        "Museum",
+        "Stadium",
+        "Station",
+        "Airport",
+        "Hospital",
+        "Street",
+        "Avenue",
+        "Boulevard",
+        "Theatre",
+        "Theater",
+        "Library",
+        "Auditorium",
+        "Pavilion",
+        "Arena",
+    ]
+)
+
+
+def named_place(text: str, start: int, end: int, own: str) -> bool:
+    """Is the name at text[start:end] a street's, building's, eponym's or court case's,
+    by a word before it in ``own`` (its sentence up to it) or at either end of the span
+    NER drew round it ("Museo Sorolla", "Pasteur Building")?"""
+    words = text[start:end].split()
+    inner = len(words) > 1 and (
+        STREET_BEFORE.search(words[0] + " ") is not None or words[-1] in _PLACE_NOUNS
+    )
+    return (
+        inner
+        or STREET_BEFORE.search(own) is not None
+        or CASE_AFTER.match(text, end) is not None
+        or CASE_BEFORE.search(own) is not None
+    )

@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from edge_router.privacy.addresses import PostalAddressRecognizer
+from edge_router.privacy.columns import ColumnNameRecognizer
 from edge_router.privacy.foreign import ScriptNameRecognizer
 from edge_router.privacy.gazetteer import GazetteerNameRecognizer
 from edge_router.privacy.handles import HandleRecognizer
@@ -114,6 +115,7 @@ _NEVER_GATED = frozenset(
         "HandleRecognizer",
         "ScriptNameRecognizer",
         "LayoutNameRecognizer",
+        "ColumnNameRecognizer",
     }
 )
 
@@ -275,6 +277,7 @@ def build_registry(
         ),
         ScriptNameRecognizer(_name_lists(settings), lang),
         LayoutNameRecognizer(english, _name_lists(settings), lang),
+        ColumnNameRecognizer(lang),
     ]
     if settings.name_lists:
         recognizers += _gazetteer(settings, nlp, stop)

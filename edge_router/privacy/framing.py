@@ -227,6 +227,7 @@ class Framer:
         if (
             cues.EPONYM_AFTER.match(text, end)
             or cues.PLACE_BEFORE.search(own)
+            or cues.named_place(text, start, end, own)
             or cues.BRAND_AFTER.match(text, end)
             or cues.NAMED_AFTER_SPAN.search(text, start, end)
             or cues.ORG_AFTER.match(text, end)

@@ -127,8 +127,9 @@ _PLATFORMS = (
 )
 # "username: jdoe", "my twitter handle is @x", "her instagram is anna_b92".
 _LABELLED = re.compile(
-    r"(?:\b(?:user\s*name|username|user\s*id|userid|login(?:\s+name)?|screen\s*name|"
-    r"gamer\s*tag|gamertag|handle)\s*[:=]|"
+    # Also as a JSON or YAML key: '"username": "bogdan_r"'.
+    r"(?:\b(?:user[\s_]*name|username|user\s*id|userid|login(?:[\s_]+name)?|"
+    r"screen[\s_]*name|gamer\s*tag|gamertag|handle)[\"']?\s*[:=]|"
     r"\b(?:my|his|her|their|your|our)\s+(?:(?:" + _PLATFORMS + r")\s+)?"
     r"(?:handle|username|user\s*name|screen\s*name|gamertag|gamer\s*tag|login|user\s*id)"
     r"\s*(?:is|was|:|=)|"
@@ -200,6 +201,31 @@ _SSH_LOGIN = re.compile(
 )
 # An auth log's account: "Accepted publickey for jbrennan from 203.0.113.4",
 # "session opened for user mthiele" (not "invalid user admin": a scanner's guess).
+# A log line's key=value account: "login failed user=hkowalczyk src=10.0.0.4". Only with
+# another key=value or the line's end after it, so code ("login(user=request.user)") is
+# left alone.
+_KV_USER = re.compile(
+    r"(?<![\w.])(?:user|uid|login|account)=([A-Za-z0-9_][A-Za-z0-9_.-]{0,31})"
+    r"(?=[ \t]+[\w.]+=|[ \t]*$)",
+    re.MULTILINE,
+)
+# A ticket's or tracker's people fields holding an account, not a name: "Reporter:
+# gpapadakis", "assignee=jlin". Written small and in one token only: "Reporter: Maria
+# Lopez" is a name, which the name cues find.
+_TRACKER = re.compile(
+    r"\b(?i:reporter|assignee|assigned[ \t]+to|owner|author|submitter|requester|"
+    r"reviewer|created[ \t]+by|opened[ \t]+by)[ \t]*[:=][ \t]*"
+    r"([a-z][a-z0-9_.-]{2,31})(?=[ \t]*(?:[|,;)\n]|$))"
+)
+_NO_ACCOUNT = frozenset(
+    {"anonymous", "unassigned", "nobody", "none", "null", "unknown", "admin", "root",
+     "system", "bot", "me", "you", "team", "tbd", "n/a", "self", "everyone", "us"}
+)  # fmt: skip
+# Accounts of a team or a service, not a person: "team-platform", "sre.oncall".
+_GROUP_ACCOUNTS = frozenset(
+    {"team", "group", "squad", "oncall", "ops", "devops", "platform", "infra", "sre", "bot",
+     "ci", "qa", "support", "helpdesk", "it", "hr", "security", "sec", "dev", "devs", "svc"}
+)  # fmt: skip
 _AUTH_LOG = re.compile(
     r"\b(?:(?:Accepted|Failed)[ \t]+(?:password|publickey|keyboard-interactive/pam)[ \t]+for|"
     r"session[ \t]+(?:opened|closed)[ \t]+for[ \t]+user)[ \t]+(?!invalid[ \t])"
@@ -296,6 +322,15 @@ def _machine_accounts(text: str, low: str) -> Iterator[tuple[int, int, float]]:
         found += _GIT_SSH.finditer(text)
     if " for " in text and ("Accepted" in text or "Failed" in text or "session" in text):
         found += _AUTH_LOG.finditer(text)
+    if "=" in text:
+        found += (m for m in _KV_USER.finditer(text) if not m.group(1).isdigit())
+    if ":" in text or "=" in text:
+        found += (
+            m
+            for m in _TRACKER.finditer(text)
+            if m.group(1) not in _NO_ACCOUNT
+            and re.split(r"[-_.]", m.group(1))[0] not in _GROUP_ACCOUNTS
+        )
     for match in found:
         if match.group(1).lower() not in _SYSTEM_USERS:
             yield match.start(1), match.end(1), 0.7

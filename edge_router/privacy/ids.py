@@ -59,10 +59,12 @@ _CN_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_CHECK = "10X98765432"
 
 _DOB_LABEL = re.compile(
-    r"(?:\b(?:date[ \t]+of[ \t]+birth|d\.?o\.?b\.?|birth[ \t]*date|birthday|born(?:[ \t]+on)?|"
+    r"(?:\b(?:date[ \t_]+of[ \t_]+birth|d\.?o\.?b\.?|birth[ \t_]*date|birthday|born(?:[ \t]+on)?|"
     r"geburtsdatum|geboren(?:[ \t]+am)?|geb\.|né(?:e)?[ \t]+le|date[ \t]+de[ \t]+naissance|"
     r"fecha[ \t]+de[ \t]+nacimiento|nacid[oa][ \t]+el|дата[ \t]+рождения|родил(?:ся|ась))"
-    r"|出生日期|生日|تاريخ[ \t]+الميلاد|تاریخ[ \t]+تولد)[ \t]*(?:is|was|:|：|-|是)?[ \t]*",
+    # As a JSON or YAML key too: '"dob": "1991-07-22"', "birth_date=1990-01-02".
+    r"|出生日期|生日|تاريخ[ \t]+الميلاد|تاریخ[ \t]+تولد)"
+    r"[\"']?[ \t]*(?:is|was|:|：|-|=|是)?[ \t]*[\"']?",
     re.IGNORECASE,
 )
 _MONTHS = (

@@ -23,6 +23,16 @@ STRONG = re.compile(
     r"i\s+am\s+called|i'm\s+called|signed|yours\s+truly)[ \t]*,?[ \t]*" + CANDIDATE,
     re.IGNORECASE,
 )
+# A self-declaration in a form, statement or affidavit: "I, Adaeze Nwankwo-Ferris, agree
+# that ...", "Yo, Ana Ruiz, declaro", "Je soussignée Claire Martin". Confirmed (NER or
+# words no dictionary has): "I, too, agree" names no one.
+SELF_DECLARED = re.compile(
+    r"(?:^|\n|[.!?:][ \t]+)[ \t]*(?:(?-i:I|Yo|Ich|Je)[ \t]*,[ \t]*"
+    r"|(?:je|nous)[ \t]+soussign[ée]e?s?[ \t]*,?[ \t]*|i,?[ \t]+the[ \t]+undersigned[ \t]*,?[ \t]*)"
+    + CANDIDATE
+    + r"[ \t]*,",
+    re.IGNORECASE,
+)
 # Self-introductions at the start of a message, line or after a greeting:
 # "this is maria from HR", "I'm JOHN SMITH." The next words may be an adjective
 # ("I'm tired."), so these are confirmed by NER on a re-cased copy.

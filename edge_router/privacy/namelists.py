@@ -113,4 +113,27 @@ def english_words(nlp: Language) -> frozenset[str]:
     if lookups.has_table("lemma_exc"):
         # Irregular forms ("women", "children", "mice") that no suffix rule leads back.
         words.update(form for pos in lookups.get_table("lemma_exc").values() for form in pos)
+    words.update(british_spellings(words))
     return frozenset(words)
+
+
+# American endings WordNet lists and their British forms ("summarize" -> "summarise",
+# "color" -> "colour"). Without them a British verb opening a prompt ("Summarise this")
+# is an unknown capitalised word, which NER is asked about and may call a person.
+_BRITISH = (("ization", "isation"), ("izing", "ising"), ("ize", "ise"), ("yze", "yse"),
+            ("ense", "ence"), ("log", "logue"), ("or", "our"))  # fmt: skip
+
+
+def british_spellings(words: Iterable[str]) -> set[str]:
+    """The British spellings of the American ones among ``words``."""
+    out = set()
+    for word in words:
+        for american, british in _BRITISH:
+            # "-or" only after a consonant in a word of five letters or more ("color",
+            # "behavior"), so short words and "-oor" stay as they are.
+            if word.endswith(american) and len(word) > len(american) + 2:
+                if american == "or" and (len(word) < 5 or word[-3] in "aeiou"):
+                    continue
+                out.add(word[: -len(american)] + british)
+                break
+    return out

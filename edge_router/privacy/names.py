@@ -48,6 +48,7 @@ _SMALL_NEEDS_UNKNOWN = (
     nc.OWNED_DE,
     nc.FOR_SOMEONE,
     nc.GIFT_FOR,
+    nc.NAME_LABEL,  # "Reporter: anonymous"
 )
 # Common addressees after a greeting that a tagger may still call proper nouns.
 _NOT_NAMES = frozenset({"world", "there", "everyone", "all", "team", "guys", "folks", "again"})
@@ -91,6 +92,7 @@ class ContextNameRecognizer(EntityRecognizer):
         self._given = given  # a folded word on the install-built given-name list?
         self._cues: list[tuple[re.Pattern[str], float, bool]] = [
             (nc.STRONG, 0.8, False),
+            (nc.SELF_DECLARED, 0.7, True),
             (nc.SIGNATURE, 0.7, False),
             (nc.SIGN_OFF_END, 0.6, True),
             (nc.NAME_LABEL, 0.6, True),
@@ -111,6 +113,7 @@ class ContextNameRecognizer(EntityRecognizer):
             (nc.GIFT_FOR, 0.6, True),
         ]
         relation = nc.relationship_regex(relationships)
+        self._relation = relation
         if relation is not None:
             self._cues.append((relation, 0.7, True))
         super().__init__(
@@ -147,6 +150,15 @@ class ContextNameRecognizer(EntityRecognizer):
                 word = text[span[0] : span[1]]
                 if regex in _SMALL_NEEDS_UNKNOWN and word.islower() and self._english_word(word):
                     continue
+                if (regex is nc.STRONG or regex is nc.NAME_LABEL) and _IDENTIFIER.fullmatch(word):
+                    continue  # "name: billing-worker" in a manifest is a program's
+                if (
+                    regex is self._relation
+                    and word.islower()
+                    and _verb_form(word, self._english)
+                    and not self._listed(word.split()[0])
+                ):
+                    continue  # "our fleet manager comparing the cars"
                 if regex is nc.SUBJECT and (
                     word.endswith(("'s", "’s"))
                     or (word.islower() and not self._unknown_words(word))
@@ -178,7 +190,7 @@ class ContextNameRecognizer(EntityRecognizer):
                     found_spans = self._confirmed(text, *span, ner_only=False, ents=ents)
                     if (
                         not found_spans
-                        and regex is nc.SUBJECT
+                        and (regex is nc.SUBJECT or regex is nc.SELF_DECLARED)
                         and self._unknown_name(text, span, ents)
                     ):
                         found_spans = [span]  # "Brunnhuber hat die Zahlen nicht geschickt"
@@ -358,6 +370,20 @@ def _a_thing(ents: Sequence[Span] | None, start: int, end: int) -> bool:
         e.start_char < end and e.end_char > start and e.label_ not in _PERSON_LABELS
         for e in ents or ()
     )
+
+
+# A lower-case identifier joined by "-", "_" or "." or holding digits: no person's name.
+_IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+|[a-z]*\d[a-z0-9]*")
+
+
+def _verb_form(words: str, english: frozenset[str]) -> bool:
+    """Does ``words`` open with an "-ing" or "-ed" form of an English word ("comparing")?"""
+    first = words.split()[0]
+    for suffix in ("ing", "ed"):
+        stem = first.removesuffix(suffix)
+        if stem != first and len(stem) > 2 and (stem in english or stem + "e" in english):
+            return True
+    return False
 
 
 def _spans_in(

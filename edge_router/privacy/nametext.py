@@ -11,8 +11,11 @@ Example::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from spacy.lang.en.stop_words import STOP_WORDS
+
+from edge_router.privacy.namelists import fold
 
 # A title before a name: "Dr. patel", "mrs okafor", "ms, yoyo", "Frau Hoxha", "la señorita
 # Itziar", and kinship words used as titles: "auntie Folake", "uncle Ben".
@@ -29,6 +32,8 @@ NAME_PARTICLES = frozenset(
 )  # fmt: skip
 
 _LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# Letters glued to digits are a code, not a capitalised word ("Q1 42k", "B2", "4K").
+_CODE_LETTERS = re.compile(r"(?<=\d)[^\W\d_]+|[^\W\d_]+(?=\d)")
 
 
 def is_lowercase_prose(chunk: str) -> bool:
@@ -38,7 +43,9 @@ def is_lowercase_prose(chunk: str) -> bool:
         # Lower-case code is no prose: re-cased, its identifiers would read as names.
         return False
     # Normal prose has capitals at least at sentence starts; "I" says nothing.
-    caps = sum(1 for w in _LETTERS.findall(chunk) if w[0].isupper() and w not in _I)
+    caps = sum(
+        1 for w in _LETTERS.findall(_CODE_LETTERS.sub("", chunk)) if w[0].isupper() and w not in _I
+    )
     return caps <= len(words) // 20
 
 
@@ -127,3 +134,46 @@ def not_a_name(span: str, before: str = "") -> bool:
 
 
 _TITLE_BEFORE = re.compile(r"\b(?:" + TITLE_WORDS + r")\.?[ \t]+$", re.IGNORECASE)
+
+
+_RUN_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+def split_runs(
+    chunk: str,
+    start: int,
+    end: int,
+    listed: Callable[[str], bool],
+    english: Callable[[str], bool],
+) -> list[tuple[int, int]]:
+    """The names in an NER span that ran on over small words in text with capitals
+    ("Elon Musk rename Twitter", "Résume la vie de Victor Hugo"): split at each lower-case
+    word that is no name particle and no ``listed`` name, drop the runs without a capital,
+    and a one-word run opening the sentence that is an ``english`` word and no listed name
+    ("Résume", "Summarise"). ``[(start, end)]`` when a span of two words or more has
+    nothing to split."""
+    words = [(start + m.start(), start + m.end()) for m in _RUN_WORD.finditer(chunk[start:end])]
+    runs: list[list[tuple[int, int]]] = [[]]
+    for s, e in words:
+        low = chunk[s:e].lower()
+        if chunk[s].islower() and low not in NAME_PARTICLES and not listed(low):
+            runs.append([])
+        else:
+            runs[-1].append((s, e))
+    if len(runs) == 1 and len(words) > 1:
+        return [(start, end)]
+    out = []
+    for run in runs:
+        while run and chunk[run[0][0] : run[0][1]] in NAME_PARTICLES:
+            run = run[1:]
+        while run and chunk[run[-1][0] : run[-1][1]] in NAME_PARTICLES:
+            run = run[:-1]
+        if not run or not any(chunk[s].isupper() for s, _ in run):
+            continue
+        s, e = run[0][0], run[-1][1]
+        low = fold(chunk[s:e].lower())
+        opens = not chunk[:s].strip() or chunk[:s].rstrip()[-1] in ".!?:\n"
+        if len(run) == 1 and opens and english(low) and not listed(low):
+            continue
+        out.append((s, e))
+    return out

@@ -154,6 +154,19 @@ BRANDS: frozenset[str] = _names(
     """
 )
 
+# Names that stand for "anyone" in templates, docs, tests and forms ("John Doe", "Max
+# Mustermann", "Jan Kowalski", "Иван Иванов"): nobody in particular, so public like a
+# character. Greetings and headers before them still make them private (fail closed).
+PLACEHOLDERS: frozenset[str] = _names(
+    """
+    john doe, jane doe, john q public, jane q public, richard roe, joe bloggs, fred bloggs,
+    joe schmoe, joe public, max mustermann, erika mustermann, otto normalverbraucher,
+    jean dupont, jean dupond, marie dupont, juan perez, fulano de tal, mario rossi,
+    jan kowalski, jan novak, ivan ivanov, иван иванов, ivan ivanovich ivanov,
+    иван иванович иванов, tommy atkins, ola nordmann, kari nordmann, john doe jr
+    """
+)
+
 # One-word names of people and characters known by them alone; ``Framer`` ignores the
 # ones that are also listed first names ("Elsa", "Mario", "Drake" may be anyone's).
 MONONYMS: frozenset[str] = _names(
@@ -189,10 +202,12 @@ def canonical(name: str) -> str:
 
 
 def is_public_name(name: str) -> bool:
-    """Is ``name`` (two words or more) a well-known person's, character's or brand's
-    full name?"""
+    """Is ``name`` (two words or more) a well-known person's, character's, brand's or
+    placeholder's full name?"""
     key = canonical(name)
-    return " " in key and (key in PEOPLE or key in CHARACTERS or key in BRANDS)
+    return " " in key and (
+        key in PEOPLE or key in CHARACTERS or key in BRANDS or key in PLACEHOLDERS
+    )
 
 
 def is_mononym(name: str) -> bool:

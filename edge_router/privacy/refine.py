@@ -37,7 +37,7 @@ from edge_router.privacy import cues
 from edge_router.privacy.name_cues import EVERYDAY_AFTER, SIGN_OFF_END
 from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.nametext import NAME_PARTICLES as _PARTICLES
-from edge_router.privacy.nametext import is_lowercase_prose
+from edge_router.privacy.nametext import is_lowercase_prose, split_runs
 from edge_router.privacy.scripts import STOP_WORDS as _STOP
 from edge_router.privacy.scripts import Profile, script_of
 
@@ -88,6 +88,7 @@ _CHAT_SHORTHAND = _words(
 )
 # A capitalised word right before a one-word name, on the same line: its given name.
 _GIVEN_BEFORE = re.compile(r"(?<![\w.-])([A-Z][^\W\d_A-Z]{2,})[ \t]$")
+_TIME_AFTER = re.compile(r":\d{2}(?!\d)")
 _NUMBER_AFTER = re.compile(r"[ \t]+#?\d")
 _SPEECH_AFTER = re.compile(r"[ \t]*\\?[\"“'«]")
 _GAZETTEER = "GazetteerNameRecognizer"
@@ -106,7 +107,7 @@ def _signed(chunk: str, s: int) -> bool:
     return m is not None and m.start(1) == s
 
 
-_OURS = frozenset({"ScriptNameRecognizer", "LayoutNameRecognizer"})
+_OURS = frozenset({"ScriptNameRecognizer", "LayoutNameRecognizer", "ColumnNameRecognizer"})
 _PERSON = "PERSON"
 _ORG = "ORGANIZATION"
 
@@ -137,9 +138,17 @@ class Refiner:
             span = chunk[r.start : r.end]
             if (by == _NER or r.entity_type == _PERSON) and script_of(span) != "latin":
                 continue  # an English model's guess on a script it cannot read
+            if r.entity_type == "PHONE_NUMBER" and _TIME_AFTER.match(chunk, r.end):
+                continue  # "03/04 14" of "03/04 14:22": a date and a time, not a phone
             if r.entity_type != _PERSON:
                 out.append(r)
                 continue
+            if by == _NER and mixed:
+                # One word reads as a run too: "Summarise" opening the prompt goes.
+                parts = split_runs(chunk, r.start, r.end, self._listed, self._english_word)
+                if parts != [(r.start, r.end)]:
+                    out += self.refine(chunk, prof, _pieces(r, parts), recased=recased)
+                    continue
             bounds = self._person(chunk, r.start, r.end, prof, mixed=mixed, ner=by == _NER)
             if bounds is None or (by == _GAZETTEER and not self._listed_in(chunk, bounds, prof)):
                 continue
@@ -399,6 +408,21 @@ class Refiner:
             low.endswith(suffix) and low[: -len(suffix)] + repl in self._english
             for suffix, repl in (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ing", ""))
         )
+
+
+def _pieces(result: RecognizerResult, parts: list[tuple[int, int]]) -> list[RecognizerResult]:
+    """``result`` cut to each of ``parts``: same type, score and recognizer."""
+    return [
+        RecognizerResult(
+            result.entity_type,
+            s,
+            e,
+            result.score,
+            result.analysis_explanation,
+            result.recognition_metadata,
+        )
+        for s, e in parts
+    ]
 
 
 def _recognizer(result: RecognizerResult) -> str:

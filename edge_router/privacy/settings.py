@@ -113,6 +113,13 @@ DEFAULT_RELATIONSHIPS: tuple[str, ...] = (
     "colleague", "coworker", "co-worker", "employee", "assistant", "landlord", "landlady",
     "tenant", "doctor", "dentist", "nurse", "lawyer", "attorney", "accountant", "client",
     "customer", "patient", "student", "teacher", "tutor", "coach", "nanny", "caregiver", "contact",
+    # Informal and in-law kin, as people write them in captions and chats ("my big sis X").
+    "sis", "bro", "bestie", "bff", "hubby", "wifey", "auntie", "aunty", "twin", "bf", "gf",
+    "stepsister", "stepbrother", "half-sister", "half-brother", "mother-in-law",
+    "father-in-law", "sister-in-law", "brother-in-law", "daughter-in-law", "son-in-law",
+    "godmother", "godfather", "goddaughter", "godson", "fiancé", "fiancée", "mate", "buddy",
+    "pal", "housemate", "classmate", "teammate", "supervisor", "therapist", "babysitter",
+    "carer", "mentor",
 )
 # fmt: on
 

@@ -112,8 +112,9 @@ def _name_shaped(item: str, english: frozenset[str]) -> bool:
         return False
     if all(_LATIN.fullmatch(w) for w in words):
         lists = load_name_lists()
+        # An initial only beside another word ("J. Okafor"): alone it is "I" or a label.
         return all(
-            len(w.rstrip(".")) == 1
+            (len(w.rstrip(".")) == 1 and len(words) > 1)
             or (lists is not None and fold(w) in lists)  # "Hugo" is a WordNet word too
             or (w.lower() not in english and w.lower() not in CYRILLIC_STOP and len(w) > 2)
             for w in words

@@ -35,13 +35,18 @@ from edge_router.privacy.numbers import RegexRecognizer
 
 # A speaker line of a pasted chat log: "bea.k: anyone know if ...", "[10:02] j_smith: ok".
 _SPEAKER = re.compile(
-    r"^[ \t]*(?:\[[\d:apm ]{4,11}\][ \t]*|\d{1,2}:\d{2}[ \t]+)?"
-    r"([A-Za-zА-ЯЁа-яё][\w.' -]{0,30}?):[ \t]+(?=\S)",
+    r"^[ \t]*(?:\[[\d:apm ]{4,11}\][ \t]*|(?:\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?,?[ \t]+)?"
+    r"\d{1,2}:\d{2}[ \t]+)?"
+    r"([A-Za-zА-ЯЁа-яё][\w.' -]{0,30}?(?:, [A-Z][\w'-]{1,20})?):[ \t]+(?=\S)",
     re.MULTILINE,
 )
-_STAMP = re.compile(r"[ \t]*(?:\[[\d:apm ]{4,11}\]|\d{1,2}:\d{2}[ \t])")
+_STAMP = re.compile(
+    r"[ \t]*(?:\[[\d:apm ]{4,11}\]|(?:\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?,?[ \t]+)?"
+    r"\d{1,2}:\d{2}[ \t])"
+)
+# "Lerato", "Lerato M", "Lerato Mokoena", or family name first: "Dunleavy, Saoirse".
 _NAME_LABEL = re.compile(
-    r"[A-Z][a-z'’-]{1,20}(?: [A-Z](?:[a-z'’-]{1,20}|\.?))?|"
+    r"[A-Z][a-z'’-]{1,20}(?: [A-Z](?:[a-z'’-]{1,20}|\.?)|, [A-Z][a-z'’-]{1,20})?|"
     r"[А-ЯЁ][а-яё'’-]{1,20}(?: [А-ЯЁ][а-яё]*\.?)?"
 )
 # Roles and tools that label transcripts the way people do.

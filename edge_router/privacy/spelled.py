@@ -276,7 +276,11 @@ _DIGIT_WORDS = {
     "sechs": "6", "sieben": "7", "acht": "8", "neun": "9",
 }
 # fmt: on
-_DIGIT = "(?:" + "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True)) + r"|[0-9]{1,4})"
+_ONE_DIGIT = "(?:" + "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True)) + ")"
+# "double oh" is "00", "triple five" "555", "nine hundred" "900": how phone numbers are
+# read out loud in English (and "double zéro" in French).
+_REPEAT = {"double": 2, "triple": 3}
+_DIGIT = rf"(?:(?:double|triple)[ \t]+{_ONE_DIGIT}|hundred|{_ONE_DIGIT}|[0-9]{{1,4}})"
 _WORD_SEP = r"(?:[ \t]*[,\-./][ \t]*|[ \t]+)"
 # Digits said one at a time, perhaps with some written ("four one five, 555, two six seven
 # one"): a phone, an SSN or a card read out. A run needs seven digits and three words;
@@ -289,6 +293,17 @@ _DIGIT_RUN, _DIGIT_TOKEN = re.compile(_RUN), re.compile(_DIGIT)
 _CASE_BLIND = re.IGNORECASE | re.ASCII
 _DIGIT_RUN_I, _DIGIT_TOKEN_I = re.compile(_RUN, _CASE_BLIND), re.compile(_DIGIT, _CASE_BLIND)
 _TO_BLANK = str.maketrans(",-./;:!?()\"'", " " * 12)
+
+
+def _said(token: str) -> str:
+    """The digits one token of a read-out number stands for."""
+    low = token.lower()
+    if low == "hundred":
+        return "00"
+    first, _, rest = low.partition(" ")
+    if first in _REPEAT:
+        return _DIGIT_WORDS.get(rest.strip(), "?") * _REPEAT[first]
+    return _DIGIT_WORDS.get(low, token)
 
 
 def number_words(text: str) -> list[Edit]:
@@ -305,7 +320,7 @@ def number_words(text: str) -> list[Edit]:
     seen = lower if same else text
     for run in runs.finditer(seen):
         tokens = list(token.finditer(seen, run.start(), run.end()))
-        said = [_DIGIT_WORDS.get(t[0].lower(), t[0]) for t in tokens]
+        said = [_said(t[0]) for t in tokens]
         if not all(d.isascii() and d.isdigit() for d in said):
             continue  # a token no digit word names (case folding); never guess
         words = sum(t[0] != d for t, d in zip(tokens, said, strict=True))
