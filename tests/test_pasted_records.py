@@ -12,7 +12,7 @@ from privacy_fixtures import redact_text, scan_text, scanner  # noqa: F401 - pyt
 
 from edge_router.privacy import cues
 from edge_router.privacy.columns import ColumnNameRecognizer
-from edge_router.privacy.name_cues import SELF_DECLARED
+from edge_router.privacy.name_cues import KIN_OWNER, SELF_DECLARED
 from edge_router.privacy.namelists import british_spellings
 from edge_router.privacy.nametext import is_lowercase_prose, split_runs
 from edge_router.privacy.public_names import is_public_name
@@ -215,3 +215,68 @@ def test_more_record_values_are_found_and_redacted(
 )
 def test_record_look_alikes_stay_clean(scanner: PrivacyScanner, text: str) -> None:  # noqa: F811
     assert not scan_text(scanner, text).sensitive
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("Hilfe beim Formular: Name Jana Roth, Steuer-ID 57 549 285 017, geb. 1.2.1990",
+         "57 549 285 017", "ID_NUMBER"),
+        ("Nom : Benali, née le 3 mars 1991, n° de sécurité sociale 2 91 02 75 114 023 45",
+         "2 91 02 75 114 023 45", "ID_NUMBER"),
+        ("Nom : Benali, née le 3 mars 1991", "3 mars 1991", "DATE_OF_BIRTH"),
+        ("nacida el 12 de marzo de 1990 en Sevilla", "12 de marzo de 1990", "DATE_OF_BIRTH"),
+        ("کد ملی من ۰۰۱۲۳۴۵۶۷۸ هست", "۰۰۱۲۳۴۵۶۷۸", "ID_NUMBER"),
+        ("Rewrite this HR note:\nEmployee: Dana Whitfield (EMP-20931)\nManager: Rob Tran",
+         "EMP-20931", "ID_NUMBER"),
+        ("Исправь ошибки в резюме: Петренко Олег Васильевич, опыт работы 6 лет",
+         "Петренко Олег Васильевич", "PERSON"),
+    ],
+)  # fmt: skip
+def test_ids_dates_and_family_first_names_are_found(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    value: str,
+    kind: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
+    assert value not in redact_text(scanner, text)
+
+
+def test_small_words_after_a_relation_are_no_name(scanner: PrivacyScanner) -> None:  # noqa: F811
+    assert not scan_text(scanner, "I broke a glass at my mother-in-law's house").sensitive
+    assert not scan_text(scanner, "the room has 3 4 5 seats, row 12 14 16").sensitive
+    assert scan_text(scanner, "my daughter grace is off sick today").sensitive
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("corrige: 'si no te llega, mi número es 612 555 374'", "612 555 374", "PHONE_NUMBER"),
+        ("帮我写给房东：热水器坏了，我的电话是138 0013 8000。", "138 0013 8000", "PHONE_NUMBER"),
+        ("Tighten this CV:\n\nJo Okafor\njo@example.com | +44 7700 900257 | Manchester",
+         "+44 7700 900257", "PHONE_NUMBER"),
+        ("get my dad something for his 60th. his name's Clive, do a card too", "Clive",
+         "PERSON"),
+        ("Lebenslauf kürzen:\n\nMerve Yıldırım-Hoffmann\nTel. 0176 5550 1234",
+         "Merve Yıldırım-Hoffmann", "PERSON"),
+        ("football rota: oranges from Chidi's mum, then drinks", "Chidi", "PERSON"),
+        ("напиши учителю: Миша завтра не придёт в школу", "Миша", "PERSON"),
+    ],
+)  # fmt: skip
+def test_phones_names_and_kin_in_everyday_requests(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    value: str,
+    kind: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
+    assert value not in redact_text(scanner, text)
+
+
+def test_a_firm_s_client_is_no_kin() -> None:
+    assert KIN_OWNER.search("pull Google's client list") is None
+    match = KIN_OWNER.search("ask Amara's dad")
+    assert match is not None and match.group(1) == "Amara"

@@ -304,7 +304,10 @@ class ScriptNameRecognizer(EntityRecognizer):
             ):
                 end += 1
             score = _SCORE_CUED if "cue" in kinds[k : end + 1] else _SCORE_LISTED
-            yield words[k].start(), words[end].end(), score
+            # A family name first, as forms and CVs write it: "Петренко Олег Васильевич".
+            first = k - 1 if k and _adjacent(text, words[k - 1], words[k]) else k
+            first = first if self._cyr_morph(words[first].group(0)) else k
+            yield words[first].start(), words[end].end(), score
             k = end + 1
 
     def _cyr_kind(self, text: str, words: list[re.Match[str]], k: int) -> str:

@@ -37,7 +37,7 @@ _ID_LABEL = (
     r"ni[ \t]+(?:number|no\.?)|national[ \t]+insurance(?:[ \t]+(?:number|no\.?))?|"
     r"passport[ \t]*(?:number|no\.?|#)?|tax[ \t]*(?:id|number|code)|"
     r"dni|nie|nif|n[úu]mero[ \t]+de[ \t]+(?:empleado|socio|cliente|pasaporte|afiliaci[óo]n)|"
-    r"matricule|num[ée]ro[ \t]+(?:d['’]employ[ée]|de[ \t]+s[ée]curit[ée][ \t]+sociale|"
+    r"matricule|(?:num[ée]ro|n°)[ \t]+(?:d['’]employ[ée]|de[ \t]+s[ée]curit[ée][ \t]+sociale|"
     r"client|d['’]adh[ée]rent|de[ \t]+passeport)|"
     r"personal(?:nummer|ausweisnummer)|mitglieds(?:nummer|nr\.?)|kunden(?:nummer|nr\.?)|"
     r"steuer-?id|sozialversicherungsnummer|"
@@ -47,9 +47,12 @@ _ID_LABEL = (
 )
 _LABELLED = re.compile(
     r"(?:(?<![\w])|(?<=[\u3400-\u9fff]))(?:" + _ID_LABEL + r")"
-    r"[ \t]*(?:is|was|:|=|-|是|为|：)?[ \t]*#?[ \t]*"
-    # a value written in spaced pairs as on the card ("QQ 12 34 56 C"), or in one piece
-    r"([A-Z]{1,2}(?:[ \t]?\d{2}){3,4}(?:[ \t]?[A-D])?|[A-Za-z0-9][A-Za-z0-9/-]{2,30}[A-Za-z0-9])"
+    r"[ \t]*(?:is|was|:|=|-|是|为|：|من)?[ \t]*#?[ \t]*"
+    # a value written in spaced pairs as on the card ("QQ 12 34 56 C"), in spaced groups
+    # of digits ("57 549 285 017", "2 91 02 75 114 023 45"), in Persian or Arabic digits
+    # ("۰۰۱۲۳۴۵۶۷۸"), or in one piece
+    r"([A-Z]{1,2}(?:[ \t]?\d{2}){3,4}(?:[ \t]?[A-D])?|\d{1,4}(?:[ \t]\d{1,4}){2,7}|"
+    r"[۰-۹٠-٩]{6,16}|[A-Za-z0-9][A-Za-z0-9/-]{2,30}[A-Za-z0-9])"
     r"(?![\w-])",
     re.IGNORECASE,
 )
@@ -69,13 +72,29 @@ _DOB_LABEL = re.compile(
 )
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+    # French, Spanish and German months ("née le 3 mars 1991", "12 de marzo de 1990")
+    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
+    r"novembre|décembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+    r"septiembre|octubre|noviembre|diciembre|januar|februar|märz|juni|juli|oktober|"
+    r"dezember)\.?"
 )
 _DATE = re.compile(
     r"\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}|"
-    r"\d{1,2}(?:st|nd|rd|th)?[ \t]+" + _MONTHS + r",?[ \t]+(?:19|20)\d{2}|"
+    r"\d{1,2}(?:st|nd|rd|th|er|\.)?[ \t]+(?:de[ \t]+)?"
+    + _MONTHS
+    + r",?[ \t]+(?:de[ \t]+)?(?:19|20)\d{2}|"
     r"" + _MONTHS + r"[ \t]+\d{1,2}(?:st|nd|rd|th)?,?[ \t]+(?:19|20)\d{2}|"
     r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日",
+    re.IGNORECASE,
+)
+
+
+# A code in brackets after the person a record line names: "Employee: Dana Whitfield
+# (EMP-20931)", "Patient: K. Osei (MRN 4471902)".
+_ROLE_CODE = re.compile(
+    r"\b(?:employee|staff|student|patient|member|customer|client|pupil|tenant)[ \t]*:[ \t]*"
+    r"[^\n(:]{2,40}\((?:(?:id|no\.?|mrn|#)[ \t]*:?[ \t]*)?([A-Z]{1,5}[- ]?\d{3,}|\d{4,})\)",
     re.IGNORECASE,
 )
 
@@ -92,6 +111,8 @@ class LabelledIdRecognizer(RegexRecognizer):
         for match in _LABELLED.finditer(text):
             if sum(c.isdigit() for c in match.group(1)) >= 2:
                 found[match.span(1)] = 0.7
+        for match in _ROLE_CODE.finditer(text):
+            found[match.span(1)] = 0.7
         for match in _CN_ID.finditer(text):
             if _cn_id_valid(match.group(1)):
                 found[match.span(1)] = 0.9

@@ -20,6 +20,7 @@ CANDIDATE = rf"({WORD}(?:[ \t]+{WORD}){{0,2}})(?![\w'’-])"
 # Phrases after which the next words are a name whatever their casing.
 STRONG = re.compile(
     r"\b(?:my\s+name\s+is|my\s+name's|my\s+full\s+name\s+is|(?:full\s+)?name\s*:|"
+    r"(?:his|her|their)\s+(?:first\s+|full\s+)?name(?:\s+is|['’]s)|"
     r"i\s+am\s+called|i'm\s+called|signed|yours\s+truly)[ \t]*,?[ \t]*" + CANDIDATE,
     re.IGNORECASE,
 )
@@ -201,6 +202,17 @@ WISH = re.compile(
 )
 
 
+# Whose family member: "Chidi's mum", "Amara's dad", "Tomek's wife". Family words only:
+# "Google's client" or "Apple's boss" name a firm.
+KIN_OWNER = re.compile(
+    r"(?-i:\b([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?))['’]s[ \t]+"
+    r"(?:mum|mom|mam|mother|dad|father|parents?|wife|husband|son|daughter|kids?|children|"
+    r"baby|brother|sister|sis|bro|boyfriend|girlfriend|fianc[ée]e?|partner|grandma|grandpa|"
+    r"nan|gran|granny|auntie|aunt|uncle|cousin|nephew|niece|stepmom|stepdad|twin)\b",
+    re.IGNORECASE,
+)
+
+
 def relationship_regex(relationships: tuple[str, ...]) -> re.Pattern[str] | None:
     """'my kid lukas', "our client's name is ana", "Niamh's mum, Clodagh": a relation noun
     after my/our or after someone's name, then a name."""
@@ -211,6 +223,19 @@ def relationship_regex(relationships: tuple[str, ...]) -> re.Pattern[str] | None
         r"(?:\b(?:my|our)[ \t]+(?:[\w-]+[ \t]+)?|(?-i:\b[A-Z][a-z]+)['’]s[ \t]+)"
         r"(?:" + nouns + r")\b(?:'s|’s)?"
         r"(?:[ \t]+name[ \t]+is|[ \t]+(?:named|called|is))?[ \t]*,?[ \t]*" + CANDIDATE,
+        re.IGNORECASE,
+    )
+
+
+def apposition_regex(relationships: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A name, then who the person is to the writer: "Clausewitz, my neighbour, keeps
+    parking", "Tomasz, our landlord, says". The name is capitalised."""
+    if not relationships:
+        return None
+    nouns = "|".join(sorted((re.escape(r) for r in relationships), key=len, reverse=True))
+    return re.compile(
+        r"(?-i:\b([A-Z][^\W\d_'’-]+(?:-[A-Z][^\W\d_]+)?(?:[ \t]+[A-Z][^\W\d_'’-]+)?))"
+        r"[ \t]*,[ \t]*(?:my|our)[ \t]+(?:[\w-]+[ \t]+)?(?:" + nouns + r")\b",
         re.IGNORECASE,
     )
 

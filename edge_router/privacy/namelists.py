@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
+from spacy.strings import StringStore
 
 from edge_router.privacy.translit import latin_variants
 
@@ -98,8 +99,9 @@ def _words(value: Any, *, spell: bool = True) -> Iterable[str]:
             yield from _words(item, spell=spell)
 
 
-def english_words(nlp: Language) -> frozenset[str]:
-    """Lower-case English words (WordNet lemmas) from the pipeline's lemmatizer tables.
+def english_words(nlp: Language, *, british: bool = True) -> frozenset[str]:
+    """Lower-case English words (WordNet lemmas) from the pipeline's lemmatizer tables,
+    with their British spellings unless ``british`` is False.
 
     Empty when the model has no such table; the recognizer then stays off.
     """
@@ -113,8 +115,21 @@ def english_words(nlp: Language) -> frozenset[str]:
     if lookups.has_table("lemma_exc"):
         # Irregular forms ("women", "children", "mice") that no suffix rule leads back.
         words.update(form for pos in lookups.get_table("lemma_exc").values() for form in pos)
-    words.update(british_spellings(words))
+    if british:
+        words.update(british_spellings(words))
     return frozenset(words)
+
+
+def english_verbs(nlp: Language) -> frozenset[str]:
+    """The verbs among ``english_words`` (with British spellings): a capitalised one
+    opening a prompt is an imperative ("Summarise", "Résume"), where a noun may be a
+    famous family name WordNet lists ("Clausewitz", "Newton")."""
+    lookups = getattr(dict(nlp.components).get("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return frozenset()
+    index = lookups.get_table("lemma_index")
+    verbs = set(index.get("verb", index.get(StringStore().as_int("verb"), [])))
+    return frozenset(verbs | british_spellings(verbs))
 
 
 # American endings WordNet lists and their British forms ("summarize" -> "summarise",

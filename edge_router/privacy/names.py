@@ -23,7 +23,7 @@ from spacy.tokens import Doc, Span
 
 from edge_router.privacy import name_cues as nc
 from edge_router.privacy.namelists import NameLists, fold
-from edge_router.privacy.nametext import NAME_PARTICLES
+from edge_router.privacy.nametext import IDENTIFIER, NAME_PARTICLES, verb_form
 from edge_router.privacy.scripts import STOP_WORDS as FOREIGN_STOP_WORDS
 from edge_router.privacy.scripts import latin_language
 
@@ -111,11 +111,15 @@ class ContextNameRecognizer(EntityRecognizer):
             (nc.OWNED_DE, 0.6, True),
             (nc.FOR_SOMEONE, 0.6, True),
             (nc.GIFT_FOR, 0.6, True),
+            (nc.KIN_OWNER, 0.6, True),
         ]
         relation = nc.relationship_regex(relationships)
         self._relation = relation
         if relation is not None:
             self._cues.append((relation, 0.7, True))
+        apposition = nc.apposition_regex(relationships)
+        if apposition is not None:
+            self._cues.append((apposition, 0.7, True))
         super().__init__(
             supported_entities=["PERSON"],
             name="ContextNameRecognizer",
@@ -150,15 +154,15 @@ class ContextNameRecognizer(EntityRecognizer):
                 word = text[span[0] : span[1]]
                 if regex in _SMALL_NEEDS_UNKNOWN and word.islower() and self._english_word(word):
                     continue
-                if (regex is nc.STRONG or regex is nc.NAME_LABEL) and _IDENTIFIER.fullmatch(word):
+                if (regex is nc.STRONG or regex is nc.NAME_LABEL) and IDENTIFIER.fullmatch(word):
                     continue  # "name: billing-worker" in a manifest is a program's
                 if (
                     regex is self._relation
                     and word.islower()
-                    and _verb_form(word, self._english)
-                    and not self._listed(word.split()[0])
+                    and (self._english_word(word.split()[0]) or verb_form(word, self._english))
+                    and not self._given_name(word.split()[0])
                 ):
-                    continue  # "our fleet manager comparing the cars"
+                    continue  # "our fleet manager comparing", "my mother-in-law's house"
                 if regex is nc.SUBJECT and (
                     word.endswith(("'s", "’s"))
                     or (word.islower() and not self._unknown_words(word))
@@ -228,6 +232,12 @@ class ContextNameRecognizer(EntityRecognizer):
         return (self._names is not None and key in self._names) or (
             self._given is not None and self._given(key)
         )
+
+    def _given_name(self, word: str) -> bool:
+        """A first name of the built-in lists ("grace", "rose"); surnames that are words
+        ("House", "Bush") do not count, nor the install-built list, which holds some
+        English words among its given names."""
+        return self._names is not None and fold(word) in self._names.first
 
     def _listed_unknown(self, words: str) -> bool:
         """``_unknown_words``, with a word from the name lists among them."""
@@ -370,20 +380,6 @@ def _a_thing(ents: Sequence[Span] | None, start: int, end: int) -> bool:
         e.start_char < end and e.end_char > start and e.label_ not in _PERSON_LABELS
         for e in ents or ()
     )
-
-
-# A lower-case identifier joined by "-", "_" or "." or holding digits: no person's name.
-_IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+|[a-z]*\d[a-z0-9]*")
-
-
-def _verb_form(words: str, english: frozenset[str]) -> bool:
-    """Does ``words`` open with an "-ing" or "-ed" form of an English word ("comparing")?"""
-    first = words.split()[0]
-    for suffix in ("ing", "ed"):
-        stem = first.removesuffix(suffix)
-        if stem != first and len(stem) > 2 and (stem in english or stem + "e" in english):
-            return True
-    return False
 
 
 def _spans_in(

@@ -144,14 +144,14 @@ def split_runs(
     start: int,
     end: int,
     listed: Callable[[str], bool],
-    english: Callable[[str], bool],
+    verb: Callable[[str], bool],
 ) -> list[tuple[int, int]]:
     """The names in an NER span that ran on over small words in text with capitals
     ("Elon Musk rename Twitter", "Résume la vie de Victor Hugo"): split at each lower-case
     word that is no name particle and no ``listed`` name, drop the runs without a capital,
-    and a one-word run opening the sentence that is an ``english`` word and no listed name
-    ("Résume", "Summarise"). ``[(start, end)]`` when a span of two words or more has
-    nothing to split."""
+    and a one-word run opening the sentence that is a ``verb`` and no listed name
+    ("Résume", "Summarise"; not "Clausewitz", a noun). ``[(start, end)]`` when a span
+    of two words or more has nothing to split."""
     words = [(start + m.start(), start + m.end()) for m in _RUN_WORD.finditer(chunk[start:end])]
     runs: list[list[tuple[int, int]]] = [[]]
     for s, e in words:
@@ -173,7 +173,21 @@ def split_runs(
         s, e = run[0][0], run[-1][1]
         low = fold(chunk[s:e].lower())
         opens = not chunk[:s].strip() or chunk[:s].rstrip()[-1] in ".!?:\n"
-        if len(run) == 1 and opens and english(low) and not listed(low):
+        if len(run) == 1 and opens and verb(low) and not listed(low):
             continue
         out.append((s, e))
     return out
+
+
+# A lower-case identifier joined by "-", "_" or "." or holding digits: no person's name.
+IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+|[a-z]*\d[a-z0-9]*")
+
+
+def verb_form(words: str, english: frozenset[str]) -> bool:
+    """Does ``words`` open with an "-ing" or "-ed" form of an English word ("comparing")?"""
+    first = words.split()[0]
+    for suffix in ("ing", "ed"):
+        stem = first.removesuffix(suffix)
+        if stem != first and len(stem) > 2 and (stem in english or stem + "e" in english):
+            return True
+    return False

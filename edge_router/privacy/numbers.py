@@ -133,17 +133,19 @@ class LuhnCardRecognizer(RegexRecognizer):
 # ("5551234"). Inner groups have 2+ digits so a list of single digits is no phone; the
 # lookbehinds keep a match from starting inside a longer number, a price or a version.
 _LOCAL_PHONE = re.compile(
-    r"(?<![\w./:+$€£¥#-])(?<!\d[ .,])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,12}"
+    # Not inside a word or number; Han characters are no word boundary ("电话是138 ...").
+    r"(?<![^\W\u3400-\u9fff])(?<![./:+$€£¥#-])(?<!\d[ .,])"
+    r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,12}"
     r"(?:[ .-]\d{2,8}){0,4}(?:\s*(?:ext\.?|x)\s*\d{1,5})?"
     # Nothing glued on after, except a "-Office"/"-Fax" label; no further digit group
     # (more than five groups is a list of numbers, not a phone).
-    r"(?![\w]|[ .,/:]\d|-(?!(?:office|fax|mobile|cell|home|work|tel|phone)\b))",
+    r"(?![^\W\u3400-\u9fff]|[ .,/:]\d|-(?!(?:office|fax|mobile|cell|home|work|tel|phone)\b))",
     re.IGNORECASE,
 )
 # The same in the other languages users write in (Chinese has no word boundaries).
 _PHONE_WORDS_INTL = (
     r"номер|телефон\w*|тел|мобильн\w*|teléfono|telefono|móvil|movil|celular|téléphone|"
-    r"portable|numéro|telefon\w*|handy\w*|nummer|تلفن\w*|شماره|موبایل|هاتف|رقم|جوال"
+    r"portable|numéro|número|numero|telefon\w*|handy\w*|nummer|تلفن\w*|شماره|موبایل|هاتف|رقم|جوال"
 )
 _PHONE_WORDS_HAN = r"电话|手机|号码|联系方式"
 # Words that make a nearby number a phone number. "message(s)", "registered" and
@@ -243,7 +245,10 @@ class ContextPhoneRecognizer(RegexRecognizer):
                 cued = _cue_before(_STRONG_PHONE_CUE, text, match.start(), 30, sentence=True)
             else:
                 cued = _cue_before(_PHONE_CUE, text, match.start(), 40, sentence=True)
-            if cued or _PHONE_LABEL_AFTER.match(text, match.end()):
+            # "+44 7700 900257" in a CV's contact line: a country code and ten digits
+            # or more in groups is a phone number with no cue.
+            international = value.startswith("+") and len(groups) > 1 and len(digits) >= 10
+            if cued or international or _PHONE_LABEL_AFTER.match(text, match.end()):
                 yield match.start(), match.end(), 0.6
 
 

@@ -22,7 +22,7 @@ What they report is checked here against the text's ``scripts.Profile``:
 
 Example::
 
-    refiner = Refiner(english_words(nlp), load_name_lists())
+    refiner = Refiner(english_words(nlp), load_name_lists(), english_verbs(nlp))
     kept = refiner.refine(chunk, profile(chunk), results, recased=False)
 """
 
@@ -58,9 +58,11 @@ _TITLES = re.compile(r"(?:" + cues.TITLE + r"|señorita|srta|don|doña|mme|mlle)
 _GREETING = re.compile(rf"(?:{cues.GREETING_WORDS})", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 # Weekdays and months, abbreviated or not, in the four Latin-script languages.
-_CALENDAR = _words(
-    "mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct nov "
-    "dec lunes martes miércoles jueves viernes sábado domingo lundi mardi mercredi jeudi "
+_CALENDAR_EN = _words(
+    "mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_CALENDAR = _CALENDAR_EN | _words(
+    "lunes martes miércoles jueves viernes sábado domingo lundi mardi mercredi jeudi "
     "vendredi samedi dimanche montag dienstag mittwoch donnerstag freitag samstag sonntag "
     "enero febrero abril mayo junio julio agosto septiembre octubre noviembre diciembre "
     "janvier février avril mai juin juillet août septembre octobre novembre décembre januar "
@@ -115,8 +117,15 @@ _ORG = "ORGANIZATION"
 class Refiner:
     """Checks and trims the English pipeline's findings by the text's language."""
 
-    def __init__(self, english: frozenset[str], names: NameLists | None) -> None:
+    def __init__(
+        self,
+        english: frozenset[str],
+        names: NameLists | None,
+        verbs: frozenset[str] = frozenset(),
+    ) -> None:
+        """``verbs``: English verbs; one opening a sentence is no name ("Summarise")."""
         self._english = english
+        self._verbs = verbs
         self._first = names.first if names else frozenset()
         self._last = names.last if names else frozenset()
 
@@ -145,7 +154,7 @@ class Refiner:
                 continue
             if by == _NER and mixed:
                 # One word reads as a run too: "Summarise" opening the prompt goes.
-                parts = split_runs(chunk, r.start, r.end, self._listed, self._english_word)
+                parts = split_runs(chunk, r.start, r.end, self._listed, self._verbs.__contains__)
                 if parts != [(r.start, r.end)]:
                     out += self.refine(chunk, prof, _pieces(r, parts), recased=recased)
                     continue
@@ -293,7 +302,9 @@ class Refiner:
     def _single_word_ok(self, chunk: str, s: int, e: int, lang: str) -> bool:
         word = chunk[s:e]
         low = word.lower()
-        if low in _CALENDAR or _TITLES.fullmatch(low) or _GREETING.fullmatch(low):
+        # In English text only the English abbreviations: "said Mai to Jerry" is a name.
+        calendar = _CALENDAR if lang else _CALENDAR_EN
+        if low in calendar or _TITLES.fullmatch(low) or _GREETING.fullmatch(low):
             return False
         if lang and low in _STOP[lang]:
             return False

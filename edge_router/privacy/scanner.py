@@ -31,7 +31,7 @@ from edge_router.privacy.engine import (
     load_ner_pipeline,
     ner_configuration,
 )
-from edge_router.privacy.namelists import english_words, load_name_lists
+from edge_router.privacy.namelists import english_verbs, english_words, load_name_lists
 from edge_router.privacy.names import NameChecks
 from edge_router.privacy.nametext import looks_like_code, not_a_name, recase
 from edge_router.privacy.nergate import NerGate
@@ -75,7 +75,7 @@ class PrivacyScanner:
         self._nlp_engine = LoadedSpacyEngine(settings.language, nlp, ner_configuration(settings))
         self._vocab_base = len(nlp.vocab.strings)
         self._english = english_words(nlp)
-        self._refiner = Refiner(self._english, load_name_lists())
+        self._refiner = Refiner(self._english, load_name_lists(), english_verbs(nlp))
         self._gate = (
             NerGate(
                 nlp,

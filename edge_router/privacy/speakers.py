@@ -55,8 +55,11 @@ _NOT_SPEAKERS = frozenset(
      "me", "you", "host", "guest", "moderator", "interviewer", "admin", "chatgpt", "claude",
      "я", "ты", "вы", "мы", "бот", "оператор", "клиент", "пользователь", "ассистент"}
 )  # fmt: skip
+# Any Latin letters: "Merve Yıldırım-Hoffmann", "Zoë Ó Briain".
+_UPPER = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"
 _NAME_LINE = re.compile(
-    r"^[ \t]*((?:[A-Z][A-Za-z'’-]+|[A-Z]\.)(?:[ \t]+(?:[A-Z][A-Za-z'’-]+|[A-Z]\.)){1,2})[ \t]*$",
+    rf"^[ \t]*((?:{_UPPER}[^\W\d_'’-]*[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*|{_UPPER}\.)"
+    rf"(?:[ \t]+(?:{_UPPER}[^\W\d_]*(?:[-'’][^\W\d_]+)*|{_UPPER}\.)){{1,2}})[ \t]*$",
     re.MULTILINE,
 )
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|(?<!\w)\+?\d[\d ()./-]{6,}\d(?!\w)")
@@ -119,7 +122,10 @@ class LayoutNameRecognizer(RegexRecognizer):
             ):
                 continue
             words = [w for w in re.split(r"[ \t]+", m.group(1)) if len(w) > 2]
-            if words and all(self._name_like(w) for w in words):
+            # Letters beyond ASCII may be another language's words ("Persönliche
+            # Daten"): then a word of the line must be a listed name ("Merve").
+            foreign = not m.group(1).isascii() and not any(self._listed(w) for w in words)
+            if words and not foreign and all(self._name_like(w) for w in words):
                 yield offsets[i] + m.start(1), offsets[i] + m.end(1), 0.6
 
     def _name_like(self, word: str) -> bool:
@@ -130,6 +136,9 @@ class LayoutNameRecognizer(RegexRecognizer):
         listed = self._names is not None and fold(low) in self._names.first
         # A double-barrelled name may have a word in it ("Mbeki-Stone"), not only words.
         return listed or not all(self._word(part) for part in low.split("-"))
+
+    def _listed(self, word: str) -> bool:
+        return self._names is not None and fold(word.lower()) in self._names
 
     def _word(self, low: str) -> bool:
         return low in self._english or (low.endswith("s") and low[:-1] in self._english)
