@@ -280,3 +280,45 @@ def test_a_firm_s_client_is_no_kin() -> None:
     assert KIN_OWNER.search("pull Google's client list") is None
     match = KIN_OWNER.search("ask Amara's dad")
     assert match is not None and match.group(1) == "Amara"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Who was Ada Lovelace and why is she called the first programmer? Need about 150 "
+        "words for my son's homework.",
+        "des idées de sorties à Lyon ce week-end avec des enfants de 6 et 9 ans ?",
+        "Write a leaving poem for a colleague who is moving to Kraków.",
+    ],
+)
+def test_famous_people_and_places_beside_ones_own_life(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    assert not scan_text(scanner, text).sensitive
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my neighbour Tom Holland keeps parking in front of our garage",  # cue beside it
+        "my son Lionel Messi has a fever again",
+        "can you check the formula in Gonçalves' sheet, is it the average",  # a person's
+    ],
+)
+def test_a_namesake_beside_a_personal_cue_stays_private(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    assert scan_text(scanner, text).sensitive
+
+
+def test_an_imperative_alone_is_dropped_a_name_that_is_a_verb_is_not() -> None:
+    verbs = {"resume", "explique", "dawn"}.__contains__
+    text = "Explique-moi"
+    assert split_runs(text, 0, len(text), lambda w: False, verbs) == []
+    text = "Résume-moi la vie de Tomasz Wolny"
+    spans = split_runs(text, 0, len(text), lambda w: False, verbs)
+    assert [text[s:e] for s, e in spans] == ["Tomasz Wolny"]
+    text = "Dawn Njivar"  # a given name that is also a verb, in a longer run
+    assert split_runs(text, 0, len(text), lambda w: False, verbs) == [(0, 11)]

@@ -42,9 +42,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from edge_router.privacy import cues
+from edge_router.privacy import cues, public_names
 from edge_router.privacy.framing import Framer, phrase_regex, sentence_bounds
+from edge_router.privacy.notables import load_notables
 from edge_router.privacy.settings import ScannerSettings
+from edge_router.privacy.wholeword import whole_words
 
 __all__ = ["PERSON", "SensitivityRules", "phrase_regex"]
 
@@ -78,6 +80,7 @@ class SensitivityRules:
         self._weak = settings.weak_types
         self._person_alone = settings.person_alone_sensitive
         self._framer = Framer(settings, known_names)
+        self._notables = load_notables(settings.notable_names)
         self._personal = phrase_regex(settings.personal_context_words)
         relations = phrase_regex(settings.relationship_words)
         self._relation = (
@@ -96,6 +99,32 @@ class SensitivityRules:
             for text in texts
             for regex in (self._personal, self._relation, _SELF_ID)
         )
+
+    def famous_apart(
+        self, texts: Sequence[str], masked: Sequence[str], names: Sequence[str] | None
+    ) -> bool:
+        """Is every person a famous full name (``public_names`` or the notable list) with
+        no personal cue in any sentence that names them? Then a relationship elsewhere
+        is the writer's own ("Who was Ada Lovelace? It's for my son's homework"), not
+        theirs; "my neighbour Tom Holland" keeps the cue in the name's sentence."""
+        if not names or not all(
+            " " in name.strip()
+            and (
+                public_names.is_public_name(name)
+                or (self._notables is not None and self._notables.has_name(name))
+            )
+            for name in names
+        ):
+            return False
+        for text, blank in zip(texts, masked, strict=True):
+            bounds = sentence_bounds(text)
+            for name in set(names):
+                for start, _ in whole_words(text, name):
+                    s_start = max(b for b in bounds if b <= start)
+                    s_end = min([b for b in bounds if b > start] or [len(text)])
+                    if self.personal_cue([blank[s_start:s_end]]):
+                        return False
+        return True
 
     def person_reasons(self, texts: Sequence[str], names: Sequence[str] | None) -> list[str]:
         """The PERSON reasons when no personal cue or other identifier decided already.
@@ -143,7 +172,10 @@ class SensitivityRules:
         if public_handles:
             reasons.append(f"weak:{USERNAME}(public_context)")
         if PERSON in found:
-            if strong or self.personal_cue(masked or texts):
+            if strong or (
+                self.personal_cue(masked or texts)
+                and not self.famous_apart(texts, masked or texts, names)
+            ):
                 # A name next to personal data, a relationship or a private fact.
                 reasons.append(f"entity:{PERSON}")
             else:

@@ -360,6 +360,13 @@ STREET_BEFORE = re.compile(
     r"morbus)[ \t]*$",
     re.IGNORECASE,
 )
+# Before a place, not a person: "sorties à Lyon", "un piso en Valencia", "moving to Kraków".
+LOCATIVE_BEFORE = re.compile(
+    r"\b(?:in|à|en|nach|aus|près[ \t]+de|cerca[ \t]+de|around|near|"
+    r"(?:mov(?:e|ed|ing)|relocat(?:e|ed|ing)|fly(?:ing)?|flew|travel(?:l?ing)?|trip|"
+    r"going|went|driv(?:e|ing))[ \t]+to)[ \t]+$",
+    re.IGNORECASE,
+)
 # A court case: "Miranda v. Arizona", "Donoghue v Stevenson" (not "vs": "Sam vs Tom").
 CASE_AFTER = re.compile(r"[ \t]+v\.?[ \t]+(?-i:[A-Z])")
 CASE_BEFORE = re.compile(r"(?-i:[A-Z])[\w'’.-]*[ \t]+v\.?[ \t]+$")

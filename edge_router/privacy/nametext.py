@@ -170,13 +170,25 @@ def split_runs(
             run = run[:-1]
         if not run or not any(chunk[s].isupper() for s, _ in run):
             continue
-        s, e = run[0][0], run[-1][1]
-        low = fold(chunk[s:e].lower())
-        opens = not chunk[:s].strip() or chunk[:s].rstrip()[-1] in ".!?:\n"
-        if len(run) == 1 and opens and verb(low) and not listed(low):
+        # A verb alone opening the sentence ("Summarise", "Explique-moi"); not the first
+        # word of a longer run, which may be a given name that is also a verb ("Dawn").
+        if len(run) == 1 and _imperative(chunk, *run[0], listed, verb):
             continue
-        out.append((s, e))
+        out.append((run[0][0], run[-1][1]))
     return out
+
+
+# A French imperative's pronoun: "Résume-moi", "Écris-lui", "Dis-nous".
+_PRONOUN_TAIL = re.compile(r"-(?:moi|toi|lui|leur|nous|vous|le|la|les|en|y)$")
+
+
+def _imperative(
+    chunk: str, s: int, e: int, listed: Callable[[str], bool], verb: Callable[[str], bool]
+) -> bool:
+    """Does the word chunk[s:e] open its sentence as a verb, not as a listed name?"""
+    low = fold(_PRONOUN_TAIL.sub("", chunk[s:e].lower()))
+    opens = not chunk[:s].strip() or chunk[:s].rstrip()[-1] in ".!?:\n"
+    return opens and verb(low) and not listed(low)
 
 
 # A lower-case identifier joined by "-", "_" or "." or holding digits: no person's name.

@@ -28,6 +28,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 
@@ -95,7 +96,6 @@ _NUMBER_AFTER = re.compile(r"[ \t]+#?\d")
 _SPEECH_AFTER = re.compile(r"[ \t]*\\?[\"“'«]")
 _GAZETTEER = "GazetteerNameRecognizer"
 _NER = "SpacyRecognizer"
-# Recognizers that judged their spans themselves (script rules, layout): kept as found.
 _GERMAN_ARTICLE_BEFORE = re.compile(
     r"\b(?:der|die|das|den|dem|des|ein|eine|einen|einem|unsere?|meine?|deine?|ihre?|seine?)"
     r"[ \t]+$",
@@ -109,6 +109,7 @@ def _signed(chunk: str, s: int) -> bool:
     return m is not None and m.start(1) == s
 
 
+# Recognizers that judged their spans themselves (scripts, layout, tables): kept as found.
 _OURS = frozenset({"ScriptNameRecognizer", "LayoutNameRecognizer", "ColumnNameRecognizer"})
 _PERSON = "PERSON"
 _ORG = "ORGANIZATION"
@@ -127,6 +128,7 @@ class Refiner:
         self._english = english
         self._verbs = verbs
         self._first = names.first if names else frozenset()
+        self._places = names.places if names else frozenset()
         self._last = names.last if names else frozenset()
 
     def refine(
@@ -165,11 +167,19 @@ class Refiner:
                 bounds = self._trim_small_talk(chunk, *bounds)
                 if bounds is None or self._common_word(chunk[bounds[0] : bounds[1]]):
                     continue
-            if self._organisation(chunk, *bounds, results, by=by):
+            if self._organisation(chunk, *bounds, results, by=by) or (
+                by == _NER and self._place(chunk, *bounds)
+            ):
                 continue
             r.start, r.end = self._extend(chunk, *bounds)
             out.append(r)
         return out
+
+    def _place(self, chunk: str, s: int, e: int) -> bool:
+        """A listed city after "in", "à", "moving to"...: "sorties à Lyon", "en Valencia"."""
+        before = cues.LOCATIVE_BEFORE.search(chunk, max(0, s - 30), s)
+        owned = chunk[e : e + 1] in ("'", "’")  # "in Gonçalves' sheet": a person's
+        return before is not None and not owned and fold(chunk[s:e].lower()) in self._places
 
     def _organisation(
         self, chunk: str, s: int, e: int, results: Sequence[RecognizerResult], *, by: str
@@ -423,17 +433,12 @@ class Refiner:
 
 def _pieces(result: RecognizerResult, parts: list[tuple[int, int]]) -> list[RecognizerResult]:
     """``result`` cut to each of ``parts``: same type, score and recognizer."""
-    return [
-        RecognizerResult(
-            result.entity_type,
-            s,
-            e,
-            result.score,
-            result.analysis_explanation,
-            result.recognition_metadata,
-        )
-        for s, e in parts
-    ]
+    pieces = []
+    for start, end in parts:
+        piece = copy.copy(result)
+        piece.start, piece.end = start, end
+        pieces.append(piece)
+    return pieces
 
 
 def _recognizer(result: RecognizerResult) -> str:
