@@ -322,3 +322,34 @@ def test_an_imperative_alone_is_dropped_a_name_that_is_a_verb_is_not() -> None:
     assert [text[s:e] for s, e in spans] == ["Tomasz Wolny"]
     text = "Dawn Njivar"  # a given name that is also a verb, in a longer run
     assert split_runs(text, 0, len(text), lambda w: False, verbs) == [(0, 11)]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("帮我回一下这条微信：'小雯，你上次借我的两千块什么时候还？——阿杰'", "小雯"),
+        ("帮我回一下这条微信：'小雯，你上次借我的两千块什么时候还？——阿杰'", "阿杰"),
+        ("Help me reply to this WeChat: '押金的事你跟房东Mr. Tremblay说了吗？'", "Tremblay"),
+        ("Переведи: 'Завтра планёрку будет вести Лёха Семёнов'", "Лёха Семёнов"),
+        ("این پیامو مودبانه‌تر کن: 'سلام، مهتاب هستم از واحد ۸، لطفا پارک نکنید'", "مهتاب"),
+        ("اكتب إيميل: ستتابع الزميلة لمى العنزي ملفات العملاء", "لمى العنزي"),
+        ("me escribió: 'Hola, comemos en casa, traed el postre. Besos, Pili'", "Pili"),
+    ],
+)
+def test_names_in_other_languages_messages(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    value: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert any(value in text[e.start : e.end] for e in result.entities if e.type == "PERSON")
+    assert value not in redact_text(scanner, text)
+
+
+@pytest.mark.parametrize("text", ["翻译：'小心，地滑'", "Мы отдыхали в Красной Поляне летом"])
+def test_everyday_words_in_other_languages_stay_clean(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    found = [text[e.start : e.end] for e in scan_text(scanner, text).entities]
+    assert "小心" not in found and "Красной Поляне" not in found

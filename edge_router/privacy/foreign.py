@@ -6,23 +6,20 @@ drops what it finds there). ``ScriptNameRecognizer`` reads them instead:
 
 * **Han** (Chinese, Japanese kanji): a family name from a list (the common ones,
   plus the mimesis zh and ja lists), then one or two characters, where only a
-  person can stand: after 给/跟/和/请/叫/谢谢/亲爱的/我叫/作者: or a relation (室友,
-  同事, ...), or before a title or a speech verb (先生/女士/老师/经理/说/さん/san).
-  Nicknames 小X/老X/阿X count after such a cue, minus the everyday words they
-  also spell (老师, 小时). A run of Latin words after a cue is a name written in
-  pinyin ("亲爱的Xu Mingyuan").
+  person can stand: after 给/跟/和/请/叫/谢谢/亲爱的/我叫/作者: or a relation (室友, 同事,
+  ...), or before a title or a speech verb (先生/女士/老师/经理/说/さん/san). Nicknames
+  小X/老X/阿X count after such a cue or addressed ("小雯，"), minus the everyday words
+  they also spell (老师, 小时). Latin words after a cue are pinyin ("亲爱的Xu Mingyuan").
 * **Arabic script** (Arabic, Persian): a word after a vocative, a greeting, a
   relation ("أختي", "برادرم"), "tell X" (به X بگو), "I am X" (من X هستم) or a
   sign-off, or before "جان"; and a listed first name followed by a listed family
   name anywhere. Names there are also ordinary words (نور: light), so a listed
   word alone is not enough.
-* **Cyrillic**: capitalised words that are listed first or family names (after
-  undoing case endings: "Насте", "Василия"), patronymics ("Петровна"), family
-  names next to them, and any capitalised word after a greeting, "tell/pass to"
-  verb or relation ("Привет Дима", "передай Насте"), or alone as a signature at
-  the end.
-
-Spans are reported as PERSON and judged by the same framing rules as any name.
+* **Cyrillic**: capitalised words that are listed first or family names (after undoing
+  case endings: "Насте", "Василия"), patronymics ("Петровна"), family names next to
+  them or after any capitalised word ("Лёха Семёнов"), any capitalised word after a
+  greeting, "tell/pass to" verb or relation ("Привет Дима", "передай Насте"), or alone
+  as a signature at the end. Spans are PERSON, judged by the framing rules of any name.
 
 Example::
 
@@ -174,7 +171,7 @@ class ScriptNameRecognizer(EntityRecognizer):
         if (
             len(run) == 2
             and _nickname_at(run, 0)
-            and (run[0] == "阿" or run[1] in self._han_surnames)
+            and (run[0] == "阿" or run[1] in self._han_surnames or not self._tagger.is_word(run))
             and _vocative(run, before_run, after_run)
         ):
             yield start, end, _SCORE_CUED  # "：小周，明天的会..."
@@ -260,7 +257,9 @@ class ScriptNameRecognizer(EntityRecognizer):
                 or (k + 1 < len(norms) and norms[k + 1] in ARABIC_AFTER)
                 or (listed and _sent_to(norms, k))
             )
-            self_end = _self_id_end(norms, k) if k > 0 and norms[k - 1] == "من" else 0
+            # "من سارا احمدی هستم", or a listed name right before it: "مهتاب هستم".
+            opens = (k > 0 and norms[k - 1] == "من") or (listed and _self_id_end(norms, k) == k + 1)
+            self_end = _self_id_end(norms, k) if opens else 0
             nxt = k + 1 < len(norms) and self._arabic_listed(norms[k + 1], last=True)
             if not (cued or self_end) and not (
                 listed and nxt and _adjacent(text, words[k], words[k + 1])
@@ -336,7 +335,13 @@ class ScriptNameRecognizer(EntityRecognizer):
             and CYRILLIC_VERB_AFTER.match(text, words[k].end())
         ):
             return "cue"
-        if _signature(text, words[k]):
+        if _signature(text, words[k]) or (  # "будет вести Лёха Семёнов": a family name next
+            k + 1 < len(words)
+            and _adjacent(text, words[k], words[k + 1])
+            and _CYR_SURNAME.fullmatch(words[k + 1].group(0))
+            and low not in CYRILLIC_NOT_PEOPLE
+            and not low.endswith(_ADJECTIVE_ENDS)  # "Красной Поляне": a place
+        ):
             return "cue"
         return ""
 
@@ -374,11 +379,12 @@ def _nickname_at(run: str, i: int) -> bool:
 
 def _vocative(run: str, before: str, after: str) -> bool:
     """A short name addressed at a message's start: "：林怡然，报表明天交"."""
-    opens = not before.strip(" \t") or before.rstrip(" \t")[-1] in ':：\n"“「'
+    opens = not before.strip(" \t") or before.rstrip(" \t")[-1] in ":：\n\"“「'‘"
     return opens and len(run) <= 3 and run not in HAN_EVERYDAY_WORDS and after[:1] in "，,"
 
 
 _KUNYA = frozenset({"ابو", "ام"})
+_ADJECTIVE_ENDS = ("ой", "ый", "ая", "ое", "ые", "ых", "ого", "ому", "ую", "ом")
 
 
 def _nisba_after(norms: list[str], k: int) -> bool:

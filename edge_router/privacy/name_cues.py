@@ -79,7 +79,8 @@ NAME_LABEL = re.compile(
 # A short sign-off and a name closing the text on one line: "LG Bine", "bisous, Clo".
 SIGN_OFF_END = re.compile(
     r"(?:^|[.!?\n][ \t]*|[ \t])(?:lg|vg|mfg|bisous|bises|besos|abrazos|saludos|xoxo|cheers)"
-    r"[ \t]*[,!]?[ \t]+" + CANDIDATE + r"[ \t.!]*$",
+    # at the end of the text or of a quoted message: "... el postre. Besos, Pili'"
+    r"[ \t]*[,!]?[ \t]+" + CANDIDATE + r"[ \t.!]*[\"'’”»]?[ \t]*$",
     re.IGNORECASE,
 )
 # A name in a form, a dialogue or after "named": "last name? boyle", "she named him sean",
@@ -96,7 +97,8 @@ NAMING = re.compile(
 # A title before a name (``nametext.TITLE_WORDS``): "Dr. patel", "mrs okafor", "ms, yoyo".
 # French "M." / "MM." (monsieur, messieurs) only as written: a capital and a dot.
 TITLED = re.compile(
-    r"\b(?:(?:(?:"
+    # After a Han character too: "房东Mr. Tremblay" (no word boundary there).
+    r"(?:\b|(?<=[\u3400-\u9fff]))(?:(?:(?:"
     + TITLE_WORDS
     + r")(?:\.|[ \t]*,)?|(?-i:MM?\.(?=[ \t]+[A-Z])))[ \t]+)+"
     + CANDIDATE,

@@ -304,6 +304,8 @@ class ContextNameRecognizer(EntityRecognizer):
             ):
                 break
             kept_end = start + word.end()
+        while kept_end > start and text[kept_end - 1] in "'’":
+            kept_end -= 1  # a closing quote: "Besos, Pili'"
         return (start, kept_end) if kept_end > start else None
 
     def _confirmed(
