@@ -20,6 +20,14 @@ from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.spelled import number_words
 
 
+def _found_and_redacted(sc: PrivacyScanner, text: str, value: str, kind: str) -> None:
+    """The scan finds ``value`` as ``kind``, and no redacted body keeps it."""
+    result = scan_text(sc, text)
+    assert result.sensitive
+    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
+    assert value not in redact_text(sc, text)
+
+
 def _cells(text: str) -> list[str]:
     found = ColumnNameRecognizer().analyze(text, ["PERSON"])
     return [text[r.start : r.end] for r in found]
@@ -117,9 +125,8 @@ def test_placeholder_names_are_nobody() -> None:
     assert not is_public_name("John Dodd")
 
 
-@pytest.mark.parametrize(
-    ("text", "value", "kind"),
-    [
+# Tool traffic and records: JSON keys, log accounts, a table column, forms, kin.
+_FOUND_0 = [
         ('{"user": {"id": 48122, "username": "bogdan_r", "dob": "1991-07-22"}}',
          "bogdan_r", "USERNAME"),
         ('{"user": {"id": 48122, "username": "bogdan_r", "dob": "1991-07-22"}}',
@@ -135,18 +142,7 @@ def test_placeholder_names_are_nobody() -> None:
          "getting us lost on every trail, love u forever'", "Thandeka", "PERSON"),
         ("can you check if priyanka's numbers add up: Q1 42k, Q2 51k, Q3 38k, she says 141k",
          "priyanka", "PERSON"),
-    ],
-)  # fmt: skip
-def test_record_values_are_found_and_redacted(
-    scanner: PrivacyScanner,  # noqa: F811
-    text: str,
-    value: str,
-    kind: str,
-) -> None:
-    result = scan_text(scanner, text)
-    assert result.sensitive
-    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
-    assert value not in redact_text(scanner, text)
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -182,9 +178,8 @@ def test_numbers_read_out_with_double_and_hundred() -> None:
     assert number_words("i have one or two hundred ideas") == []
 
 
-@pytest.mark.parametrize(
-    ("text", "value", "kind"),
-    [
+# Numbers read out, a tracker account, chat lines under a date and time.
+_FOUND_1 = [
         ("write a voicemail asking them to call me back on oh seven seven double oh, nine "
          "hundred, four four eight", "oh seven seven double oh, nine hundred, four four eight",
          "PHONE_NUMBER"),
@@ -192,17 +187,7 @@ def test_numbers_read_out_with_double_and_hundred() -> None:
          "gpapadakis", "USERNAME"),
         ("who talks most?\n03/04 14:22 Abernathy, Colm: are we still doing the offsite\n"
          "03/04 14:23 Dunleavy, Saoirse: depends on budget", "Dunleavy, Saoirse", "PERSON"),
-    ],
-)  # fmt: skip
-def test_more_record_values_are_found_and_redacted(
-    scanner: PrivacyScanner,  # noqa: F811
-    text: str,
-    value: str,
-    kind: str,
-) -> None:
-    result = scan_text(scanner, text)
-    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
-    assert value not in redact_text(scanner, text)
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -217,9 +202,8 @@ def test_record_look_alikes_stay_clean(scanner: PrivacyScanner, text: str) -> No
     assert not scan_text(scanner, text).sensitive
 
 
-@pytest.mark.parametrize(
-    ("text", "value", "kind"),
-    [
+# Labelled ids, birth dates in other languages, a Russian family name first.
+_FOUND_2 = [
         ("Hilfe beim Formular: Name Jana Roth, Steuer-ID 57 549 285 017, geb. 1.2.1990",
          "57 549 285 017", "ID_NUMBER"),
         ("Nom : Benali, née le 3 mars 1991, n° de sécurité sociale 2 91 02 75 114 023 45",
@@ -231,17 +215,7 @@ def test_record_look_alikes_stay_clean(scanner: PrivacyScanner, text: str) -> No
          "EMP-20931", "ID_NUMBER"),
         ("Исправь ошибки в резюме: Петренко Олег Васильевич, опыт работы 6 лет",
          "Петренко Олег Васильевич", "PERSON"),
-    ],
-)  # fmt: skip
-def test_ids_dates_and_family_first_names_are_found(
-    scanner: PrivacyScanner,  # noqa: F811
-    text: str,
-    value: str,
-    kind: str,
-) -> None:
-    result = scan_text(scanner, text)
-    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
-    assert value not in redact_text(scanner, text)
+]  # fmt: skip
 
 
 def test_small_words_after_a_relation_are_no_name(scanner: PrivacyScanner) -> None:  # noqa: F811
@@ -250,9 +224,8 @@ def test_small_words_after_a_relation_are_no_name(scanner: PrivacyScanner) -> No
     assert scan_text(scanner, "my daughter grace is off sick today").sensitive
 
 
-@pytest.mark.parametrize(
-    ("text", "value", "kind"),
-    [
+# Phones, names and kin in everyday requests.
+_FOUND_3 = [
         ("corrige: 'si no te llega, mi número es 612 555 374'", "612 555 374", "PHONE_NUMBER"),
         ("帮我写给房东：热水器坏了，我的电话是138 0013 8000。", "138 0013 8000", "PHONE_NUMBER"),
         ("Tighten this CV:\n\nJo Okafor\njo@example.com | +44 7700 900257 | Manchester",
@@ -263,17 +236,7 @@ def test_small_words_after_a_relation_are_no_name(scanner: PrivacyScanner) -> No
          "Merve Yıldırım-Hoffmann", "PERSON"),
         ("football rota: oranges from Chidi's mum, then drinks", "Chidi", "PERSON"),
         ("напиши учителю: Миша завтра не придёт в школу", "Миша", "PERSON"),
-    ],
-)  # fmt: skip
-def test_phones_names_and_kin_in_everyday_requests(
-    scanner: PrivacyScanner,  # noqa: F811
-    text: str,
-    value: str,
-    kind: str,
-) -> None:
-    result = scan_text(scanner, text)
-    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
-    assert value not in redact_text(scanner, text)
+]  # fmt: skip
 
 
 def test_a_firm_s_client_is_no_kin() -> None:
@@ -353,3 +316,13 @@ def test_everyday_words_in_other_languages_stay_clean(
 ) -> None:
     found = [text[e.start : e.end] for e in scan_text(scanner, text).entities]
     assert "小心" not in found and "Красной Поляне" not in found
+
+
+@pytest.mark.parametrize(("text", "value", "kind"), _FOUND_0 + _FOUND_1 + _FOUND_2 + _FOUND_3)
+def test_values_are_found_and_redacted(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    value: str,
+    kind: str,
+) -> None:
+    _found_and_redacted(scanner, text, value, kind)
