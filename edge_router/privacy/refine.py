@@ -18,7 +18,9 @@ What they report is checked here against the text's ``scripts.Profile``:
   listed name or a speaker before a quote, a codename after "Project", "Bill to:",
   weekday or month abbreviations ("Fri") and a word followed by a number ("Invoice
   4471") are no people; nor are common English words that NER took for a name only
-  after lower-case text was re-cased for it ("keys", "email").
+  after lower-case text was re-cased for it ("keys", "email"), a listed city after "in"
+  or "moving to", or a verb opening the sentence ("Summarise"). An NER span run on over
+  small words is split ("Elon Musk rename Twitter"); a "phone" running into ":22" goes.
 
 Example::
 
