@@ -120,8 +120,7 @@ class SensitivityRules:
             bounds = sentence_bounds(text)
             for name in set(names):
                 for start, _ in whole_words(text, name):
-                    s_start = max(b for b in bounds if b <= start)
-                    s_end = min([b for b in bounds if b > start] or [len(text)])
+                    s_start, s_end = _sentence_at(text, bounds, start)
                     if self.personal_cue([blank[s_start:s_end]]):
                         return False
         return True
@@ -189,12 +188,16 @@ def _public_handle(text: str, start: int, end: int) -> bool:
     """Is the @handle at text[start:end] an account followed or performing publicly?"""
     if not text.startswith("@", start):
         return False  # usernames in URLs and after labels: no such cue applies
-    bounds = sentence_bounds(text)
-    s_start = max(b for b in bounds if b <= start)
-    s_end = min([b for b in bounds if b > start] or [len(text)])
+    s_start, s_end = _sentence_at(text, sentence_bounds(text), start)
     sentence = text[s_start:start] + text[end:s_end]
     return bool(
         cues.PUBLIC_HANDLE.search(sentence)
         or cues.PUBLIC_ACTS.search(sentence)
         or cues.PUBLIC_ACTS_MORE.search(sentence)
     )
+
+
+def _sentence_at(text: str, bounds: list[int], pos: int) -> tuple[int, int]:
+    """(start, end) of the sentence holding ``pos``, from ``sentence_bounds(text)``."""
+    start = max(b for b in bounds if b <= pos)
+    return start, min([b for b in bounds if b > pos] or [len(text)])
