@@ -27,7 +27,12 @@ from edge_router.privacy.gazetteer import GazetteerNameRecognizer
 from edge_router.privacy.handles import HandleRecognizer
 from edge_router.privacy.ids import BirthDateRecognizer, LabelledIdRecognizer
 from edge_router.privacy.lone_names import LoneNames
-from edge_router.privacy.namelists import NameLists, english_words, load_name_lists
+from edge_router.privacy.namelists import (
+    NameLists,
+    british_spellings,
+    english_words,
+    load_name_lists,
+)
 from edge_router.privacy.names import ContextNameRecognizer, NameChecks
 from edge_router.privacy.nameshape import NameShape
 from edge_router.privacy.numbers import (
@@ -300,7 +305,8 @@ def _gazetteer(
 ) -> list[EntityRecognizer]:
     """The name-list recognizer, or nothing (logged) if its data is not installed."""
     lists = load_name_lists()
-    english = english_words(nlp)
+    wordnet = english_words(nlp, british=False)
+    english = wordnet | british_spellings(wordnet)
     if lists is None or not english:
         # Recall drops to NER and context cues; nothing is sent unscanned.
         logger.warning("name lists unavailable; gazetteer names are off")
@@ -308,7 +314,7 @@ def _gazetteer(
     shape = None
     if settings.name_shape:
         # Trained on WordNet's own spellings: its measured recall is for those.
-        shape = NameShape.train(lists.first | lists.last, english_words(nlp, british=False))
+        shape = NameShape.train(lists.first | lists.last, wordnet)
     return [
         GazetteerNameRecognizer(
             lists,
