@@ -89,3 +89,21 @@ def test_greedy_stepping_matches_spacy_pipe(nlp: Language) -> None:
 
     assert [ents(d) for d in ours] == [ents(d) for d in theirs]
     assert sum(len(ents(d)) for d in ours) >= 5  # the check saw real entities
+
+
+def test_pipeline_multiplies_with_numpy_and_finds_what_blis_finds() -> None:
+    """``load_ner_pipeline`` switches every CPU layer to numpy's BLAS; BLIS finds the same."""
+    from thinc.api import NumpyOps
+
+    from edge_router.privacy.engine import set_matmul
+
+    nlp = load_ner_pipeline(ScannerSettings().spacy_model)  # own copy: flipped below
+    nodes = [node for _, pipe in nlp.pipeline for node in pipe.model.walk()]
+    assert nodes and all(isinstance(n.ops, NumpyOps) and not n.ops.use_blis for n in nodes)
+    texts = [*_TEXTS, "Dear Ms. Okonkwo, Jan Kowalski from Gdańsk asked about the 3 May invoice."]
+    numpy_ents = [[(e.start, e.end, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+    set_matmul(nlp, blis=True)
+    assert all(n.ops.use_blis for n in nodes)
+    blis_ents = [[(e.start, e.end, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+    assert blis_ents == numpy_ents
+    assert any(numpy_ents)

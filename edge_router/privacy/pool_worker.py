@@ -19,6 +19,10 @@ def serve(conn: Connection, settings: ScannerSettings) -> None:
     """Run until told to stop or the parent goes; see the module docstring."""
     # Ctrl-C reaches the whole process group: the parent decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # One worker per core already: numpy's BLAS (NER's matrix products, see
+    # engine.set_matmul) must not start a thread per core in each of them. Read when
+    # numpy loads, so before the scanner's import; an operator's own value wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from edge_router.privacy.scanner import PrivacyScanner  # slow: after the signal setup
 
     scanner = PrivacyScanner(settings.model_copy(update={"cache_size": 0}))
