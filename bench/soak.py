@@ -60,7 +60,7 @@ PROMPTS = (
     "Say hello to Ada.",
     "What is two plus two?",
     "Give me one word for happy.",
-    "My email is jane.doe@example.com, say hi.",  # the scanner finds something here
+    "My email is jane.dunmore@example.com, say hi.",  # the scanner finds something here
 )
 
 

@@ -231,7 +231,7 @@ def test_explain_scans_the_fields_a_provider_forwards_like_the_daemon(tmp_path: 
     body = {
         "model": "gpt-x",
         "messages": [{"role": "user", "content": "Explain photosynthesis simply."}],
-        "custom_field": "reply to jane.doe@example.org",
+        "custom_field": "reply to jane.dunmore@example.org",
     }
     proc = run("explain", "--json", "--config", str(cfg), "--jsonl", "-", stdin=json.dumps(body))
     assert proc.returncode == 0, proc.stderr

@@ -94,7 +94,7 @@ def exported(base_url: str) -> dict[str, set[str] | None]:
     body = {
         "model": "auto",
         "max_tokens": 1,
-        "messages": [{"role": "user", "content": "Mail jane.doe@example.com a hello."}],
+        "messages": [{"role": "user", "content": "Mail jane.dunmore@example.com a hello."}],
     }
     assert httpx.post(base_url + "/v1/chat/completions", json=body, timeout=60).status_code < 500
     text = httpx.get(base_url + "/metrics", timeout=10).text

@@ -64,11 +64,13 @@ def test_cloud_route_shows_outbound_and_offline_keeps_local(
 
 def test_gdpr_redacts_outbound(scanner: PrivacyScanner) -> None:  # noqa: F811
     router = Router(scanner, PolicySet.load(REPO_ROOT / "policies", "gdpr"), ComplexityScorer())
-    body = {"messages": [{"role": "user", "content": "Write to jane.doe@example.org about lunch."}]}
+    body = {
+        "messages": [{"role": "user", "content": "Write to jane.dunmore@example.org about lunch."}]
+    }
     (row,) = explain_lines([json.dumps(body)], router, cloud_available=True)
     assert row["route"] == "cloud" and row["redact"] is True
     out = json.dumps(row["outbound"])
-    assert "jane.doe@example.org" not in out and "EMAIL_ADDRESS" in out
+    assert "jane.dunmore@example.org" not in out and "EMAIL_ADDRESS" in out
 
 
 def test_many_lines_batched(router: Router) -> None:

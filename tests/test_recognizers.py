@@ -95,14 +95,14 @@ def test_no_secret_in_prose(text: str) -> None:
             "four one five, five five five, two six seven one",
         ),
         (
-            "reach me at j a n e @ e x a m p l e . o r g today",
+            "reach me at j a n e k @ e x a m p l e . o r g today",
             "EMAIL_ADDRESS",
-            "j a n e @ e x a m p l e . o r g",
+            "j a n e k @ e x a m p l e . o r g",
         ),
         (
-            "reach me at jane.doe@example\u3002org today",
+            "reach me at jane.dunmore@example\u3002org today",
             "EMAIL_ADDRESS",
-            "jane.doe@example\u3002org",
+            "jane.dunmore@example\u3002org",
         ),
         (f"use sk-proj-{TAIL} please", "API_KEY", f"sk-proj-{TAIL}"),
     ],

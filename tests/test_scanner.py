@@ -258,29 +258,29 @@ def test_vocabulary_growth_is_bounded() -> None:
     # Up to the limit, plus what the scan that crossed it added; nothing after that.
     assert 100 <= grown < 100 + 60
     # The scanner still works after each zone was left.
-    assert scan_text(bounded, "mail me at jane@example.org").sensitive
+    assert scan_text(bounded, "mail me at jane.k@example.org").sensitive
 
 
 # ---- obfuscation: detect on the normalised text, redact and restore the original ------
 
 OBFUSCATED = [
     # (text with {} where the value goes, type, the value as the client wrote it)
-    ("mail me at {}", "EMAIL_ADDRESS", "jane\u200b.doe@exa\u200dmple.org"),
+    ("mail me at {}", "EMAIL_ADDRESS", "jane\u200b.dunmore@exa\u200dmple.org"),
     ("my card is {}", "CREDIT_CARD", "4111\u200b1111\u200b1111\u200b1111"),
     ("my ssn is {}", "US_SSN", "536\u200b-22-12\u206034"),
     ("my colleague {} called", "PERSON", "Mar\u200bta Kowal\u200bska"),
     ("my card is {}", "CREDIT_CARD", "４１１１ １１１１ １１１１ １１１１"),
-    ("write to {}", "EMAIL_ADDRESS", "jane [at] example [dot] org"),
-    ("write to {}", "EMAIL_ADDRESS", "jane (at) example (dot) org"),
-    ("write to {}", "EMAIL_ADDRESS", "jane at example dot org"),
-    ("write to {}", "EMAIL_ADDRESS", "jane @ example . org"),
-    ("write to {}", "EMAIL_ADDRESS", "jane%40example.org"),
-    ("write to {}", "EMAIL_ADDRESS", "jane&#64;example.org"),
-    ('<a href="mailto:{}">mail me</a>', "EMAIL_ADDRESS", "jane&#x40;example.org"),
-    ("write to {}", "EMAIL_ADDRESS", "jаnе@ехаmple.org"),  # Cyrillic а, е, х
+    ("write to {}", "EMAIL_ADDRESS", "janek [at] example [dot] org"),
+    ("write to {}", "EMAIL_ADDRESS", "janek (at) example (dot) org"),
+    ("write to {}", "EMAIL_ADDRESS", "janek at example dot org"),
+    ("write to {}", "EMAIL_ADDRESS", "janek @ example . org"),
+    ("write to {}", "EMAIL_ADDRESS", "janek%40example.org"),
+    ("write to {}", "EMAIL_ADDRESS", "janek&#64;example.org"),
+    ('<a href="mailto:{}">mail me</a>', "EMAIL_ADDRESS", "janek&#x40;example.org"),
+    ("write to {}", "EMAIL_ADDRESS", "jаnеk@ехаmple.org"),  # Cyrillic а, е, х
     ("my ssn is {}", "US_SSN", "5 3 6 2 2 1 2 3 4"),
     ("pay with card {}", "CREDIT_CARD", "4111.1111.1111.1111"),
-    ("mail, base64: {}", "EMAIL_ADDRESS", "am9obi5kb2VAZXhhbXBsZS5jb20="),
+    ("mail, base64: {}", "EMAIL_ADDRESS", "am9obi5kdW5tb3JlQGV4YW1wbGUuY29t"),
     ("my nino is {}", "UK_NINO", "AB  12  34  56  C"),
     ("my nino is {}", "UK_NINO", "A B 1 2 3 4 5 6 C"),
 ]  # fmt: skip
@@ -311,7 +311,7 @@ def test_obfuscated_values_are_found_redacted_and_restored(
 
 @pytest.mark.parametrize("path", ["messages[0].content[{}].text", "system[{}].text"])
 def test_email_split_across_content_parts(scanner: PrivacyScanner, path: str) -> None:  # noqa: F811
-    first, second = "please write to jane.doe@exa", "mple.org about the invoice"
+    first, second = "please write to jane.dunmore@exa", "mple.org about the invoice"
     fields = [TextField(path.format(0), first), TextField(path.format(1), second)]
     result = scanner.scan(fields)
     assert result.sensitive and "entity:EMAIL_ADDRESS" in result.reasons

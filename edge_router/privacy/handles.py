@@ -183,7 +183,8 @@ _SITE = re.compile(
 
 
 # "dana_k#4821": a Discord-style name tag; not an issue, ticket or order number.
-_TAG = re.compile(r"(?<![\w#@/.-])([A-Za-z0-9_.]{2,32}#\d{4})(?![\w#])")
+# The name holds a letter: "2231#2231" in an nginx line is a process and thread id.
+_TAG = re.compile(r"(?<![\w#@/.-])((?=[\w.]*[A-Za-z])[A-Za-z0-9_.]{2,32}#\d{4})(?![\w#])")
 _NOT_TAGS = frozenset(
     {"issue", "issues", "pr", "pull", "bug", "ticket", "order", "invoice", "item", "room",
      "case", "no", "number", "num", "step", "page", "line", "version", "table", "fig",

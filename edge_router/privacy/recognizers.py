@@ -37,6 +37,8 @@ from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, Reco
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
+from edge_router.privacy.reserved import nobodys_mailbox
+
 SECRET_TYPES: frozenset[str] = frozenset({"API_KEY", "PRIVATE_KEY", "PASSWORD", "SECRET"})
 
 # detect-secrets plugin -> the entity type we report for it.
@@ -215,36 +217,11 @@ class OfflineEmailRecognizer(EmailRecognizer):
         super().__init__(supported_language=supported_language)
 
     def validate_result(self, pattern_text: str) -> bool:
-        """A real domain, and no role or placeholder address (``support@...``,
-        ``test@example.com``): those name a function or nobody, not a person."""
-        local, _, domain = pattern_text.lower().rpartition("@")
-        if local in _ROLE_LOCAL or (local in _PLACEHOLDER_LOCAL and _reserved(domain)):
+        """A real domain, and no role or stand-in address (``support@...``,
+        ``oncall@example.com``): those name a function or nobody (``reserved.py``)."""
+        if nobodys_mailbox(pattern_text):
             return False
         return bool(self._extractor(pattern_text).fqdn)
-
-
-# Mailboxes of a function, not a person, at any domain.
-_ROLE_LOCAL = frozenset(
-    {"info", "support", "admin", "administrator", "webmaster", "postmaster", "hostmaster",
-     "abuse", "sales", "billing", "helpdesk", "help", "contact", "enquiries", "inquiries",
-     "press", "media", "marketing", "careers", "jobs", "privacy", "security", "legal",
-     "noreply", "no-reply", "donotreply", "do-not-reply", "mailer-daemon", "newsletter",
-     "orders", "feedback", "customerservice", "customer.service", "service"}
-)  # fmt: skip
-# Stand-ins for an address in examples and tests, at reserved domains (RFC 2606).
-_PLACEHOLDER_LOCAL = frozenset(
-    {"test", "testing", "tester", "example", "foo", "bar", "baz", "dummy", "fake", "sample",
-     "demo", "nobody", "yourname", "your.name", "youremail", "your.email", "someone"}
-)  # fmt: skip
-
-
-def _reserved(domain: str) -> bool:
-    labels = domain.split(".")
-    return (
-        "example" in labels[-2:]
-        or labels[-1] in ("test", "invalid", "localhost", "local")
-        or domain == "localhost"
-    )
 
 
 def offline_tld_extractor() -> tldextract.TLDExtract:

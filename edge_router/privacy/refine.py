@@ -41,6 +41,7 @@ from edge_router.privacy.name_cues import EVERYDAY_AFTER, SIGN_OFF_END
 from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.nametext import NAME_PARTICLES as _PARTICLES
 from edge_router.privacy.nametext import is_lowercase_prose, split_runs
+from edge_router.privacy.reserved import reserved_ip
 from edge_router.privacy.scripts import STOP_WORDS as _STOP
 from edge_router.privacy.scripts import Profile, script_of
 
@@ -151,13 +152,14 @@ class Refiner:
             span = chunk[r.start : r.end]
             if (by == _NER or r.entity_type == _PERSON) and script_of(span) != "latin":
                 continue  # an English model's guess on a script it cannot read
-            if r.entity_type == "PHONE_NUMBER" and _TIME_AFTER.match(chunk, r.end):
-                continue  # "03/04 14" of "03/04 14:22": a date and a time, not a phone
+            if (r.entity_type == "IP_ADDRESS" and reserved_ip(span)) or (
+                r.entity_type == "PHONE_NUMBER" and _TIME_AFTER.match(chunk, r.end)
+            ):
+                continue  # "127.0.0.1" (reserved.py); "03/04 14" of "03/04 14:22": a time
             if r.entity_type != _PERSON:
                 out.append(r)
                 continue
-            if by == _NER and mixed:
-                # One word reads as a run too: "Summarise" opening the prompt goes.
+            if by == _NER and mixed:  # one word is a run too: "Summarise" opening a prompt
                 parts = split_runs(chunk, r.start, r.end, self._listed, self._verbs.__contains__)
                 if parts != [(r.start, r.end)]:
                     out += self.refine(chunk, prof, _pieces(r, parts), recased=recased)

@@ -1,0 +1,75 @@
+"""Addresses that belong to no one: role mailboxes, documentation domains, this machine.
+
+* A role mailbox (``support@``, ``noreply@``, ``billing@``) at any domain names a
+  function, not a person.
+* RFC 2606 and RFC 6761 reserve ``example.com``, ``example.net``, ``example.org`` and
+  the top-level names ``.example``, ``.test``, ``.invalid`` and ``.localhost`` for
+  documentation and tests (``.local`` is a home network's own). No mailbox there
+  reaches anyone, and code, configs and docs pasted into prompts are full of them
+  ("contact: oncall@example.com", "{'email': 'user@example.com'}"). There a mailbox is
+  no one's when its local part is made of stand-in words ("user", "test", "oncall",
+  "john.doe", "max", "user2"). Fail closed: "maria.gonzalez@example.com" may still
+  carry a real name and stays an ``EMAIL_ADDRESS``.
+* A loopback or unspecified IP (``127.0.0.1``, ``::1``, ``0.0.0.0``) is the machine
+  itself. Private ranges (``10.0.0.0/8``, ``192.168.0.0/16``) map a real network and
+  stay; so do the documentation ranges of RFC 5737 (``198.51.100.0/24``): in a pasted
+  log they are likelier a writer's stand-in for a real client's address.
+
+Example::
+
+    nobodys_mailbox("oncall@example.com")          # True
+    nobodys_mailbox("maria.gonzalez@example.com")  # False
+    reserved_ip("127.0.0.1")                       # True
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+# Mailboxes of a function, not a person, at any domain.
+_ROLE_LOCAL = frozenset(
+    {"info", "support", "admin", "administrator", "webmaster", "postmaster", "hostmaster",
+     "abuse", "sales", "billing", "helpdesk", "help", "contact", "enquiries", "inquiries",
+     "press", "media", "marketing", "careers", "jobs", "privacy", "security", "legal",
+     "noreply", "no-reply", "donotreply", "do-not-reply", "mailer-daemon", "newsletter",
+     "orders", "feedback", "customerservice", "customer.service", "service"}
+)  # fmt: skip
+# Words a stand-in mailbox is made of in examples and tests ("user", "john.doe").
+_STAND_IN_WORDS = """
+    test testing tester testuser tests example sample demo dummy fake foo bar baz qux
+    nobody someone somebody anyone your yourname youremail name username user users me
+    you email mail hello hi root admin dev devs developer ops oncall team alerts alert
+    notifications notify reports bot account owner customer client guest first last
+    firstname lastname surname no do not reply on call info support contact alice bob
+    carol dave eve mallory john jane doe max mustermann erika
+"""
+_STAND_IN = frozenset(_STAND_IN_WORDS.split())
+_PARTS = re.compile(r"[.\-_+]")
+
+
+def reserved_host(domain: str) -> bool:
+    """Is ``domain`` for documentation, tests or this network only (``example.com``,
+    ``mail.example``, ``app.test``, ``printer.local``)?"""
+    labels = domain.lower().rstrip(".").split(".")
+    return "example" in labels[-2:] or labels[-1] in ("test", "invalid", "localhost", "local")
+
+
+def nobodys_mailbox(address: str) -> bool:
+    """A role mailbox anywhere, or a stand-in one at a reserved domain."""
+    local, at, domain = address.lower().rpartition("@")
+    if not at:
+        return False
+    if local in _ROLE_LOCAL:
+        return True
+    parts = [p.rstrip("0123456789") for p in _PARTS.split(local)]
+    return reserved_host(domain) and all(p in _STAND_IN for p in parts if p)
+
+
+def reserved_ip(value: str) -> bool:
+    """A loopback or unspecified address (``127.0.0.1``, ``::1``, ``0.0.0.0``)."""
+    try:
+        ip = ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified
