@@ -297,6 +297,7 @@ def test_an_imperative_alone_is_dropped_a_name_that_is_a_verb_is_not() -> None:
         ("این پیامو مودبانه‌تر کن: 'سلام، مهتاب هستم از واحد ۸، لطفا پارک نکنید'", "مهتاب"),
         ("اكتب إيميل: ستتابع الزميلة لمى العنزي ملفات العملاء", "لمى العنزي"),
         ("me escribió: 'Hola, comemos en casa, traed el postre. Besos, Pili'", "Pili"),
+        ("ترجمه کن: من سارا احمدی هستم و برای کار درخواست دادم", "سارا احمدی"),
     ],
 )
 def test_names_in_other_languages_messages(
@@ -309,13 +310,21 @@ def test_names_in_other_languages_messages(
     assert value not in redact_text(scanner, text)
 
 
-@pytest.mark.parametrize("text", ["翻译：'小心，地滑'", "Мы отдыхали в Красной Поляне летом"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "翻译：'小心，地滑'",
+        "Мы отдыхали в Красной Поляне летом",
+        "ترجمه کن: من خسته هستم",  # "I am tired"
+        "من دانشجو هستم و یک سوال دارم",  # "I am a student and have a question"
+    ],
+)
 def test_everyday_words_in_other_languages_stay_clean(
     scanner: PrivacyScanner,  # noqa: F811
     text: str,
 ) -> None:
     found = [text[e.start : e.end] for e in scan_text(scanner, text).entities]
-    assert "小心" not in found and "Красной Поляне" not in found
+    assert not {"小心", "Красной Поляне", "خسته", "دانشجو"} & set(found)
 
 
 @pytest.mark.parametrize(("text", "value", "kind"), _FOUND_0 + _FOUND_1 + _FOUND_2 + _FOUND_3)

@@ -40,7 +40,6 @@ from edge_router.privacy.foreign_cues import (
     ARABIC_BEFORE,
     ARABIC_CONTACT,
     ARABIC_REPLY,
-    ARABIC_SELF_END,
     ARABIC_SEND,
     ARABIC_SEND_NOUNS,
     ARABIC_STOP,
@@ -60,9 +59,11 @@ from edge_router.privacy.foreign_cues import (
     HAN_NICKNAME_WORDS,
     HAN_STOP_CHARS,
     LATIN_AFTER_VOCATIVE,
+    PERSIAN_STATES,
     PINYIN_AFTER_CUE,
     arabic_norm,
     cyrillic_forms,
+    self_id_end,
 )
 from edge_router.privacy.han_names import shared_tagger
 from edge_router.privacy.namelists import NameLists, fold
@@ -257,9 +258,12 @@ class ScriptNameRecognizer(EntityRecognizer):
                 or (k + 1 < len(norms) and norms[k + 1] in ARABIC_AFTER)
                 or (listed and _sent_to(norms, k))
             )
-            # "من سارا احمدی هستم", or a listed name right before it: "مهتاب هستم".
-            opens = (k > 0 and norms[k - 1] == "من") or (listed and _self_id_end(norms, k) == k + 1)
-            self_end = _self_id_end(norms, k) if opens else 0
+            # "من سارا احمدی هستم", or a listed name right before it: "مهتاب هستم"; not
+            # "من خسته هستم" (I am tired).
+            opens = (k > 0 and norms[k - 1] == "من" and word not in PERSIAN_STATES) or (
+                listed and self_id_end(norms, k) == k + 1
+            )
+            self_end = self_id_end(norms, k) if opens else 0
             nxt = k + 1 < len(norms) and self._arabic_listed(norms[k + 1], last=True)
             if not (cued or self_end) and not (
                 listed and nxt and _adjacent(text, words[k], words[k + 1])
@@ -431,15 +435,6 @@ def _sent_to(norms: list[str], k: int) -> bool:
         or (norms[k][:1] == "ل" and before in ARABIC_TELL)
         or before in ARABIC_CONTACT
     )
-
-
-def _self_id_end(norms: list[str], k: int) -> int:
-    """ "من سارا احمدی هستم": where the self-introduction closing within three words
-    after ``k`` closes (the index of its verb), or 0."""
-    for i in range(k + 1, min(k + 4, len(norms))):
-        if norms[i] in ARABIC_SELF_END:
-            return i
-    return 0
 
 
 def _signature(text: str, word: re.Match[str]) -> bool:

@@ -151,6 +151,13 @@ ARABIC_VERB_BEFORE = _arabic_set(
 )
 # "من سارا احمدی هستم": the verb that closes a self-introduction.
 ARABIC_SELF_END = _arabic_set("هستم")
+# What else "من X هستم" says (I am tired, a student, sure, here...): no name.
+PERSIAN_STATES = _arabic_set(
+    "خسته دانشجو معلم مطمئن آماده ایرانی خوشحال ناراحت مریض بیمار گرسنه تشنه متاسف موافق "
+    "مخالف منتظر نگران دکتر پزشک مهندس برنامه‌نویس بیکار مجرد متاهل عاشق اینجا تنها بلد "
+    "مادر پدر دختر پسر زن مرد کارمند مدیر مشتری همسایه همکار دانش‌آموز بازنشسته خانه‌دار "
+    "مسلمان مسیحی افغانستانی مهاجر مسئول عصبانی گیج آزاد مشغول سرما‌خورده بیدار"
+)
 ARABIC_STOP = _arabic_set(
     "و في من على الى إلى عن مع هذا هذه ذلك التي الذي هو هي أنا انت نحن لي لك له ما لا كل بعد "
     "قبل عند كان قد أن إن او أو ثم الجميع بالجميع جميع الرجاء شكرا من فضلك "
@@ -220,3 +227,12 @@ def cyrillic_forms(low: str) -> frozenset[str]:
             stem = low[: -len(ending)]
             out.update(stem + n for n in _CYR_NOMINATIVE)
     return frozenset(out)
+
+
+def self_id_end(norms: list[str], k: int) -> int:
+    """ "من سارا احمدی هستم": where the self-introduction closing within three words
+    after ``k`` closes (the index of its verb), or 0."""
+    for i in range(k + 1, min(k + 4, len(norms))):
+        if norms[i] in ARABIC_SELF_END:
+            return i
+    return 0
