@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span
 from edge_router.privacy import name_cues as nc
 from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.nametext import IDENTIFIER, NAME_PARTICLES, verb_form
+from edge_router.privacy.nergate import GreedyNer
 from edge_router.privacy.scripts import STOP_WORDS as FOREIGN_STOP_WORDS
 from edge_router.privacy.scripts import latin_language
 
@@ -38,23 +39,15 @@ _PERSON_LABELS = frozenset({"PERSON", "PER"})
 # person's name (by NER, or unless ner_only by part-of-speech tags).
 NameCheck = Callable[[str, int, int, bool], list[tuple[int, int]]]
 
-# Cues after which a word written small counts only if no English word ("ask questions",
-# "get food for his party"). ``SUBJECT`` asks more below: every word small is unknown.
 # Context kept either side of a candidate when NER re-reads it re-cased: the model reads
 # four tokens either side of a word, so 32 characters (6-8 tokens) decide as the whole
 # text would (no span changed on 3,030 prompts at 24); shorter windows, faster scans.
 _CONFIRM_CHARS = 32
-
-_SMALL_NEEDS_UNKNOWN = (
-    nc.TELL,
-    nc.WISH,
-    nc.FOR_WHOM,
-    nc.OWNED,
-    nc.OWNED_DE,
-    nc.FOR_SOMEONE,
-    nc.GIFT_FOR,
-    nc.NAME_LABEL,  # "Reporter: anonymous"
-)
+# Cues after which a word written small counts only if no English word ("ask questions",
+# "get food for his party", "Reporter: anonymous"). ``SUBJECT`` asks more below: every
+# word small is unknown.
+_SMALL_NEEDS_UNKNOWN = (nc.TELL, nc.WISH, nc.FOR_WHOM, nc.OWNED, nc.OWNED_DE, nc.FOR_SOMEONE,
+                        nc.GIFT_FOR, nc.NAME_LABEL)  # fmt: skip
 # Common addressees after a greeting that a tagger may still call proper nouns.
 _NOT_NAMES = frozenset({"world", "there", "everyone", "all", "team", "guys", "folks", "again"})
 
@@ -423,6 +416,7 @@ class NameChecks:
         components = dict(nlp.components)  # disabled ones too: the tagger is off by default
         # NER has its own embedding layer in the small model; the tagger needs tok2vec.
         self._ner_steps = [components[n] for n in ("ner",) if n in components]
+        self._greedy = GreedyNer.for_pipe(components["ner"]) if "ner" in components else None
         self._tag_steps = [components[n] for n in ("tok2vec", "tagger") if n in components]
 
     def looks_like_name(
@@ -434,8 +428,11 @@ class NameChecks:
         when a self-introduction or naming cue matched.
         """
         doc = self._nlp.make_doc(window)
-        for step in self._ner_steps:
-            doc = step(doc)
+        if self._greedy is not None:  # spaCy's decoding, minus its GIL hand-offs (nergate)
+            self._greedy.annotate([doc], 1)
+        else:
+            for step in self._ner_steps:
+                doc = step(doc)
         known = _spans_in(doc.ents, start, end, ner_only)
         if known is not None:
             return known

@@ -70,7 +70,7 @@ class NerGate:
         self._margin = margin
         self._dates = dates
         self._whole = whole_fraction
-        self._greedy = _GreedyNer.for_pipe(self._ner)
+        self._greedy = GreedyNer.for_pipe(self._ner)
 
     def docs(self, texts: Sequence[str], batch_size: int = 32) -> list[Doc]:
         """One ``Doc`` per text with NER's entities set, as ``nlp.pipe`` would give."""
@@ -153,7 +153,7 @@ class NerGate:
         return "\n" in gap
 
 
-class _GreedyNer:
+class GreedyNer:
     """spaCy's greedy NER decoding, stepped from Python with the GIL held.
 
     spaCy's own loop (``greedy_parse``) releases the GIL, and this spaCy build takes it
@@ -174,7 +174,7 @@ class _GreedyNer:
         self._upper = upper
 
     @classmethod
-    def for_pipe(cls, ner: Any) -> _GreedyNer | None:
+    def for_pipe(cls, ner: Any) -> GreedyNer | None:
         """The fast path for this NER pipe, or None where it does not apply."""
         try:
             model = ner.model
