@@ -1,4 +1,4 @@
-"""People in a pasted table's name column: CSV, TSV, pipe (Markdown) and semicolon tables.
+"""People in pasted records: a table's name, username or phone column, a record's name key.
 
 Exports from a CRM, a class list or a database ("id,name,phone,city" and one row per
 customer) name people with nothing around them that NER or the cues can use: "1042,Nnamdi
@@ -8,17 +8,26 @@ non-empty cell of that column below it is a ``PERSON``:
 * a header is a line of two or more cells split by one delimiter (comma, tab, pipe or
   semicolon), one of which is a person's name label (``_NAME_HEADERS``: "name",
   "full_name", "Customer Name", "Nachname", "имя", ...);
-* the rows are the lines after it with at least as many cells (a Markdown rule line
-  "|---|---|" is skipped), up to the first line that has fewer: the table ended;
+* the rows are the lines after it with at least as many cells (a Markdown or psql rule
+  line "|---|---|" is skipped), up to the first line that has fewer: the table ended;
 * a cell is taken only when it holds letters and no digit or "@" (an id or e-mail that
   landed in the column is left to its own recognizer), without its quotes.
 
-Framing then judges each name like any other: a table of laureates or authors stays
-public where its cues say so.
+A record's name key does the same for its value ('"last_name": "Adeyemi-Hart"', a YAML
+"vorname: Jörg", ``first_name="Nikolai"``); "name" alone needs a person's key (email,
+phone, dob...) in the same record. Framing then judges each name like any other: a
+table of laureates or authors stays public where its cues say so.
+
+``ColumnUsernameRecognizer`` reads a username column ("username", "login", "логин"):
+each one-word cell that can be a person's account (not "root", "anonymous",
+"team-platform") is a ``USERNAME``. ``ColumnPhoneRecognizer`` reads a phone column: a
+cell of 7 to 15 digits is a ``PHONE_NUMBER`` even where it is glued to the next cell
+(",+44 7700 900123,2024-05-02" reads as a list of numbers to the phone recognizers).
 
 Example::
 
     ColumnNameRecognizer().analyze("id,name\\n1,Nnamdi Eze", ["PERSON"])  # "Nnamdi Eze"
+    ColumnUsernameRecognizer().analyze("id | username\\n1 | gkaradimas", ["USERNAME"])
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from edge_router.privacy.handles import personal_account
 from edge_router.privacy.numbers import RegexRecognizer
 
 _DELIMITERS = (",", "\t", "|", ";")
@@ -49,6 +59,41 @@ _PERSON_COLUMNS = frozenset(
      "class", "ward", "nationality", "country", "ville", "ciudad", "telefono", "téléphone",
      "telefon", "adresse", "stadt", "alter", "город", "телефон"}
 )  # fmt: skip
+# Header cells of a username column.
+_USER_HEADERS = frozenset(
+    {"username", "user", "login", "loginname", "userlogin", "handle", "screenname",
+     "nickname", "accountname", "githubuser", "slackhandle", "benutzername",
+     "nomdutilisateur", "usuario", "nombredeusuario", "логин", "пользователь", "用户名",
+     "账号", "نامکاربری", "اسمالمستخدم"}
+)  # fmt: skip
+_ACCOUNT = re.compile(r"@?[\w.+-]{2,40}")
+# Header cells of a phone column.
+_PHONE_HEADERS = frozenset(
+    {"phone", "phonenumber", "tel", "telephone", "mobile", "mobilephone", "cell", "cellphone",
+     "mobil", "telefon", "telefono", "teléfono", "téléphone", "portable", "handy", "celular",
+     "whatsapp", "телефон", "мобильный", "电话", "手机", "تلفن", "موبایل", "هاتف", "جوال"}
+)  # fmt: skip
+_PHONE = re.compile(r"\+?[\d ().-]{7,24}")
+# Keys of a record (JSON, a dict, YAML, kwargs) that hold a person's name; "name" alone
+# needs a key about a person in the same record (a service's manifest has "name" too).
+_NAME_KEYS = frozenset(
+    {label for label in _NAME_HEADERS if "name" in label}
+    | {"nom", "prénom", "prenom", "nombre", "apellido", "apellidos", "vorname", "nachname",
+       "имя", "фамилия", "отчество", "фио", "姓名", "名字", "الاسم", "نام"}
+)  # fmt: skip
+_KEYED = re.compile(
+    r"[\"']([^\"'\n]{1,30})[\"'][ \t]*[:=][ \t]*([\"'])([^\"'\n]{1,80})\2"  # "key": "v"
+    r"|\b([^\W\d][\w]{0,29})=([\"'])([^\"'\n]{1,80})\5"  # key="v"
+    r"|^[ \t]*(?:-[ \t]+)?([^\W\d][\w -]{0,29}):[ \t]+([^\s\"'{\[#|>&*][^\n#]{0,60}?)[ \t]*$",
+    re.MULTILINE,
+)
+# Words a test fixture's name is made of.
+_STAND_IN_NAMES = frozenset(
+    {"test", "testing", "tester", "user", "demo", "sample", "example", "dummy", "fake", "foo",
+     "bar", "baz", "placeholder", "anonymous", "unknown", "name", "first", "last", "your",
+     "account", "customer", "client", "guest", "admin", "none", "null", "n/a", "-"}
+)  # fmt: skip
+_TEMPLATE = re.compile(r"[{}<>$%\[\]]")
 _SQUEEZE = re.compile(r"[\s_-]+")
 _RULE = re.compile(r"^[\s|:+-]+$")
 _QUOTES = "\"'` "
@@ -77,8 +122,10 @@ class ColumnNameRecognizer(RegexRecognizer):
     """``PERSON`` cells under a name header in a delimited table."""
 
     ENTITY = "PERSON"
+    HEADERS = _NAME_HEADERS
 
     def _find(self, text: str) -> Iterator[tuple[int, int, float]]:
+        yield from self._keyed(text)
         if "\n" not in text or not any(d in text for d in _DELIMITERS):
             return
         lines = text.split("\n")
@@ -99,13 +146,32 @@ class ColumnNameRecognizer(RegexRecognizer):
                 if not _RULE.match(lines[i]):
                     cells = _cells(lines[i], delimiter)
                     for column in columns:
-                        span = _value(lines[i], *cells[column])
+                        span = self._value(lines[i], *cells[column])
                         if span is not None:
                             yield offsets[i] + span[0], offsets[i] + span[1], 0.6
                 i += 1
 
-    @staticmethod
-    def _header(line: str) -> tuple[str, int, list[int]] | None:
+    def _keyed(self, text: str) -> Iterator[tuple[int, int, float]]:
+        """Names under a record's name key: '"last_name": "Adeyemi-Hart"', "vorname: Jörg"."""
+        if self.ENTITY != "PERSON" or (":" not in text and "=" not in text):
+            return
+        for match in _KEYED.finditer(text):
+            group = next(g for g in (1, 4, 7) if match.group(g) is not None)
+            label = _label(match.group(group))
+            if label not in _NAME_KEYS:
+                continue
+            start, end = match.span(group + (2 if group < 7 else 1))
+            if _TEMPLATE.search(text, start, end) or self._value(text, start, end) is None:
+                continue
+            if label == "name":
+                near = text[max(0, match.start() - 300) : match.end() + 300]
+                keys = {_label(m.group(g)) for m in _KEYED.finditer(near) for g in (1, 4, 7)
+                        if m.group(g)}  # fmt: skip
+                if keys.isdisjoint(_PERSON_COLUMNS):
+                    continue
+            yield start, end, 0.6
+
+    def _header(self, line: str) -> tuple[str, int, list[int]] | None:
         """(delimiter, cell count, name columns) when ``line`` is a table's header."""
         for delimiter in _DELIMITERS:
             if delimiter not in line:
@@ -116,21 +182,58 @@ class ColumnNameRecognizer(RegexRecognizer):
             labels = [_label(line[s:e]) for s, e in cells]
             if any(len(label) > 30 for label in labels):
                 continue  # prose with commas, not a header row
-            columns = [k for k, label in enumerate(labels) if label in _NAME_HEADERS]
+            columns = [k for k, label in enumerate(labels) if label in self.HEADERS]
             if [labels[k] for k in columns] == ["name"] and _PERSON_COLUMNS.isdisjoint(labels):
                 continue  # "name,price": products
             if columns:
                 return delimiter, len(cells), columns
         return None
 
+    @staticmethod
+    def _value(line: str, start: int, end: int) -> tuple[int, int] | None:
+        """The cell's text without padding and quotes, when it can be a name."""
+        start, end = _unquoted(line, start, end)
+        cell = line[start:end]
+        if not any(c.isalpha() for c in cell) or any(c.isdigit() or c == "@" for c in cell):
+            return None
+        if set(cell.lower().split()) <= _STAND_IN_NAMES:
+            return None  # "Test User", "Demo": a fixture's, nobody's
+        return start, end
 
-def _value(line: str, start: int, end: int) -> tuple[int, int] | None:
-    """The cell's text without padding and quotes, when it can be a name."""
+
+class ColumnUsernameRecognizer(ColumnNameRecognizer):
+    """``USERNAME`` cells under a username header in a delimited table."""
+
+    ENTITY = "USERNAME"
+    HEADERS = _USER_HEADERS
+
+    @staticmethod
+    def _value(line: str, start: int, end: int) -> tuple[int, int] | None:
+        """One token that can be a person's account ("gkaradimas", "amelie_roux")."""
+        start, end = _unquoted(line, start, end)
+        cell = line[start:end]
+        if not _ACCOUNT.fullmatch(cell) or not any(c.isalpha() for c in cell):
+            return None
+        return (start, end) if personal_account(cell.lstrip("@")) else None
+
+
+class ColumnPhoneRecognizer(ColumnNameRecognizer):
+    """``PHONE_NUMBER`` cells under a phone header in a delimited table."""
+
+    ENTITY = "PHONE_NUMBER"
+    HEADERS = _PHONE_HEADERS
+
+    @staticmethod
+    def _value(line: str, start: int, end: int) -> tuple[int, int] | None:
+        """A cell of phone characters with 7 to 15 digits ("+44 7700 900123")."""
+        start, end = _unquoted(line, start, end)
+        digits = sum(c.isdigit() for c in line[start:end])
+        return (start, end) if _PHONE.fullmatch(line[start:end]) and 7 <= digits <= 15 else None
+
+
+def _unquoted(line: str, start: int, end: int) -> tuple[int, int]:
     while start < end and line[start] in _QUOTES:
         start += 1
     while end > start and line[end - 1] in _QUOTES:
         end -= 1
-    cell = line[start:end]
-    if not any(c.isalpha() for c in cell) or any(c.isdigit() or c == "@" for c in cell):
-        return None
     return start, end

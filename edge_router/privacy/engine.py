@@ -22,7 +22,11 @@ from spacy.tokens import Doc
 from thinc.api import NumpyOps
 
 from edge_router.privacy.addresses import PostalAddressRecognizer
-from edge_router.privacy.columns import ColumnNameRecognizer
+from edge_router.privacy.columns import (
+    ColumnNameRecognizer,
+    ColumnPhoneRecognizer,
+    ColumnUsernameRecognizer,
+)
 from edge_router.privacy.foreign import ScriptNameRecognizer
 from edge_router.privacy.gazetteer import GazetteerNameRecognizer
 from edge_router.privacy.handles import HandleRecognizer
@@ -122,6 +126,8 @@ _NEVER_GATED = frozenset(
         "ScriptNameRecognizer",
         "LayoutNameRecognizer",
         "ColumnNameRecognizer",
+        "ColumnUsernameRecognizer",
+        "ColumnPhoneRecognizer",
     }
 )
 
@@ -306,6 +312,8 @@ def build_registry(
         ScriptNameRecognizer(_name_lists(settings), lang),
         LayoutNameRecognizer(english, _name_lists(settings), lang),
         ColumnNameRecognizer(lang),
+        ColumnUsernameRecognizer(lang),
+        ColumnPhoneRecognizer(lang),
     ]
     if settings.name_lists:
         recognizers += _gazetteer(settings, nlp, stop)

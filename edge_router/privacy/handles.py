@@ -73,6 +73,8 @@ _NOT_HANDLES = frozenset(
 # What follows a decorator or an at-rule, not a mention: "(", ".attr", "/pkg", "{".
 _CODE_AFTER = re.compile(r"[(/{]|\.[A-Za-z_]")
 _NUMERIC = re.compile(r"\d+(?:[:.]\d+)?(?:am|pm|h|x|k|m|s|ms|px|%)?", re.IGNORECASE)
+# What stands before a speaker in a chat export: a channel in brackets, a time.
+_CHAT_STAMP = re.compile(r"[ \t]*(?:\[[^\]\n]{1,40}\][ \t]*)?(?:\d{1,2}:\d{2}(?::\d{2})?[ \t]*)?")
 _SQL_BEFORE = re.compile(r"\b(?:declare|set|exec|execute|select|where|values)\s*\(?\s*$", re.I)
 
 # Profile hosts: the first path segment (after an optional "in/", "u/", "@", ...) is a user.
@@ -146,13 +148,15 @@ _LABELLED_FOREIGN = re.compile(
     r"\b(?:(?:mi|su|tu)\s+(?:nombre\s+de\s+)?usuario|(?:mon|son|ton)\s+(?:pseudo|identifiant|"
     r"nom\s+d['’]utilisateur)|(?:mein|sein|ihr|dein)\s+(?:benutzer|nutzer)name)"
     r"\s*(?:es|est|ist|lautet|:)|"
-    r"\b(?:мой|его|её|ее|твой|ваш)\s+(?:ник(?:нейм)?|логин|юзернейм)\s*(?:[—:-]|это)?)"
+    r"\b(?:мой|его|её|ее|твой|ваш)\s+(?:ник(?:нейм)?|логин|юзернейм)\s*(?:[—:-]|это)?|"
+    r"نام[ \t\u200c]کاربری(?:[ \t]*(?:من|ام|مون))?[ \t]*[:：]?|اسم[ \t]المستخدم[ \t]*[:：]?)"
     r"[ \t]*[\"'`]?@?(" + _USER + r")(?![\w@.-])",
     re.IGNORECASE,
 )
 _FOREIGN_LABEL_HINTS = ("微信", "qq", "帐号", "账号", "用户名", "抖音", "小红书", "推特",
                         "usuario", "pseudo", "identifiant", "utilisateur", "nutzername",
-                        "benutzername", "ник", "логин", "юзернейм")  # fmt: skip
+                        "benutzername", "ник", "логин", "юзернейм", "کاربری",
+                        "المستخدم")  # fmt: skip
 # Values after a label that say something about it, not name it ("username: required").
 _NOT_VALUES = frozenset(
     {"required", "needed", "invalid", "incorrect", "wrong", "taken", "available", "missing",
@@ -213,10 +217,18 @@ _KV_USER = re.compile(
 # A ticket's or tracker's people fields holding an account, not a name: "Reporter:
 # gpapadakis", "assignee=jlin". Written small and in one token only: "Reporter: Maria
 # Lopez" is a name, which the name cues find.
+# Git's author lines and trailers too, before the address: "Author: svetlana-k <...>".
 _TRACKER = re.compile(
     r"\b(?i:reporter|assignee|assigned[ \t]+to|owner|author|submitter|requester|"
-    r"reviewer|created[ \t]+by|opened[ \t]+by)[ \t]*[:=][ \t]*"
-    r"([a-z][a-z0-9_.-]{2,31})(?=[ \t]*(?:[|,;)\n]|$))"
+    r"reviewer|created[ \t]+by|opened[ \t]+by|committer|co-authored-by|signed-off-by|"
+    r"reviewed-by|acked-by|tested-by|reported-by)[ \t]*[:=][ \t]*"
+    r"([a-z][a-z0-9_.-]{2,31})(?=[ \t]*(?:[|,;)\n<]|$))"
+)
+# git blame: "b77d3f1e (jmarquez   2024-11-02 18:40:03 +0100 88)": the line's author.
+_BLAME = re.compile(
+    r"^\^?[0-9a-f]{7,40}[ \t]+(?:[^\s(]+[ \t]+)?\(([a-z][a-z0-9_.-]{1,31})[ \t]+"
+    r"\d{4}-\d{2}-\d{2}[ \t]",
+    re.MULTILINE,
 )
 _NO_ACCOUNT = frozenset(
     {"anonymous", "unassigned", "nobody", "none", "null", "unknown", "admin", "root",
@@ -234,6 +246,13 @@ _AUTH_LOG = re.compile(
 )
 _GIT_SSH = re.compile(r"\bgit@(?:github\.com|gitlab\.com|bitbucket\.org):([A-Za-z0-9_.-]+)/")
 # Accounts every machine or image has, and stand-ins: no person's name.
+# First parts of accounts made for tests: "test_user_01", "demo-account".
+_TEST_ACCOUNTS = frozenset({"test", "testuser", "demo", "dummy", "sample", "example", "temp"})
+# Automation accounts in repositories' histories.
+_BOTS = frozenset(
+    {"dependabot", "renovate", "github-actions", "mergify", "codecov", "greenkeeper",
+     "snyk-bot", "pre-commit-ci", "allcontributors", "copilot", "web-flow", "actions-user"}
+)  # fmt: skip
 _SYSTEM_USERS = frozenset(
     {"root", "user", "users", "username", "ubuntu", "admin", "administrator", "pi",
      "ec2-user", "vagrant", "runner", "public", "shared", "default", "guest", "you", "me",
@@ -299,6 +318,10 @@ class HandleRecognizer(RegexRecognizer):
         before = text[line_start : match.start()]
         if _CODE_AFTER.match(after) or _SQL_BEFORE.search(before):
             return False
+        if after[:1] == ":" and before.strip() and _CHAT_STAMP.fullmatch(before):
+            # A chat export's speaker, "[#proj-atlas] 10:42 @mfernandes: ..."; written with
+            # capitals it is an app's ("@PagerDuty", "@GitHub").
+            return name.islower()
         if not before.strip() and not text[match.end() : len(line) + line_start].strip():
             # "@property" alone on its line: a decorator above a definition.
             return False
@@ -309,7 +332,8 @@ class HandleRecognizer(RegexRecognizer):
 
 
 def _machine_accounts(text: str, low: str) -> Iterator[tuple[int, int, float]]:
-    """Name tags, home directories, ssh logins and git remotes: a person's username."""
+    """Name tags, home directories, ssh logins, git remotes, authors and blame lines, log
+    and tracker fields: a person's username."""
     if "#" in text:
         for match in _TAG.finditer(text):
             if match.group(1).split("#")[0].lower() not in _NOT_TAGS:
@@ -326,15 +350,24 @@ def _machine_accounts(text: str, low: str) -> Iterator[tuple[int, int, float]]:
     if "=" in text:
         found += (m for m in _KV_USER.finditer(text) if not m.group(1).isdigit())
     if ":" in text or "=" in text:
-        found += (
-            m
-            for m in _TRACKER.finditer(text)
-            if m.group(1) not in _NO_ACCOUNT
-            and re.split(r"[-_.]", m.group(1))[0] not in _GROUP_ACCOUNTS
-        )
+        found += (m for m in _TRACKER.finditer(text) if personal_account(m.group(1)))
+    if "(" in text:
+        found += (m for m in _BLAME.finditer(text) if personal_account(m.group(1)))
     for match in found:
         if match.group(1).lower() not in _SYSTEM_USERS:
             yield match.start(1), match.end(1), 0.7
+
+
+def personal_account(value: str) -> bool:
+    """Could this account name be a person's: not "anonymous", "root" or "team-platform"?"""
+    low = value.lower()
+    return (
+        low not in _NO_ACCOUNT
+        and low not in _SYSTEM_USERS
+        and low not in _BOTS
+        and not low.endswith(("[bot]", "-bot", "_bot"))
+        and re.split(r"[-_.]", low)[0] not in _GROUP_ACCOUNTS | _TEST_ACCOUNTS
+    )
 
 
 # The speaker is a handle when one dot or underscore joins its letters ("bea.k");

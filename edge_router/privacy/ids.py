@@ -31,8 +31,9 @@ from edge_router.privacy.numbers import RegexRecognizer
 
 _ID_LABEL = (
     r"(?:employee|staff|student|member(?:ship)?|customer|client|patient|badge|personnel|"
-    r"payroll|matriculation|account\s+holder|loyalty|library|insurance|policy|case)"
+    r"payroll|matriculation|account\s+holder|loyalty|library|insurance|policy|case|account|acct)"
     r"[ \t]*(?:id|no\.?|number|num|#|code)|"
+    r"(?:account|acct)(?=[ \t]+[A-Za-z]{2,5}-?\d{4,})|"  # "account ACC-7730192"
     r"emp(?:loyee)?[ \t]*id|national[ \t]+id(?:[ \t]+(?:number|no\.?))?|id[ \t]+(?:number|no\.?)|"
     r"ni[ \t]+(?:number|no\.?)|national[ \t]+insurance(?:[ \t]+(?:number|no\.?))?|"
     r"passport[ \t]*(?:number|no\.?|#)?|tax[ \t]*(?:id|number|code)|"
@@ -45,9 +46,11 @@ _ID_LABEL = (
     r"身份证(?:号码|号)?|工号|学号|护照号(?:码)?|会员号|员工编号|"
     r"رقم[ \t]+(?:الهوية|الموظف|جواز[ \t]+السفر)|کد[ \t]+ملی|شماره[ \t]+(?:ملی|پرسنلی)"
 )
+# As a JSON, YAML or SQL key too: '"customer_id": "BLB-00482915"', "табельный_номер".
+_ID_KEY = _ID_LABEL.replace(r"[ \t]", r"[ \t_]")
 _LABELLED = re.compile(
-    r"(?:(?<![\w])|(?<=[\u3400-\u9fff]))(?:" + _ID_LABEL + r")"
-    r"[ \t]*(?:is|was|:|=|-|是|为|：|من)?[ \t]*#?[ \t]*"
+    r"(?:(?<![\w])|(?<=[\u3400-\u9fff]))(?:" + _ID_KEY + r")"
+    r"[\"']?[ \t]*(?:is|was|:|=|-|是|为|：|من)?[ \t]*[\"']?#?[ \t]*"
     # a value written in spaced pairs as on the card ("QQ 12 34 56 C"), in spaced groups
     # of digits ("57 549 285 017", "2 91 02 75 114 023 45"), in Persian or Arabic digits
     # ("۰۰۱۲۳۴۵۶۷۸"), or in one piece
@@ -63,8 +66,8 @@ _CN_CHECK = "10X98765432"
 
 _DOB_LABEL = re.compile(
     r"(?:\b(?:date[ \t_]+of[ \t_]+birth|d\.?o\.?b\.?|birth[ \t_]*date|birthday|born(?:[ \t]+on)?|"
-    r"geburtsdatum|geboren(?:[ \t]+am)?|geb\.|né(?:e)?[ \t]+le|date[ \t]+de[ \t]+naissance|"
-    r"fecha[ \t]+de[ \t]+nacimiento|nacid[oa][ \t]+el|дата[ \t]+рождения|родил(?:ся|ась))"
+    r"geburtsdatum|geboren(?:[ \t]+am)?|geb\.|né(?:e)?[ \t]+le|date[ \t_]+de[ \t_]+naissance|"
+    r"fecha[ \t_]+de[ \t_]+nacimiento|nacid[oa][ \t]+el|дата[ \t_]+рождения|родил(?:ся|ась))"
     # As a JSON or YAML key too: '"dob": "1991-07-22"', "birth_date=1990-01-02".
     r"|出生日期|生日|تاريخ[ \t]+الميلاد|تاریخ[ \t]+تولد)"
     r"[\"']?[ \t]*(?:is|was|:|：|-|=|是)?[ \t]*[\"']?",
@@ -90,11 +93,12 @@ _DATE = re.compile(
 )
 
 
-# A code in brackets after the person a record line names: "Employee: Dana Whitfield
-# (EMP-20931)", "Patient: K. Osei (MRN 4471902)".
+# A code in brackets or after a comma after the person a record line names: "Employee:
+# Dana Whitfield (EMP-20931)", "Patient: K. Osei (MRN 4471902)", "Employee: X, EMP-20931".
 _ROLE_CODE = re.compile(
     r"\b(?:employee|staff|student|patient|member|customer|client|pupil|tenant)[ \t]*:[ \t]*"
-    r"[^\n(:]{2,40}\((?:(?:id|no\.?|mrn|#)[ \t]*:?[ \t]*)?([A-Z]{1,5}[- ]?\d{3,}|\d{4,})\)",
+    r"[^\n(:,]{2,40}(?:\((?:(?:id|no\.?|mrn|#)[ \t]*:?[ \t]*)?([A-Z]{1,5}[- ]?\d{3,}|\d{4,})\)|"
+    r",[ \t]*([A-Z]{1,5}-\d{3,}|\d{5,})(?=[,;.\s]))",
     re.IGNORECASE,
 )
 
@@ -112,7 +116,7 @@ class LabelledIdRecognizer(RegexRecognizer):
             if sum(c.isdigit() for c in match.group(1)) >= 2:
                 found[match.span(1)] = 0.7
         for match in _ROLE_CODE.finditer(text):
-            found[match.span(1)] = 0.7
+            found[match.span(1 if match.group(1) else 2)] = 0.7
         for match in _CN_ID.finditer(text):
             if _cn_id_valid(match.group(1)):
                 found[match.span(1)] = 0.9

@@ -1,0 +1,102 @@
+"""Issue 12, agent and developer traffic: people in records, tool results and repository
+history (table columns, record keys, git authors and blame, chat exports, account ids),
+and the look-alikes in the same formats that are no one (test fixtures, bots, apps). The
+real scanner and real redaction."""
+
+from __future__ import annotations
+
+import pytest
+from privacy_fixtures import redact_text, scan_text, scanner  # noqa: F401 - pytest fixture
+
+from edge_router.privacy.columns import ColumnPhoneRecognizer, ColumnUsernameRecognizer
+from edge_router.privacy.handles import personal_account
+from edge_router.privacy.scanner import PrivacyScanner
+
+_PSQL = (
+    "explain why the LEFT JOIN gives duplicates:\n\n"
+    " user_id | username    | last_login_ip | plan\n"
+    "---------+-------------+---------------+------\n"
+    "     311 | gkaradimas  | 10.2.3.4      | pro\n"
+    "     412 | amelie_roux | 10.2.3.5      | free\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        (_PSQL, "gkaradimas", "USERNAME"),
+        (_PSQL, "amelie_roux", "USERNAME"),
+        ("name,email,phone\nHamid Rahimi,h.rahimi@example.com,+44 7700 900123,2024-05-02",
+         "+44 7700 900123", "PHONE_NUMBER"),
+        ('{"first_name": "Oluwaseun", "last_name": "Adeyemi-Hart", "email": "o@example.org"}',
+         "Adeyemi-Hart", "PERSON"),
+        ("customer:\n  vorname: Jörg\n  nachname: Brunnhuber\n  plz: 80331", "Brunnhuber",
+         "PERSON"),
+        ("commit 91ad7e2\nAuthor: svetlana-k <svetlana-k@users.noreply.github.com>\n\n    feat: x",
+         "svetlana-k", "USERNAME"),
+        ("why?\n\nb77d3f1e (jmarquez   2024-11-02 18:40:03 +0100 88)     total = base + vat",
+         "jmarquez", "USERNAME"),
+        ("[#proj-atlas] 10:42 @mfernandes: staging is down again\n"
+         "[#proj-atlas] 10:44 @jun.tanaka: rolling back", "@jun.tanaka", "USERNAME"),
+        ("Ticket #20931 - submitted by Wojciech Zalewski (account ACC-7730192)", "ACC-7730192",
+         "ID_NUMBER"),
+        ("Current user context:\n- name: Dana\n- customer_id: BLB-00482915", "BLB-00482915",
+         "ID_NUMBER"),
+        ('{"табельный_номер": "004731", "дата_рождения": "17.06.1988"}', "17.06.1988",
+         "DATE_OF_BIRTH"),
+        ('Doc 2: "Employee: Bartholomew Achterberg, EMP-20931, Finance."', "EMP-20931",
+         "ID_NUMBER"),
+        ("اینو خلاصه کن: نام کاربری g.tavakoli، لطفاً زنگ بزنید", "g.tavakoli", "USERNAME"),
+    ],
+)  # fmt: skip
+def test_people_in_agent_traffic_are_found_and_redacted(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    value: str,
+    kind: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert result.sensitive
+    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
+    assert value not in redact_text(scanner, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "metadata:\n  name: billing-worker\n  labels: {owner: team-platform}",
+        'user = User(first_name="Test", last_name="User", email="test@example.com", age=-1)',
+        'product = {"name": "Pixel 8", "price": 699}',
+        'const profile = { name: "{{user.name}}", plan: "pro" }',
+        " user_id | username\n---------+-------------\n       2 | test_user_01\n       3 | root",
+        "b77d3f1e (dependabot 2024-11-02 18:40:03 +0100 89)     requests==2.32.3",
+        "[#proj-atlas] 10:42 @PagerDuty: [Triggered] staging-api health check failing\n"
+        "[#proj-atlas] 10:44 @GitHub: Deployment rolled back",
+        "my account 2 of 3 is locked, and the account 2024 budget is late",
+        "id,phone_model,price\n1,Pixel 8,699",
+    ],
+)
+def test_record_and_history_look_alikes_stay_clean(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    result = scan_text(scanner, text)
+    assert not result.sensitive, result.reasons
+
+
+def test_column_recognizers_read_their_own_columns_only() -> None:
+    table = "login,tel,notes\njdunmore,+44 7700 900321,call after 5\n"
+    users = ColumnUsernameRecognizer().analyze(table, ["USERNAME"])
+    phones = ColumnPhoneRecognizer().analyze(table, ["PHONE_NUMBER"])
+    assert [table[r.start : r.end] for r in users] == ["jdunmore"]
+    assert [table[r.start : r.end] for r in phones] == ["+44 7700 900321"]
+
+
+@pytest.mark.parametrize(
+    ("account", "personal"),
+    [("gkaradimas", True), ("amelie_roux", True), ("Talbot", True), ("root", False),
+     ("team-platform", False), ("renovate[bot]", False), ("dependabot", False),
+     ("test_user_01", False), ("anonymous", False)],
+)  # fmt: skip
+def test_personal_account(account: str, personal: bool) -> None:
+    assert personal_account(account) is personal
