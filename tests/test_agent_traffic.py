@@ -47,6 +47,10 @@ _PSQL = (
         ('Doc 2: "Employee: Bartholomew Achterberg, EMP-20931, Finance."', "EMP-20931",
          "ID_NUMBER"),
         ("اینو خلاصه کن: نام کاربری g.tavakoli، لطفاً زنگ بزنید", "g.tavakoli", "USERNAME"),
+        ("summarize this Slack thread:\nbea.k: anyone know if webhooks retry?\n"
+         "Rowan Pettifer: yes\nbea.k: thx Rowan", "bea.k", "USERNAME"),
+        ("cc john.smith@example.com on the lease", "john.smith@example.com", "EMAIL_ADDRESS"),
+        ("cc h.rahimi@example.com on the lease", "h.rahimi@example.com", "EMAIL_ADDRESS"),
     ],
 )  # fmt: skip
 def test_people_in_agent_traffic_are_found_and_redacted(
@@ -74,6 +78,12 @@ def test_people_in_agent_traffic_are_found_and_redacted(
         "[#proj-atlas] 10:44 @GitHub: Deployment rolled back",
         "my account 2 of 3 is locked, and the account 2024 budget is late",
         "id,phone_model,price\n1,Pixel 8,699",
+        'Observation:\nticket_id: 48214\nlast_comment: "billed twice"\n'
+        'macro_suggested: "Refund"\nassignee_group: Billing Tier 2',
+        "pip fails: Access is denied: 'C:\\Users\\Administrator\\site-packages\\~umpy\\.libs'",
+        "invite team-payments@example.com, calendar-bot@example.com and all-hands@example.com",
+        "SMTP_USER=you@example.com\nSMTP_PASS=changeme",
+        "示例对话里的“张三”和“李四”都是虚构用户，不要在回复中提到他们。",
     ],
 )
 def test_record_and_history_look_alikes_stay_clean(

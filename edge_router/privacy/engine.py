@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import phonenumbers
@@ -36,6 +36,7 @@ from edge_router.privacy.namelists import (
     NameLists,
     british_spellings,
     english_words,
+    fold,
     load_name_lists,
 )
 from edge_router.privacy.names import ContextNameRecognizer, NameChecks
@@ -287,10 +288,10 @@ def build_registry(
     stop = frozenset(STOP_WORDS)
     english = english_words(nlp)
     recognizers += [
-        OfflineEmailRecognizer(offline_tld_extractor(), supported_language=lang),
+        OfflineEmailRecognizer(offline_tld_extractor(), lang, _plain_word(english, settings)),
         SecretsRecognizer(supported_language=lang),
         StreetAddressRecognizer(supported_language=lang),
-        HandleRecognizer(supported_language=lang),
+        HandleRecognizer(lang, english),
         PostalAddressRecognizer(supported_language=lang),
         LuhnCardRecognizer(supported_language=lang),
         ContextPhoneRecognizer(supported_language=lang),
@@ -325,6 +326,21 @@ def build_registry(
                 _gate(rec, _GATES.get(name, _DIGIT))
     recognizers += list(extra)
     return RecognizerRegistry(recognizers=recognizers, supported_languages=[lang])
+
+
+def _plain_word(english: frozenset[str], settings: ScannerSettings) -> Callable[[str], bool]:
+    """An English word that is no listed name ("payments", not "john"); none without lists."""
+    lists = _name_lists(settings)
+    if lists is None:
+        return lambda _: False
+
+    def plain(word: str) -> bool:
+        base = word[:-1] if word not in english and word.endswith("s") else word  # "events"
+        return base in english and not any(
+            fold(w) in lists.first or fold(w) in lists.last for w in (word, base)
+        )
+
+    return plain
 
 
 def _name_lists(settings: ScannerSettings) -> NameLists | None:

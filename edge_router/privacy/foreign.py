@@ -61,6 +61,7 @@ from edge_router.privacy.foreign_cues import (
     LATIN_AFTER_VOCATIVE,
     PERSIAN_STATES,
     PINYIN_AFTER_CUE,
+    SCRIPT_PLACEHOLDERS,
     arabic_norm,
     cyrillic_forms,
     self_id_end,
@@ -125,6 +126,7 @@ class ScriptNameRecognizer(EntityRecognizer):
         return [
             RecognizerResult("PERSON", s, e, score, recognition_metadata=meta)
             for (s, e), score in found.items()
+            if text[s:e] not in SCRIPT_PLACEHOLDERS  # "张三", "فلان": anyone, no one
         ]
 
     # ---- Han ------------------------------------------------------------------------

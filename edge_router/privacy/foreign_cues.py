@@ -149,6 +149,11 @@ ARABIC_VERB_BEFORE = _arabic_set(
     "قال قالت قرر قررت كتب كتبت اتصل اتصلت أرسل أرسلت طلب طلبت سأل سألت ترجع يرجع رجع رجعت "
     "وصل وصلت سافر سافرت حضر حضرت م د"
 )
+# Names that stand for anyone, like "John Doe": Chinese, Arabic and Persian, Russian.
+SCRIPT_PLACEHOLDERS = frozenset(
+    {"张三", "李四", "王五", "赵六", "某某", "فلان", "فلان الفلاني", "علان", "بهمان",
+     "فلانی", "Иван Иванов", "Иванов Иван"}
+)  # fmt: skip
 # "من سارا احمدی هستم": the verb that closes a self-introduction.
 ARABIC_SELF_END = _arabic_set("هستم")
 # What else "من X هستم" says (I am tired, a student, sure, here...): no name.

@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from edge_router.privacy.nametext import looks_like_code
+from edge_router.privacy.nametext import looks_like_code, verb_form
 from edge_router.privacy.numbers import RegexRecognizer
 from edge_router.privacy.speakers import speaker_lines
 
@@ -197,7 +197,7 @@ _NOT_TAGS = frozenset(
 )  # fmt: skip
 # Home directories name their user: /home/dana, /Users/dana, C:\Users\dana, ~dana.
 _HOME = re.compile(
-    r"(?:(?<![\w.])/home/|(?<![\w.])/Users/|\b[A-Za-z]:\\+Users\\+|(?<![\w/~])~)"
+    r"(?:(?<![\w.])/home/|(?<![\w.])/Users/|\b[A-Za-z]:\\+Users\\+|(?<![\w/~\\])~)"
     r"([A-Za-z0-9][A-Za-z0-9._-]{0,31})(?![\w-])"
 )
 # "ssh dana@devbox", "scp f dana@10.0.0.5:", "git@github.com:dana/dotfiles.git".
@@ -273,6 +273,14 @@ class HandleRecognizer(RegexRecognizer):
 
     ENTITY = USERNAME
 
+    def __init__(
+        self, supported_language: str = "en", english: frozenset[str] = frozenset()
+    ) -> None:
+        """``english``: lower-case English words; a chat label made of them is a record's
+        field ("last_comment: ..."), not a speaker's handle."""
+        super().__init__(supported_language)
+        self._english = english
+
     def _find(self, text: str) -> Iterator[tuple[int, int, float]]:
         low = text.lower()
         if "@" in text:
@@ -303,7 +311,7 @@ class HandleRecognizer(RegexRecognizer):
             for match in _SITE.finditer(text):
                 yield match.start(1), match.end(1), 0.7
         yield from _machine_accounts(text, low)
-        yield from _chat_speakers(text)
+        yield from _chat_speakers(text, self._english)
 
     @staticmethod
     def _is_handle(text: str, match: re.Match[str]) -> bool:
@@ -375,11 +383,18 @@ def personal_account(value: str) -> bool:
 _SPEAKER_HANDLE = re.compile(r"[A-Za-z]+\d*[._][A-Za-z]+\d*")
 
 
-def _chat_speakers(text: str) -> Iterator[tuple[int, int, float]]:
+def _chat_speakers(text: str, english: frozenset[str]) -> Iterator[tuple[int, int, float]]:
     """Handles that label the lines of a pasted chat log (two speaker lines or more)."""
     for match in speaker_lines(text):
         label = match.group(1)
-        if _SPEAKER_HANDLE.fullmatch(label) and max(map(len, re.split(r"[._\d]", label))) >= 3:
+        parts = [p for p in re.split(r"[._\d]", label.lower()) if p]
+        # "macro_suggested:" is a record's field
+        field = all(
+            len(p) >= 2
+            and (p in english or verb_form(p, english) or (p[-1] == "s" and p[:-1] in english))
+            for p in parts
+        )
+        if _SPEAKER_HANDLE.fullmatch(label) and max(map(len, parts)) >= 3 and not field:
             yield match.start(1), match.end(1), 0.65
 
 

@@ -9,7 +9,7 @@ project); the few handwritten patterns cover what it has no plugin for in prose
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import tldextract
@@ -212,14 +212,21 @@ class OfflineEmailRecognizer(EmailRecognizer):
     snapshot bundled with tldextract and keeps no disk cache.
     """
 
-    def __init__(self, extractor: tldextract.TLDExtract, supported_language: str = "en") -> None:
+    def __init__(
+        self,
+        extractor: tldextract.TLDExtract,
+        supported_language: str = "en",
+        plain_word: Callable[[str], bool] = lambda _: False,
+    ) -> None:
+        """``plain_word``: is a lower-case word a plain word, no name ("payments")?"""
         self._extractor = extractor
+        self._plain = plain_word
         super().__init__(supported_language=supported_language)
 
     def validate_result(self, pattern_text: str) -> bool:
         """A real domain, and no role or stand-in address (``support@...``,
         ``oncall@example.com``): those name a function or nobody (``reserved.py``)."""
-        if nobodys_mailbox(pattern_text):
+        if nobodys_mailbox(pattern_text, self._plain):
             return False
         return bool(self._extractor(pattern_text).fqdn)
 

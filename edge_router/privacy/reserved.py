@@ -8,7 +8,8 @@
   reaches anyone, and code, configs and docs pasted into prompts are full of them
   ("contact: oncall@example.com", "{'email': 'user@example.com'}"). There a mailbox is
   no one's when its local part is made of stand-in words ("user", "test", "oncall",
-  "john.doe", "max", "user2"). Fail closed: "maria.gonzalez@example.com" may still
+  "john.doe", "max", "user2") or of plain English words that are no listed name
+  ("team-payments", "all-hands"). Fail closed: "maria.gonzalez@example.com" may still
   carry a real name and stays an ``EMAIL_ADDRESS``.
 * A loopback or unspecified IP (``127.0.0.1``, ``::1``, ``0.0.0.0``) is the machine
   itself. Private ranges (``10.0.0.0/8``, ``192.168.0.0/16``) map a real network and
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 
 # Mailboxes of a function, not a person, at any domain.
 _ROLE_LOCAL = frozenset(
@@ -55,15 +57,18 @@ def reserved_host(domain: str) -> bool:
     return "example" in labels[-2:] or labels[-1] in ("test", "invalid", "localhost", "local")
 
 
-def nobodys_mailbox(address: str) -> bool:
-    """A role mailbox anywhere, or a stand-in one at a reserved domain."""
+def nobodys_mailbox(address: str, plain: Callable[[str], bool] = lambda _: False) -> bool:
+    """A role mailbox anywhere, or a stand-in one at a reserved domain: its local part
+    made of stand-in words or of ``plain`` words (the scanner passes English words that
+    are no listed name: "team-payments", "calendar-bot"; not "john.smith")."""
     local, at, domain = address.lower().rpartition("@")
     if not at:
         return False
+    local = local.rsplit("=", 1)[-1]  # "SMTP_USER=you@example.com": a key glued on
     if local in _ROLE_LOCAL:
         return True
     parts = [p.rstrip("0123456789") for p in _PARTS.split(local)]
-    return reserved_host(domain) and all(p in _STAND_IN for p in parts if p)
+    return reserved_host(domain) and all(p in _STAND_IN or plain(p) for p in parts if p)
 
 
 def reserved_ip(value: str) -> bool:
