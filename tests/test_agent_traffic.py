@@ -51,6 +51,15 @@ _PSQL = (
          "Rowan Pettifer: yes\nbea.k: thx Rowan", "bea.k", "USERNAME"),
         ("cc john.smith@example.com on the lease", "john.smith@example.com", "EMAIL_ADDRESS"),
         ("cc h.rahimi@example.com on the lease", "h.rahimi@example.com", "EMAIL_ADDRESS"),
+        ("لخّص: «والعنوان: عمّان، شارع الجاردنز، بناية 14، شقة 6»",
+         "شارع الجاردنز، بناية 14، شقة 6", "STREET_ADDRESS"),
+        ("آدرس: تهران، خیابان آزادی، کوچه ۱۲، پلاک ۷، واحد ۳",
+         "خیابان آزادی، کوچه ۱۲، پلاک ۷، واحد ۳", "STREET_ADDRESS"),
+        ("收货地址：上海市徐汇区漕溪北路 88 弄 5 号 1202 室。",
+         "上海市徐汇区漕溪北路 88 弄 5 号 1202 室", "STREET_ADDRESS"),
+        ("当前用户：陈雨桐，会员号 VIP20231187。请称呼她“雨桐妈妈”。", "雨桐", "PERSON"),
+        ("summarise pls: 'hiya its Gracie from flat 3b, the buzzer still doesnt work'",
+         "Gracie", "PERSON"),
     ],
 )  # fmt: skip
 def test_people_in_agent_traffic_are_found_and_redacted(
@@ -84,6 +93,8 @@ def test_people_in_agent_traffic_are_found_and_redacted(
         "invite team-payments@example.com, calendar-bot@example.com and all-hands@example.com",
         "SMTP_USER=you@example.com\nSMTP_PASS=changeme",
         "示例对话里的“张三”和“李四”都是虚构用户，不要在回复中提到他们。",
+        "its fine. hiya its raining again",
+        "شارع المتنبي مشهور بالكتب",
     ],
 )
 def test_record_and_history_look_alikes_stay_clean(

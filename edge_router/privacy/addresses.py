@@ -5,8 +5,8 @@
 cue ("I live at", "send it to", "my address is", "the bakery is on", "meet ...
 at"), "Street Name 12" or "34 Street Name 12" in any script, where the word
 before the number is no label ("Room 101", "Python 3", "May 5"); and Russian
-("ул. Лесная, д. 5, кв. 41") and Chinese ("朝阳路88号501室") street addresses by
-their own markers, cue or not.
+("ул. Лесная, д. 5, кв. 41"), Chinese ("朝阳路88号501室"), Arabic and Persian ("شارع
+الجاردنز، بناية 14، شقة 6") street addresses by their own markers, cue or not.
 
 Example::
 
@@ -47,10 +47,23 @@ _RU_STREET = re.compile(
     r"(?:[ \t]*,?[ \t]*(?:кв\.|квартира|офис)[ \t]*\d{1,4})?",
     re.IGNORECASE,
 )
-# A Chinese street address: "朝阳路88号3栋2单元501室".
+# A Chinese street address: "朝阳路88号3栋2单元501室", "漕溪北路 88 弄 5 号 1202 室".
 _ZH_STREET = re.compile(
-    r"[\u4e00-\u9fff]{1,8}(?:路|街|大道|巷|弄|胡同)\d{1,5}号"
-    r"(?:\d{1,3}(?:栋|幢|号楼))?(?:\d{1,2}单元)?(?:\d{1,5}(?:室|房))?"
+    r"[\u4e00-\u9fff]{1,12}(?:路|街|大道|巷|弄|胡同)[ \t]*\d{1,5}[ \t]*(?:弄[ \t]*\d{1,5}[ \t]*)?号"
+    r"(?:[ \t]*\d{1,3}[ \t]*(?:栋|幢|号楼))?(?:[ \t]*\d{1,2}[ \t]*单元)?"
+    r"(?:[ \t]*\d{1,5}[ \t]*(?:室|房))?"
+)
+# An Arabic or Persian street address: a street, then a building and its number, maybe a
+# flat: "شارع الجاردنز، بناية 14، شقة 6", "خیابان آزادی، کوچه ۱۲، پلاک ۷، واحد ۳".
+_DIGITS = r"[\d٠-٩۰-۹]{1,4}"
+_AR_STREET = re.compile(
+    r"(?:شارع|طريق|جادة|خیابان|بلوار)[ \t]+[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff\u200c ]{2,40}?"
+    r"[،,][ \t]*(?:(?:کوچه|زقاق)[ \t]*[^\n،,]{1,20}[،,][ \t]*)?"
+    r"(?:بناية|عمارة|مبنى|بيت|منزل|فيلا|پلاک|ساختمان)[ \t]*(?:رقم[ \t]*)?"
+    + _DIGITS
+    + r"(?:[ \t]*[،,]?[ \t]*(?:شقة|طابق|واحد|طبقه)[ \t]*"
+    + _DIGITS
+    + r")?"
 )
 # ---- streets after an address cue ---------------------------------------------------
 # A cue that an address follows somewhere in the next few words: "I live at", "my
@@ -202,6 +215,8 @@ class PostalAddressRecognizer(RegexRecognizer):
         for match in _RU_STREET.finditer(text):
             yield match.start(), match.end(), 0.6
         for match in _ZH_STREET.finditer(text):
+            yield match.start(), match.end(), 0.6
+        for match in _AR_STREET.finditer(text):
             yield match.start(), match.end(), 0.6
         yield from _cued_streets(text)
 

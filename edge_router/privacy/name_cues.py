@@ -35,11 +35,16 @@ SELF_DECLARED = re.compile(
     re.IGNORECASE,
 )
 # Self-introductions at the start of a message, line or after a greeting:
-# "this is maria from HR", "I'm JOHN SMITH." The next words may be an adjective
+# "this is maria from HR", "I'm JOHN SMITH.", "hiya its Gracie from 3b" (its, a typo,
+# only after a greeting).
+# The next words may be an adjective
 # ("I'm tired."), so these are confirmed by NER on a re-cased copy.
 WEAK = re.compile(
-    r"(?:^|\n|[.!?][ \t]+|\(|\b(?:hi|hello|hey|greetings)\b[,!]?[ \t]*)"
-    r"(?:i'm|i’m|i\s+am|im|this\s+is|it's|it\s+is)[ \t]+" + CANDIDATE + r"(?=[ \t]*(?:[,.!?;)\n]|$|"
+    r"(?:^|\n|[.!?][ \t]+|\(|\b(?:hi+|hiya|heya|hello|hey+|yo|greetings)\b[,!]?[ \t]*)"
+    r"(?:i'm|i’m|i\s+am|im|this\s+is|it's|it’s|it\s+is|"
+    r"(?:(?<=hi )|(?<=hiya )|(?<=heya )|(?<=hey )|(?<=yo ))its)[ \t]+"
+    + CANDIDATE
+    + r"(?=[ \t]*(?:[,.!?;)\n]|$|"
     r"(?:from|here|speaking|and|with|at|of)\b))",
     re.IGNORECASE,
 )

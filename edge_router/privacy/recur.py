@@ -6,8 +6,9 @@ the renewal" two lines down is not; "Permission to ljuba-k/dotfiles.git" is foun
 "denied to ljuba-k." is not. Deciding that a prompt is sensitive needs one mention, but
 redacting it needs all of them: a redacted body that still says "Rhiannon" leaks her.
 So once a person's name or a username is found in a text, each other whole-word
-occurrence of it (of each name part of three letters or more; a place NER found, whole,
-since NER calls some first names places) is found too, with the same type and score.
+occurrence of it (of each name part of three letters or more; a Chinese name whole and
+its given name after a common family name; a place NER found, whole, since NER calls
+some first names places) is found too, with the same type and score.
 
 Parts that are also English words ("Rowan", "Will", "Bill") are taken only where they
 stand capitalised inside a sentence, not at its start, where the capital says nothing.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from edge_router.privacy.foreign_cues import HAN_COMMON_SURNAMES, HAN_EVERYDAY_WORDS
 from edge_router.privacy.parts import Detection
 from edge_router.privacy.siblings import siblings
 
@@ -39,8 +41,12 @@ def _wanted(text: str, found: Sequence[Detection]) -> dict[str, tuple[str, float
     wanted: dict[str, tuple[str, float]] = {}
     for kind, start, end, score in found:
         value = text[start:end]
-        if kind == "PERSON":
-            parts = [value] if _HAN.fullmatch(value) else _PART.findall(value)
+        if kind == "PERSON" and _HAN.fullmatch(value):
+            # "陈雨桐" is also called "雨桐" ("雨桐妈妈"): the given name after a family name.
+            given = value[1:] if len(value) == 3 and value[0] in HAN_COMMON_SURNAMES else ""
+            parts = [value] + ([given] if given and given not in HAN_EVERYDAY_WORDS else [])
+        elif kind == "PERSON":
+            parts = _PART.findall(value)
         elif kind == "LOCATION":  # NER calls some first names places ("Siobhan")
             parts = [value] if len(value) >= 3 else []
         elif kind == "USERNAME":
