@@ -35,11 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy  # noqa: E402
 from scan_quality import stock_engine  # noqa: E402
+from scan_speed import p95  # noqa: E402
 from thinc.api import NumpyOps  # noqa: E402
-
-
-def p95(values: list[float]) -> float:
-    return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
 
 
 def time_call(fn: Callable[[], object], reps: int) -> float:

@@ -38,3 +38,12 @@ def redact_text(scanner: PrivacyScanner, text: str) -> str:
     ]
     assert vault.restore(out) == text
     return out
+
+
+def assert_found_and_redacted(scanner: PrivacyScanner, text: str, value: str, kind: str) -> None:
+    """The scan calls ``text`` sensitive, finds ``value`` as ``kind``, and no redacted body
+    keeps it."""
+    result = scan_text(scanner, text)
+    assert result.sensitive, result.reasons
+    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
+    assert value not in redact_text(scanner, text)

@@ -6,7 +6,11 @@ real scanner and real redaction."""
 from __future__ import annotations
 
 import pytest
-from privacy_fixtures import redact_text, scan_text, scanner  # noqa: F401 - pytest fixture
+from privacy_fixtures import (  # noqa: F401 - scanner is a pytest fixture
+    assert_found_and_redacted,
+    scan_text,
+    scanner,
+)
 
 from edge_router.privacy.columns import ColumnPhoneRecognizer, ColumnUsernameRecognizer
 from edge_router.privacy.handles import personal_account
@@ -68,10 +72,7 @@ def test_people_in_agent_traffic_are_found_and_redacted(
     value: str,
     kind: str,
 ) -> None:
-    result = scan_text(scanner, text)
-    assert result.sensitive
-    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
-    assert value not in redact_text(scanner, text)
+    assert_found_and_redacted(scanner, text, value, kind)
 
 
 @pytest.mark.parametrize(

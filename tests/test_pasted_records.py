@@ -8,7 +8,12 @@ then the real scanner and real redaction."""
 from __future__ import annotations
 
 import pytest
-from privacy_fixtures import redact_text, scan_text, scanner  # noqa: F401 - pytest fixture
+from privacy_fixtures import (  # noqa: F401 - scanner is a pytest fixture
+    assert_found_and_redacted,
+    redact_text,
+    scan_text,
+    scanner,
+)
 
 from edge_router.privacy import cues
 from edge_router.privacy.columns import ColumnNameRecognizer
@@ -18,14 +23,6 @@ from edge_router.privacy.nametext import is_lowercase_prose, split_runs
 from edge_router.privacy.public_names import is_public_name
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.spelled import number_words
-
-
-def _found_and_redacted(sc: PrivacyScanner, text: str, value: str, kind: str) -> None:
-    """The scan finds ``value`` as ``kind``, and no redacted body keeps it."""
-    result = scan_text(sc, text)
-    assert result.sensitive
-    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
-    assert value not in redact_text(sc, text)
 
 
 def _cells(text: str) -> list[str]:
@@ -334,4 +331,4 @@ def test_values_are_found_and_redacted(
     value: str,
     kind: str,
 ) -> None:
-    _found_and_redacted(scanner, text, value, kind)
+    assert_found_and_redacted(scanner, text, value, kind)

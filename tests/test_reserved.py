@@ -5,7 +5,11 @@ personal data; the look-alikes that do name someone still are. Unit tests on
 from __future__ import annotations
 
 import pytest
-from privacy_fixtures import redact_text, scan_text, scanner  # noqa: F401 - pytest fixture
+from privacy_fixtures import (  # noqa: F401 - scanner is a pytest fixture
+    assert_found_and_redacted,
+    scan_text,
+    scanner,
+)
 
 from edge_router.privacy.reserved import nobodys_mailbox, reserved_host, reserved_ip
 from edge_router.privacy.scanner import PrivacyScanner
@@ -89,7 +93,4 @@ def test_look_alikes_that_name_someone_are_found_and_redacted(
     value: str,
     kind: str,
 ) -> None:
-    result = scan_text(scanner, text)
-    assert result.sensitive
-    assert (kind, value) in {(e.type, text[e.start : e.end]) for e in result.entities}
-    assert value not in redact_text(scanner, text)
+    assert_found_and_redacted(scanner, text, value, kind)
