@@ -123,6 +123,7 @@ class ColumnNameRecognizer(RegexRecognizer):
 
     ENTITY = "PERSON"
     HEADERS = _NAME_HEADERS
+    KEYS = _NAME_KEYS  # a record's keys whose values are read too
 
     def _find(self, text: str) -> Iterator[tuple[int, int, float]]:
         yield from self._keyed(text)
@@ -153,12 +154,12 @@ class ColumnNameRecognizer(RegexRecognizer):
 
     def _keyed(self, text: str) -> Iterator[tuple[int, int, float]]:
         """Names under a record's name key: '"last_name": "Adeyemi-Hart"', "vorname: Jörg"."""
-        if self.ENTITY != "PERSON" or (":" not in text and "=" not in text):
+        if not self.KEYS or (":" not in text and "=" not in text):
             return
         for match in _KEYED.finditer(text):
             group = next(g for g in (1, 4, 7) if match.group(g) is not None)
             label = _label(match.group(group))
-            if label not in _NAME_KEYS:
+            if label not in self.KEYS:
                 continue
             start, end = match.span(group + (2 if group < 7 else 1))
             if _TEMPLATE.search(text, start, end) or self._value(text, start, end) is None:
@@ -206,6 +207,7 @@ class ColumnUsernameRecognizer(ColumnNameRecognizer):
 
     ENTITY = "USERNAME"
     HEADERS = _USER_HEADERS
+    KEYS: frozenset[str] = frozenset()  # handles.py reads username keys
 
     @staticmethod
     def _value(line: str, start: int, end: int) -> tuple[int, int] | None:
@@ -222,6 +224,7 @@ class ColumnPhoneRecognizer(ColumnNameRecognizer):
 
     ENTITY = "PHONE_NUMBER"
     HEADERS = _PHONE_HEADERS
+    KEYS: frozenset[str] = frozenset()  # a phone under a key has its own recognizers
 
     @staticmethod
     def _value(line: str, start: int, end: int) -> tuple[int, int] | None:

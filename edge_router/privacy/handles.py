@@ -245,7 +245,6 @@ _AUTH_LOG = re.compile(
     r"([a-z_][a-z0-9_.-]{0,31})\b"
 )
 _GIT_SSH = re.compile(r"\bgit@(?:github\.com|gitlab\.com|bitbucket\.org):([A-Za-z0-9_.-]+)/")
-# Accounts every machine or image has, and stand-ins: no person's name.
 # First parts of accounts made for tests: "test_user_01", "demo-account".
 _TEST_ACCOUNTS = frozenset({"test", "testuser", "demo", "dummy", "sample", "example", "temp"})
 # Automation accounts in repositories' histories.
@@ -253,6 +252,7 @@ _BOTS = frozenset(
     {"dependabot", "renovate", "github-actions", "mergify", "codecov", "greenkeeper",
      "snyk-bot", "pre-commit-ci", "allcontributors", "copilot", "web-flow", "actions-user"}
 )  # fmt: skip
+# Accounts every machine or image has, and stand-ins: no person's name.
 _SYSTEM_USERS = frozenset(
     {"root", "user", "users", "username", "ubuntu", "admin", "administrator", "pi",
      "ec2-user", "vagrant", "runner", "public", "shared", "default", "guest", "you", "me",
