@@ -64,6 +64,19 @@ _PSQL = (
         ("当前用户：陈雨桐，会员号 VIP20231187。请称呼她“雨桐妈妈”。", "雨桐", "PERSON"),
         ("summarise pls: 'hiya its Gracie from flat 3b, the buzzer still doesnt work'",
          "Gracie", "PERSON"),
+        ("what's wrong with the date?\nINSERT INTO patients (id, last_name, dob) VALUES "
+         "(311, 'Okafor', '1987-14-03'), (312, 'O''Neill', '1990-01-02');", "1990-01-02",
+         "DATE_OF_BIRTH"),
+        ("INSERT INTO patients (id, last_name, dob) VALUES (312, 'O''Neill', '1990-01-02');",
+         "O''Neill", "PERSON"),
+        ("id,name,dob,city\n7,Ama Mensah,1991-07-22,Accra", "1991-07-22", "DATE_OF_BIRTH"),
+        ("the form wants my SIN (459 219 843) and my partner's income", "459 219 843",
+         "ID_NUMBER"),
+        ("Ana Duarte\nana.d@example.com | +1 555 0143 | Data analyst", "+1 555 0143",
+         "PHONE_NUMBER"),
+        ("خواهرزاده‌ام آرمان فتحی‌نژاد تازه کنکور داده", "آرمان فتحی‌نژاد", "PERSON"),
+        ("Term 2 report - Year 4 - Ezra Blumenfeld\nReading: Ezra reads fluently.",
+         "Ezra Blumenfeld", "PERSON"),
     ],
 )  # fmt: skip
 def test_people_in_agent_traffic_are_found_and_redacted(
@@ -96,6 +109,8 @@ def test_people_in_agent_traffic_are_found_and_redacted(
         "示例对话里的“张三”和“李四”都是虚构用户，不要在回复中提到他们。",
         "its fine. hiya its raining again",
         "شارع المتنبي مشهور بالكتب",
+        "INSERT INTO products (id, name, price) VALUES (1, 'Pixel 8', 699);",
+        "what a sin (it cost 123 456 789 dollars)",
     ],
 )
 def test_record_and_history_look_alikes_stay_clean(

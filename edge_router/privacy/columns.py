@@ -18,11 +18,16 @@ A record's name key does the same for its value ('"last_name": "Adeyemi-Hart"', 
 phone, dob...) in the same record. Framing then judges each name like any other: a
 table of laureates or authors stays public where its cues say so.
 
+An SQL ``INSERT``'s column list names its values the same way: each quoted value under
+a name, username, phone or birth-date column is read like that column's cell.
+
 ``ColumnUsernameRecognizer`` reads a username column ("username", "login", "логин"):
 each one-word cell that can be a person's account (not "root", "anonymous",
 "team-platform") is a ``USERNAME``. ``ColumnPhoneRecognizer`` reads a phone column: a
 cell of 7 to 15 digits is a ``PHONE_NUMBER`` even where it is glued to the next cell
-(",+44 7700 900123,2024-05-02" reads as a list of numbers to the phone recognizers).
+(",+44 7700 900123,2024-05-02" reads as a list of numbers to the phone recognizers);
+``ColumnBirthDateRecognizer`` reads a birth-date column ("dob"): a date cell is a
+``DATE_OF_BIRTH``.
 
 Example::
 
@@ -93,6 +98,21 @@ _STAND_IN_NAMES = frozenset(
      "bar", "baz", "placeholder", "anonymous", "unknown", "name", "first", "last", "your",
      "account", "customer", "client", "guest", "admin", "none", "null", "n/a", "-"}
 )  # fmt: skip
+# Header cells of a birth-date column, and a cell written as a date.
+_BIRTH_HEADERS = frozenset(
+    {"dob", "dateofbirth", "birthdate", "birthday", "born", "geburtsdatum", "geburtstag",
+     "fechadenacimiento", "datedenaissance", "датарождения", "出生日期", "生日",
+     "تاريخالميلاد", "تاریختولد"}
+)  # fmt: skip
+_DATE_CELL = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+# An SQL INSERT's column list, then its rows and their cells (a quoted string or a bare
+# token: a number, NULL, a function call without commas).
+_INSERT = re.compile(
+    r"\binsert[ \t]+into[ \t]+[\w.\"`\[\]]+[ \t]*\(([^()]{1,600})\)[ \t\r\n]*values[ \t\r\n]*",
+    re.IGNORECASE,
+)
+_SQL_ROW = re.compile(r"\(((?:'(?:[^'\n]|'')*'|[^()'\n])*)\)")
+_SQL_CELL = re.compile(r"[ \t]*(?:'((?:[^'\n]|'')*)'|[^,]*)[ \t]*(?:,|$)")
 _TEMPLATE = re.compile(r"[{}<>$%\[\]]")
 _SQUEEZE = re.compile(r"[\s_-]+")
 _RULE = re.compile(r"^[\s|:+-]+$")
@@ -127,6 +147,10 @@ class ColumnNameRecognizer(RegexRecognizer):
 
     def _find(self, text: str) -> Iterator[tuple[int, int, float]]:
         yield from self._keyed(text)
+        if "insert" in text.lower():
+            for label, start, end in _sql_values(text):
+                if label in self.HEADERS and self._value(text, start, end) is not None:
+                    yield start, end, 0.6
         if "\n" not in text or not any(d in text for d in _DELIMITERS):
             return
         lines = text.split("\n")
@@ -232,6 +256,37 @@ class ColumnPhoneRecognizer(ColumnNameRecognizer):
         start, end = _unquoted(line, start, end)
         digits = sum(c.isdigit() for c in line[start:end])
         return (start, end) if _PHONE.fullmatch(line[start:end]) and 7 <= digits <= 15 else None
+
+
+class ColumnBirthDateRecognizer(ColumnNameRecognizer):
+    """``DATE_OF_BIRTH`` cells under a birth-date header ("dob", "birth_date")."""
+
+    ENTITY = "DATE_OF_BIRTH"
+    HEADERS = _BIRTH_HEADERS
+    KEYS: frozenset[str] = frozenset()  # ids.py reads birth-date keys
+
+    @staticmethod
+    def _value(line: str, start: int, end: int) -> tuple[int, int] | None:
+        """A cell written as a date ("1987-04-03", "03/04/1987")."""
+        start, end = _unquoted(line, start, end)
+        return (start, end) if _DATE_CELL.fullmatch(line[start:end]) else None
+
+
+def _sql_values(text: str) -> Iterator[tuple[str, int, int]]:
+    """(column label, start, end) of each quoted value of an ``INSERT ... (columns)
+    VALUES (...), (...)`` statement: the column list says what each value is."""
+    for statement in _INSERT.finditer(text):
+        labels = [_label(c) for c in statement.group(1).split(",")]
+        last = statement.end()
+        for row in _SQL_ROW.finditer(text, last):
+            if text[last : row.start()].strip(" \t\r\n,"):
+                break  # the statement ended
+            cells = [m for m in _SQL_CELL.finditer(row.group(1)) if m.group(0).strip()]
+            for label, cell in zip(labels, cells, strict=False):
+                if cell.group(1) is not None:  # a quoted value
+                    offset = row.start(1)
+                    yield label, offset + cell.start(1), offset + cell.end(1)
+            last = row.end()
 
 
 def _unquoted(line: str, start: int, end: int) -> tuple[int, int]:

@@ -23,6 +23,7 @@ from thinc.api import NumpyOps
 
 from edge_router.privacy.addresses import PostalAddressRecognizer
 from edge_router.privacy.columns import (
+    ColumnBirthDateRecognizer,
     ColumnNameRecognizer,
     ColumnPhoneRecognizer,
     ColumnUsernameRecognizer,
@@ -129,6 +130,7 @@ _NEVER_GATED = frozenset(
         "ColumnNameRecognizer",
         "ColumnUsernameRecognizer",
         "ColumnPhoneRecognizer",
+        "ColumnBirthDateRecognizer",
     }
 )
 
@@ -315,6 +317,7 @@ def build_registry(
         ColumnNameRecognizer(lang),
         ColumnUsernameRecognizer(lang),
         ColumnPhoneRecognizer(lang),
+        ColumnBirthDateRecognizer(lang),
     ]
     if settings.name_lists:
         recognizers += _gazetteer(settings, nlp, stop)

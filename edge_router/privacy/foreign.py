@@ -64,6 +64,7 @@ from edge_router.privacy.foreign_cues import (
     SCRIPT_PLACEHOLDERS,
     arabic_norm,
     cyrillic_forms,
+    family_shaped,
     self_id_end,
 )
 from edge_router.privacy.han_names import shared_tagger
@@ -266,7 +267,9 @@ class ScriptNameRecognizer(EntityRecognizer):
                 listed and self_id_end(norms, k) == k + 1
             )
             self_end = self_id_end(norms, k) if opens else 0
-            nxt = k + 1 < len(norms) and self._arabic_listed(norms[k + 1], last=True)
+            nxt = k + 1 < len(norms) and (  # a listed family name, or one shaped like it
+                self._arabic_listed(norms[k + 1], last=True) or family_shaped(norms[k + 1])
+            )
             if not (cued or self_end) and not (
                 listed and nxt and _adjacent(text, words[k], words[k + 1])
             ):

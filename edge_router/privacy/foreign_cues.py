@@ -241,3 +241,13 @@ def self_id_end(norms: list[str], k: int) -> int:
         if norms[i] in ARABIC_SELF_END:
             return i
     return 0
+
+
+# Persian family names built with a suffix (after a zero-width non-joiner, which
+# ``arabic_norm`` drops): "فتحی‌نژاد", "حسین‌زاده", "علی‌پور", "رضایی‌نیا".
+_FAMILY_ENDS = ("نژاد", "زاده", "پور", "نیا")
+
+
+def family_shaped(word: str) -> bool:
+    """Is ``word`` (normalised) a Persian family name by its shape ("فتحی‌نژاد")?"""
+    return len(word) > 5 and word.endswith(_FAMILY_ENDS)

@@ -36,6 +36,7 @@ _ID_LABEL = (
     r"(?:account|acct)(?=[ \t]+[A-Za-z]{2,5}-?\d{4,})|"  # "account ACC-7730192"
     r"emp(?:loyee)?[ \t]*id|national[ \t]+id(?:[ \t]+(?:number|no\.?))?|id[ \t]+(?:number|no\.?)|"
     r"ni[ \t]+(?:number|no\.?)|national[ \t]+insurance(?:[ \t]+(?:number|no\.?))?|"
+    r"(?-i:SIN)|social[ \t]+insurance(?:[ \t]+(?:number|no\.?))?|"  # Canada's SIN
     r"passport[ \t]*(?:number|no\.?|#)?|tax[ \t]*(?:id|number|code)|"
     r"dni|nie|nif|n[úu]mero[ \t]+de[ \t]+(?:empleado|socio|cliente|pasaporte|afiliaci[óo]n)|"
     r"matricule|(?:num[ée]ro|n°)[ \t]+(?:d['’]employ[ée]|de[ \t]+s[ée]curit[ée][ \t]+sociale|"
@@ -50,7 +51,7 @@ _ID_LABEL = (
 _ID_KEY = _ID_LABEL.replace(r"[ \t]", r"[ \t_]")
 _LABELLED = re.compile(
     r"(?:(?<![\w])|(?<=[\u3400-\u9fff]))(?:" + _ID_KEY + r")"
-    r"[\"']?[ \t]*(?:is|was|:|=|-|是|为|：|من)?[ \t]*[\"']?#?[ \t]*"
+    r"[\"']?[ \t]*(?:is|was|:|=|-|是|为|：|من)?[ \t]*[\"'(]?#?[ \t]*"
     # a value written in spaced pairs as on the card ("QQ 12 34 56 C"), in spaced groups
     # of digits ("57 549 285 017", "2 91 02 75 114 023 45"), in Persian or Arabic digits
     # ("۰۰۱۲۳۴۵۶۷۸"), or in one piece

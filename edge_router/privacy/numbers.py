@@ -246,8 +246,11 @@ class ContextPhoneRecognizer(RegexRecognizer):
             else:
                 cued = _cue_before(_PHONE_CUE, text, match.start(), 40, sentence=True)
             # "+44 7700 900257" in a CV's contact line: a country code and ten digits
-            # or more in groups is a phone number with no cue.
-            international = value.startswith("+") and len(groups) > 1 and len(digits) >= 10
+            # or more in groups is a phone number with no cue; so are eight or more in
+            # three groups or more ("+1 555 0143").
+            international = value.startswith("+") and (
+                (len(groups) > 1 and len(digits) >= 10) or (len(groups) > 2 and len(digits) >= 8)
+            )
             if cued or international or _PHONE_LABEL_AFTER.match(text, match.end()):
                 yield match.start(), match.end(), 0.6
 

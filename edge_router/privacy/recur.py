@@ -8,7 +8,9 @@ redacting it needs all of them: a redacted body that still says "Rhiannon" leaks
 So once a person's name or a username is found in a text, each other whole-word
 occurrence of it (of each name part of three letters or more; a Chinese name whole and
 its given name after a common family name; a place NER found, whole, since NER calls
-some first names places) is found too, with the same type and score.
+some first names places) is found too, with the same type and score, and a person's
+with the capitalised non-English word right after it (the family name NER missed
+there: "Year 4 - Ezra Blumenfeld").
 
 Parts that are also English words ("Rowan", "Will", "Bill") are taken only where they
 stand capitalised inside a sentence, not at its start, where the capital says nothing.
@@ -31,6 +33,8 @@ from edge_router.privacy.siblings import siblings
 
 _PART = re.compile(r"[^\W\d_]{3,}(?:[-'’][^\W\d_]+)*")
 _HAN = re.compile(r"[\u3400-\u9fff]{2,4}")
+# A capitalised word right after a recurring name, on its line: its family name.
+_FAMILY_AFTER = re.compile(r"[ \t]+([A-Z][^\W\d_]{2,}(?:-[A-Z][^\W\d_]+)?)(?![\w-])")
 # What ends just before a sentence's or a list item's first word, where a capital tells
 # nothing: a full stop or line break, then spaces and list markers ("- ", "2) ").
 _OPENER = re.compile(r"(?:^|[.!?:;\n])[\s\-*•>#\d.)]*$")
@@ -96,6 +100,9 @@ def recurrences(text: str, found: Sequence[Detection], english: frozenset[str]) 
                 and _OPENER.search(text, max(0, start - 24), start) is not None
             ):
                 continue
+            family = _FAMILY_AFTER.match(text, end) if kind == "PERSON" else None
+            if family is not None and family.group(1).lower() not in english:
+                end = family.end()  # "Year 4 - Ezra Blumenfeld": the family name NER left
             taken.append((start, end))
             out.append((kind, start, end, score))
     return out
