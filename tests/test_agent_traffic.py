@@ -77,6 +77,12 @@ _PSQL = (
         ("خواهرزاده‌ام آرمان فتحی‌نژاد تازه کنکور داده", "آرمان فتحی‌نژاد", "PERSON"),
         ("Term 2 report - Year 4 - Ezra Blumenfeld\nReading: Ezra reads fluently.",
          "Ezra Blumenfeld", "PERSON"),
+        ("make this sound less angry its to my sister: bex i told u 3 times", "bex", "PERSON"),
+        ("Write a short funny poem for the farewell card of Margit Halvorsen, who is retiring "
+         "after 31 years in accounts payable.", "Margit Halvorsen", "PERSON"),
+        ("hola familias, el dinero para el regalo, bizum al 655 555 214 porfa", "655 555 214",
+         "PHONE_NUMBER"),
+        ("العميلة سلمى (رقم العضوية M-448120) تشتكي من التأخير", "M-448120", "ID_NUMBER"),
     ],
 )  # fmt: skip
 def test_people_in_agent_traffic_are_found_and_redacted(
@@ -111,6 +117,8 @@ def test_people_in_agent_traffic_are_found_and_redacted(
         "شارع المتنبي مشهور بالكتب",
         "INSERT INTO products (id, name, price) VALUES (1, 'Pixel 8', 699);",
         "what a sin (it cost 123 456 789 dollars)",
+        "Write a short funny poem about a dragon named Margit Halvorsen who hoards spreadsheets.",
+        "my boss: please send it before noon",
     ],
 )
 def test_record_and_history_look_alikes_stay_clean(

@@ -24,7 +24,9 @@ from edge_router.backends.settings import ProviderSettings
 from edge_router.config import PolicySettings, Settings
 
 CANARIES = [
-    "leak.canary.7@example.org",
+    # A person's mailbox (a stand-in such as "leak.canary@" at a documentation domain is
+    # no one's, privacy/reserved.py, and would rightly pass).
+    "lena.kowalczyk.7@example.org",
     "+1 (415) 555-0173",
     "4111 1111 1111 1111",
     "536-22-1234",

@@ -25,6 +25,10 @@ from edge_router.privacy.scanner import PrivacyScanner
         ("USER@EXAMPLE.NET", True),
         ("support@acme-widgets.com", True),  # a role, at any domain
         ("maria.gonzalez@example.com", False),  # may carry a real name: fail closed
+        ("jane.roe@example.com", False),  # a stand-in given name with another word
+        ("a.b@example.com", False),  # initials
+        ("user123@example.com", False),  # three digits: maybe a number
+        ("card.4111111111111111@example.com", False),
         ("jdunmore@example.com", False),
         ("user@notexample.com", False),
         ("user@gmail.com", False),
@@ -33,6 +37,22 @@ from edge_router.privacy.scanner import PrivacyScanner
 )
 def test_nobodys_mailbox(address: str, nobodys: bool) -> None:
     assert nobodys_mailbox(address) is nobodys
+
+
+@pytest.mark.parametrize(
+    ("address", "nobodys"),
+    [
+        ("team-payments@example.com", True),
+        ("leak.canary.7@example.org", True),
+        ("all-hands@mail.example", True),
+        ("jane.roe@example.com", False),
+        ("a.b@example.com", False),  # letters too short to be a plain word
+        ("team-payments@acme.com", False),  # a real domain
+    ],
+)
+def test_plain_words_at_reserved_domains(address: str, nobodys: bool) -> None:
+    plain = {"team", "payments", "leak", "canary", "all", "hands", "roe", "a", "b"}.__contains__
+    assert nobodys_mailbox(address, plain) is nobodys
 
 
 @pytest.mark.parametrize(

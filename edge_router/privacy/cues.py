@@ -433,3 +433,14 @@ def named_place(text: str, start: int, end: int, own: str) -> bool:
         or CASE_AFTER.match(text, end) is not None
         or CASE_BEFORE.search(own) is not None
     )
+
+
+# A real occasion in someone's life: a poem or card for it is about a real person, not
+# an invented one ("a funny poem for the farewell card of X, who is retiring after 31
+# years").
+LIFE_EVENT = re.compile(
+    r"\b(?:farewell|leaving|retirement|birthday|get[ -]well|wedding|anniversary|sympathy|"
+    r"condolence|thank[ -]you)[ \t]+(?:card|speech|toast|message|note|do|party)\b|"
+    r"\bretir(?:ing|es)[ \t]+after\b|\bafter[ \t]+\d+[ \t]+years[ \t]+(?:in|at|with|of)\b",
+    re.IGNORECASE,
+)

@@ -254,7 +254,7 @@ class Framer:
             return "public_context"  # "season 2", "the premiere", "won the Boston Marathon"
         if self._notables is not None and self._notables.has_name(full_name):
             return "notable"  # a Wikipedia title that is a rare name: that notable person
-        if (
+        if not cues.LIFE_EVENT.search(sentence) and (
             (self._invented is not None and self._invented.search(sentence))
             or cues.HYPOTHETICAL.search(sentence)
             or cues.INVENTED_MORE.search(sentence)

@@ -221,15 +221,15 @@ KIN_OWNER = re.compile(
 
 
 def relationship_regex(relationships: tuple[str, ...]) -> re.Pattern[str] | None:
-    """'my kid lukas', "our client's name is ana", "Niamh's mum, Clodagh": a relation noun
-    after my/our or after someone's name, then a name."""
+    """'my kid lukas', "our client's name is ana", "Niamh's mum, Clodagh", "to my sister:
+    bex i told u": a relation noun after my/our or after someone's name, then a name."""
     if not relationships:
         return None
     nouns = "|".join(sorted((re.escape(r) for r in relationships), key=len, reverse=True))
     return re.compile(
         r"(?:\b(?:my|our)[ \t]+(?:[\w-]+[ \t]+)?|(?-i:\b[A-Z][a-z]+)['’]s[ \t]+)"
         r"(?:" + nouns + r")\b(?:'s|’s)?"
-        r"(?:[ \t]+name[ \t]+is|[ \t]+(?:named|called|is))?[ \t]*,?[ \t]*" + CANDIDATE,
+        r"(?:[ \t]+name[ \t]+is|[ \t]+(?:named|called|is))?[ \t]*[,:]?[ \t]*" + CANDIDATE,
         re.IGNORECASE,
     )
 

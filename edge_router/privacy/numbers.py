@@ -145,7 +145,8 @@ _LOCAL_PHONE = re.compile(
 # The same in the other languages users write in (Chinese has no word boundaries).
 _PHONE_WORDS_INTL = (
     r"номер|телефон\w*|тел|мобильн\w*|teléfono|telefono|móvil|movil|celular|téléphone|"
-    r"portable|numéro|número|numero|telefon\w*|handy\w*|nummer|تلفن\w*|شماره|موبایل|هاتف|رقم|جوال"
+    r"portable|numéro|número|numero|telefon\w*|handy\w*|nummer|bizum|"
+    r"تلفن\w*|شماره|موبایل|هاتف|رقم|جوال"
 )
 _PHONE_WORDS_HAN = r"电话|手机|号码|联系方式"
 # Words that make a nearby number a phone number. "message(s)", "registered" and

@@ -47,7 +47,13 @@ _STAND_IN_WORDS = """
     carol dave eve mallory john jane doe max mustermann erika
 """
 _STAND_IN = frozenset(_STAND_IN_WORDS.split())
+# Stand-ins that are given names: with another word they may make a real name.
+_GIVEN = frozenset({"alice", "bob", "carol", "dave", "eve", "mallory", "john", "jane", "max",
+                    "erika"})  # fmt: skip
+_PAIRS = frozenset({"john.doe", "jane.doe", "john_doe", "jane_doe", "johndoe", "janedoe",
+                    "max.mustermann", "erika.mustermann"})  # fmt: skip
 _PARTS = re.compile(r"[.\-_+]")
+_CORE = re.compile(r"([^\d]*)\d{0,2}")
 
 
 def reserved_host(domain: str) -> bool:
@@ -59,16 +65,28 @@ def reserved_host(domain: str) -> bool:
 
 def nobodys_mailbox(address: str, plain: Callable[[str], bool] = lambda _: False) -> bool:
     """A role mailbox anywhere, or a stand-in one at a reserved domain: its local part
-    made of stand-in words or of ``plain`` words (the scanner passes English words that
-    are no listed name: "team-payments", "calendar-bot"; not "john.smith")."""
+    made of stand-in words or of ``plain`` words of three letters or more (the scanner
+    passes English words that are no listed name: "team-payments", "calendar-bot"), each
+    with at most two digits after it ("user2"). A stand-in given name with another word
+    is a name ("jane.roe", "john.smith"), unless the pair is a placeholder ("john.doe")."""
     local, at, domain = address.lower().rpartition("@")
     if not at:
         return False
     local = local.rsplit("=", 1)[-1]  # "SMTP_USER=you@example.com": a key glued on
     if local in _ROLE_LOCAL:
         return True
-    parts = [p.rstrip("0123456789") for p in _PARTS.split(local)]
-    return reserved_host(domain) and all(p in _STAND_IN or plain(p) for p in parts if p)
+    if not reserved_host(domain):
+        return False
+    cores = []
+    for part in _PARTS.split(local):
+        found = _CORE.fullmatch(part)
+        if found is None:
+            return False  # three digits or more, or digits inside: maybe a number
+        cores.append(found.group(1))
+    words = [c for c in cores if c]
+    if len(words) > 1 and any(w in _GIVEN for w in words) and local not in _PAIRS:
+        return False
+    return all(w in _STAND_IN or (len(w) >= 3 and plain(w)) for w in words)
 
 
 def reserved_ip(value: str) -> bool:
