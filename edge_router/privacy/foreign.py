@@ -15,11 +15,9 @@ drops what it finds there). ``ScriptNameRecognizer`` reads them instead:
   sign-off, or before "جان"; and a listed first name followed by a listed family
   name anywhere. Names there are also ordinary words (نور: light), so a listed
   word alone is not enough.
-* **Cyrillic**: capitalised words that are listed first or family names (after undoing
-  case endings: "Насте", "Василия"), patronymics ("Петровна"), family names next to
-  them or after any capitalised word ("Лёха Семёнов"), any capitalised word after a
-  greeting, "tell/pass to" verb or relation ("Привет Дима", "передай Насте"), or alone
-  as a signature at the end. Spans are PERSON, judged by the framing rules of any name.
+* **Cyrillic**: listed names after undoing case endings, patronymics, family names
+  next to them, names after greetings, "tell" verbs and relations, signatures
+  (``cyrillic_names.py``). Spans are PERSON, judged by the framing rules of any name.
 
 Example::
 
@@ -35,6 +33,7 @@ from collections.abc import Iterator
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from edge_router.privacy.cyrillic_names import SCORE_CUED, SCORE_LISTED, CyrillicNames, adjacent
 from edge_router.privacy.foreign_cues import (
     ARABIC_AFTER,
     ARABIC_BEFORE,
@@ -45,12 +44,6 @@ from edge_router.privacy.foreign_cues import (
     ARABIC_STOP,
     ARABIC_TELL,
     ARABIC_VERB_BEFORE,
-    CYRILLIC_BEFORE,
-    CYRILLIC_FIRM_END,
-    CYRILLIC_NOT_PEOPLE,
-    CYRILLIC_ROLE_BEFORE,
-    CYRILLIC_STOP,
-    CYRILLIC_VERB_AFTER,
     HAN_AFTER,
     HAN_AFTER_AT_START,
     HAN_BEFORE,
@@ -63,26 +56,15 @@ from edge_router.privacy.foreign_cues import (
     PINYIN_AFTER_CUE,
     SCRIPT_PLACEHOLDERS,
     arabic_norm,
-    cyrillic_forms,
     family_shaped,
     self_id_end,
 )
 from edge_router.privacy.han_names import shared_tagger
-from edge_router.privacy.namelists import NameLists, fold
+from edge_router.privacy.namelists import NameLists
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RUN = re.compile(f"[{_HAN}]+")
 _ARABIC_WORD = re.compile(r"[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff\u064b-\u065f\u200c]+")
-_CYRILLIC_WORD = re.compile(r"[А-ЯЁа-яёІіЇїЄєҐґ]+(?:-[А-ЯЁа-яёІіЇїЄєҐґ]+)?")
-_PATRONYMIC = re.compile(r"[А-ЯЁ][а-яё]{2,}(?:ович|евич|овн|евн|ичн)[а-я]{0,3}")
-_CYR_SURNAME = re.compile(
-    r"[А-ЯЁ][а-яё]{2,}(?:ов|ев|ёв|ин|ын|ск|цк|енко|ук|юк|чук|швили|дзе|ян)(?:а|у|ым|ой|ы|е|"
-    r"ого|ому|ей|ий|ая|ую|их|им)?"
-)
-# "tell/pass on/call/remind" right before a word: whom (dative) it is said to.
-_TELL_TO = re.compile(r"(?:скажи|передай|позвони|напомни)(?:те)?[ \t]+$", re.IGNORECASE)
-_SCORE_CUED = 0.7
-_SCORE_LISTED = 0.6
 
 
 class ScriptNameRecognizer(EntityRecognizer):
@@ -100,8 +82,7 @@ class ScriptNameRecognizer(EntityRecognizer):
         self._tagger = shared_tagger(HAN_COMMON_SURNAMES, HAN_EVERYDAY_WORDS)
         self._arabic_first = frozenset(arabic_norm(w) for w in first if _ARABIC_WORD.fullmatch(w))
         self._arabic_last = frozenset(arabic_norm(w) for w in last if _ARABIC_WORD.fullmatch(w))
-        self._cyr_first = frozenset(w for w in first if _CYRILLIC_WORD.fullmatch(w))
-        self._cyr_last = frozenset(w for w in last if _CYRILLIC_WORD.fullmatch(w))
+        self._cyrillic = CyrillicNames(first, last)
         super().__init__(
             supported_entities=["PERSON"],
             name="ScriptNameRecognizer",
@@ -121,7 +102,7 @@ class ScriptNameRecognizer(EntityRecognizer):
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
         found: dict[tuple[int, int], float] = {}
-        for finder in (self._han, self._arabic, self._cyrillic):
+        for finder in (self._han, self._arabic, self._cyrillic.find):
             for start, end, score in finder(text):
                 found[(start, end)] = max(score, found.get((start, end), 0.0))
         return [
@@ -137,7 +118,7 @@ class ScriptNameRecognizer(EntityRecognizer):
             return
         for match in PINYIN_AFTER_CUE.finditer(text):
             group = 1 if match.group(1) else 2
-            yield match.start(group), match.end(group), _SCORE_CUED
+            yield match.start(group), match.end(group), SCORE_CUED
         last = -1  # where the last name found ended
         cued: list[tuple[int, int]] = []
         for run in _HAN_RUN.finditer(text):
@@ -150,7 +131,7 @@ class ScriptNameRecognizer(EntityRecognizer):
         # Names no cue points at (han_names.py), where no cued name overlaps them.
         for start, end in self._tagger.names(text):
             if all(end <= s or e <= start for s, e in cued):
-                yield start, end, _SCORE_LISTED
+                yield start, end, SCORE_LISTED
 
     def _han_run(
         self, text: str, start: int, end: int, *, listed: bool = False
@@ -170,7 +151,7 @@ class ScriptNameRecognizer(EntityRecognizer):
                 or (_vocative(run, before_run, after_run) and not self._tagger.is_word(run))
             )
         ):
-            yield start, end, _SCORE_CUED
+            yield start, end, SCORE_CUED
             return
         if (
             len(run) == 2
@@ -178,7 +159,7 @@ class ScriptNameRecognizer(EntityRecognizer):
             and (run[0] == "阿" or run[1] in self._han_surnames or not self._tagger.is_word(run))
             and _vocative(run, before_run, after_run)
         ):
-            yield start, end, _SCORE_CUED  # "：小周，明天的会..."
+            yield start, end, SCORE_CUED  # "：小周，明天的会..."
             return
         i = 0
         while i < len(run):
@@ -186,7 +167,7 @@ class ScriptNameRecognizer(EntityRecognizer):
             if found is None:
                 i += 1
                 continue
-            yield start + i, start + found, _SCORE_CUED
+            yield start + i, start + found, SCORE_CUED
             i = found
 
     def _han_name_at(self, text: str, run: str, offset: int, i: int) -> int | None:
@@ -241,7 +222,7 @@ class ScriptNameRecognizer(EntityRecognizer):
         if not words:
             return
         for match in LATIN_AFTER_VOCATIVE.finditer(text):
-            yield match.start(1), match.end(1), _SCORE_CUED
+            yield match.start(1), match.end(1), SCORE_CUED
         norms = [arabic_norm(m.group(0)) for m in words]
         taken: set[int] = set()
         for k, word in enumerate(norms):
@@ -271,7 +252,7 @@ class ScriptNameRecognizer(EntityRecognizer):
                 self._arabic_listed(norms[k + 1], last=True) or family_shaped(norms[k + 1])
             )
             if not (cued or self_end) and not (
-                listed and nxt and _adjacent(text, words[k], words[k + 1])
+                listed and nxt and adjacent(text, words[k], words[k + 1])
             ):
                 continue
             end = k
@@ -279,106 +260,18 @@ class ScriptNameRecognizer(EntityRecognizer):
                 end = self_end - 1
                 cued = True
             elif (
-                nxt and norms[k + 1] not in ARABIC_STOP and _adjacent(text, words[k], words[k + 1])
-            ) or (cued and _nisba_after(norms, k) and _adjacent(text, words[k], words[k + 1])):
+                nxt and norms[k + 1] not in ARABIC_STOP and adjacent(text, words[k], words[k + 1])
+            ) or (cued and _nisba_after(norms, k) and adjacent(text, words[k], words[k + 1])):
                 end = k + 1
             taken.update(range(k, end + 1))
             # A kunya is part of the name: "أبو سامي" (Sami's father), not just "سامي".
             first = k - 1 if k > 0 and norms[k - 1] in _KUNYA else k
-            yield words[first].start(), words[end].end(), _SCORE_CUED if cued else _SCORE_LISTED
+            yield words[first].start(), words[end].end(), SCORE_CUED if cued else SCORE_LISTED
 
     def _arabic_listed(self, word: str, *, last: bool = False) -> bool:
         forms = [word] + ([word[1:]] if word[:1] in "وبل" and len(word) > 3 else [])
         names = self._arabic_last if last else self._arabic_first | self._arabic_last
         return any(f in names for f in forms)
-
-    # ---- Cyrillic -----------------------------------------------------------------------
-
-    def _cyrillic(self, text: str) -> Iterator[tuple[int, int, float]]:
-        words = list(_CYRILLIC_WORD.finditer(text))
-        if not words:
-            return
-        kinds = [self._cyr_kind(text, words, k) for k in range(len(words))]
-        k = 0
-        while k < len(words):
-            if not kinds[k]:
-                k += 1
-                continue
-            end = k
-            while (
-                end + 1 < len(words)
-                and _adjacent(text, words[end], words[end + 1])
-                and (kinds[end + 1] or self._cyr_family(words[end + 1].group(0)))
-            ):
-                end += 1
-            score = _SCORE_CUED if "cue" in kinds[k : end + 1] else _SCORE_LISTED
-            # A family name first, as forms and CVs write it: "Петренко Олег Васильевич".
-            first = k - 1 if k and _adjacent(text, words[k - 1], words[k]) else k
-            first = first if self._cyr_morph(words[first].group(0)) else k
-            yield words[first].start(), words[end].end(), score
-            k = end + 1
-
-    def _cyr_kind(self, text: str, words: list[re.Match[str]], k: int) -> str:
-        """ "cue", "listed" or "" for the k-th Cyrillic word."""
-        word = words[k].group(0)
-        low = word.lower()
-        if low in CYRILLIC_STOP or len(word) < 3:
-            return ""
-        before = text[max(0, words[k].start() - 40) : words[k].start()]
-        cued = bool(CYRILLIC_BEFORE.search(before))
-        title = _capitalised(word)
-        listed = self._cyr_listed(low)
-        # Written small, a cued word counts when listed or shaped like a familiar name
-        # ("мой сосед гоша", "привет дима"), not like an adverb ("мой сосед сверху").
-        if cued and (title or listed or (word.islower() and low.endswith(("а", "я")))):
-            return "cue"
-        if word.islower() and low.endswith("е") and _TELL_TO.search(before):
-            return "cue"  # the one told, written small: "скажи вике", "передай маше"
-        if not title:
-            return ""
-        if listed or _PATRONYMIC.fullmatch(word):
-            return "listed"
-        if CYRILLIC_ROLE_BEFORE.search(before) or (
-            low not in CYRILLIC_NOT_PEOPLE
-            and not low.endswith(CYRILLIC_FIRM_END)
-            and CYRILLIC_VERB_AFTER.match(text, words[k].end())
-        ):
-            return "cue"
-        if _signature(text, words[k]) or (  # "будет вести Лёха Семёнов": a family name next
-            k + 1 < len(words)
-            and _adjacent(text, words[k], words[k + 1])
-            and _CYR_SURNAME.fullmatch(words[k + 1].group(0))
-            and low not in CYRILLIC_NOT_PEOPLE
-            and not low.endswith(_ADJECTIVE_ENDS)  # "Красной Поляне": a place
-        ):
-            return "cue"
-        return ""
-
-    def _cyr_listed(self, low: str) -> bool:
-        folded = {fold(f) for f in cyrillic_forms(low)}
-        return any(f in self._cyr_first or f in self._cyr_last for f in folded)
-
-    def _cyr_family(self, word: str) -> bool:
-        """After a name, a family name: shaped like one, or any capitalised word that is
-        no common word ("Егор Шмидт"), since only names are capitalised mid-sentence."""
-        return self._cyr_morph(word) or (
-            _capitalised(word)
-            and word.lower() not in CYRILLIC_STOP
-            and word.lower() not in CYRILLIC_NOT_PEOPLE
-        )
-
-    def _cyr_morph(self, word: str) -> bool:
-        return bool(_PATRONYMIC.fullmatch(word) or _CYR_SURNAME.fullmatch(word))
-
-
-def _capitalised(word: str) -> bool:
-    """A capital, then small letters (hyphens allowed): "Шмидт", "Римский-Корсаков"."""
-    return word[:1].isupper() and word[1:].replace("-", "").islower()
-
-
-def _adjacent(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
-    """Only spaces between two words."""
-    return not text[a.end() : b.start()].strip()
 
 
 def _nickname_at(run: str, i: int) -> bool:
@@ -393,7 +286,6 @@ def _vocative(run: str, before: str, after: str) -> bool:
 
 
 _KUNYA = frozenset({"ابو", "ام"})
-_ADJECTIVE_ENDS = ("ой", "ый", "ая", "ое", "ые", "ых", "ого", "ому", "ую", "ом")
 
 
 def _nisba_after(norms: list[str], k: int) -> bool:
@@ -440,11 +332,3 @@ def _sent_to(norms: list[str], k: int) -> bool:
         or (norms[k][:1] == "ل" and before in ARABIC_TELL)
         or before in ARABIC_CONTACT
     )
-
-
-def _signature(text: str, word: re.Match[str]) -> bool:
-    """A capitalised word alone at the very end, after a sentence: "... у меня. Лёша"."""
-    if text[word.end() :].strip(" \t\n.!)"):
-        return False
-    before = text[: word.start()].rstrip(" \t")
-    return before.endswith((".", "!", "\n", ",")) and len(before) > 0
