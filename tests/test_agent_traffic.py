@@ -83,6 +83,7 @@ _PSQL = (
         ("hola familias, el dinero para el regalo, bizum al 655 555 214 porfa", "655 555 214",
          "PHONE_NUMBER"),
         ("العميلة سلمى (رقم العضوية M-448120) تشتكي من التأخير", "M-448120", "ID_NUMBER"),
+        ("помоги ответить: Дима, привет! в субботу не смогу на дачу", "Дима", "PERSON"),
     ],
 )  # fmt: skip
 def test_people_in_agent_traffic_are_found_and_redacted(

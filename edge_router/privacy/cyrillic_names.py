@@ -95,6 +95,12 @@ class CyrillicNames:
             return "cue"  # the one told, written small: "скажи вике", "передай маше"
         if not title:
             return ""
+        if (
+            _opens(text, words[k].start())
+            and _GREETING_AFTER.match(text, words[k].end())
+            and low not in CYRILLIC_NOT_PEOPLE
+        ):
+            return "cue"  # "Дима, привет!": addressed at a message's start
         if listed or _PATRONYMIC.fullmatch(word):
             return "listed"
         if CYRILLIC_ROLE_BEFORE.search(before) or (
