@@ -175,6 +175,15 @@ SUBJECT = re.compile(
     _CLAUSE_START + rf"(?!{_JOINER})({WORD}(?:[ \t]+(?!{_ADVERB}){WORD})?)(?=[ \t]+{_EVERYDAY})",
     re.IGNORECASE,
 )
+# A colleague named by their team: "gurpreet from payroll is leaving", "ask Tomasz from IT".
+FROM_TEAM = re.compile(
+    rf"(?<![\w'’-])({WORD})[ \t]+from[ \t]+(?:the[ \t]+)?(?:payroll|accounts|accounting|finance|"
+    r"hr|it|marketing|sales|legal|ops|operations|support|reception|admin|procurement|"
+    r"compliance|facilities|engineering|design|product|purchasing|logistics|dispatch|"
+    r"housekeeping|maintenance|the[ \t]+office|upstairs|downstairs|next[ \t]+door|"
+    r"across[ \t]+the[ \t]+(?:road|street|hall)|my[ \t]+team|our[ \t]+team)\b",
+    re.IGNORECASE,
+)
 # Someone's work or things: "Cadwaladr's draft is way too long", "Gonçalves' sheet",
 # "get Tamati something for his 30th", "eggs for Oisín, he likes them runny".
 OWNED = re.compile(

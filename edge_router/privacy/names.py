@@ -43,11 +43,15 @@ NameCheck = Callable[[str, int, int, bool], list[tuple[int, int]]]
 # four tokens either side of a word, so 32 characters (6-8 tokens) decide as the whole
 # text would (no span changed on 3,030 prompts at 24); shorter windows, faster scans.
 _CONFIRM_CHARS = 32
+# Cues after which capitalised words no dictionary has are a name though NER says not.
+_UNKNOWN_WILL_DO = (nc.SUBJECT, nc.SELF_DECLARED, nc.FROM_TEAM)
+# An English contraction is a verb, never a name, after any cue ("my landlord won't").
+_CONTRACTION = re.compile(r"[^\W\d_]+(?:n['’]t|['’](?:ll|re|ve|d|m))", re.IGNORECASE)
 # Cues after which a word written small counts only if no English word ("ask questions",
 # "get food for his party", "Reporter: anonymous"). ``SUBJECT`` asks more below: every
 # word small is unknown.
 _SMALL_NEEDS_UNKNOWN = (nc.TELL, nc.WISH, nc.FOR_WHOM, nc.OWNED, nc.OWNED_DE, nc.FOR_SOMEONE,
-                        nc.GIFT_FOR, nc.NAME_LABEL)  # fmt: skip
+                        nc.GIFT_FOR, nc.NAME_LABEL, nc.FROM_TEAM)  # fmt: skip
 # Common addressees after a greeting that a tagger may still call proper nouns.
 _NOT_NAMES = frozenset({"world", "there", "everyone", "all", "team", "guys", "folks", "again"})
 
@@ -55,11 +59,10 @@ _NOT_NAMES = frozenset({"world", "there", "everyone", "all", "team", "guys", "fo
 class ContextNameRecognizer(EntityRecognizer):
     """Person names found from context, in any casing.
 
-    spaCy's small model finds "John Smith" but not "my name is amer", "I'm JOHN
-    SMITH" or a lowercase signature. Strong cues ("my name is") are trusted;
-    weak ones ("this is X.") and capitalised runs are confirmed by ``is_name``
-    (NER / part-of-speech tags) on a copy where only the candidate is re-cased to
-    Title case, so "I'm tired." stays clean.
+    spaCy's small model finds "John Smith" but not "my name is amer", "I'm JOHN SMITH"
+    or a lowercase signature. Strong cues ("my name is") are trusted; weak ones ("this
+    is X.") and capitalised runs are confirmed by ``is_name`` (NER / part-of-speech
+    tags) on a copy where only the candidate is re-cased, so "I'm tired." stays clean.
 
     Example::
 
@@ -110,6 +113,7 @@ class ContextNameRecognizer(EntityRecognizer):
             (nc.FOR_SOMEONE, 0.6, True),
             (nc.GIFT_FOR, 0.6, True),
             (nc.KIN_OWNER, 0.6, True),
+            (nc.FROM_TEAM, 0.6, True),
         ]
         relation = nc.relationship_regex(relationships)
         self._relation = relation
@@ -150,6 +154,8 @@ class ContextNameRecognizer(EntityRecognizer):
                 # After "tell"/"happy ..." an English word ("ask questions") counts only
                 # as written with a capital ("Happy 40th Raj!!").
                 word = text[span[0] : span[1]]
+                if _CONTRACTION.fullmatch(word.split()[0]):
+                    continue  # "my landlord won't", "my boss can't stand it"
                 if regex in _SMALL_NEEDS_UNKNOWN and word.islower() and self._english_word(word):
                     continue
                 if (regex is nc.STRONG or regex is nc.NAME_LABEL) and IDENTIFIER.fullmatch(word):
@@ -190,12 +196,11 @@ class ContextNameRecognizer(EntityRecognizer):
                     found_spans = [span]  # a title, then words no dictionary has
                 elif confirm:
                     found_spans = self._confirmed(text, *span, ner_only=False, ents=ents)
-                    if (
-                        not found_spans
-                        and (regex is nc.SUBJECT or regex is nc.SELF_DECLARED)
-                        and self._unknown_name(text, span, ents)
+                    if not found_spans and (
+                        (regex in _UNKNOWN_WILL_DO and self._unknown_name(text, span, ents))
+                        or (regex is nc.FROM_TEAM and word.islower() and self._listed(word))
                     ):
-                        found_spans = [span]  # "Brunnhuber hat die Zahlen nicht geschickt"
+                        found_spans = [span]  # "Brunnhuber hat die ...", "gurpreet from hr"
                 else:
                     found_spans = [span]
                 for found in found_spans:

@@ -156,7 +156,8 @@ def split_runs(
     runs: list[list[tuple[int, int]]] = [[]]
     for s, e in words:
         low = chunk[s:e].lower()
-        if chunk[s].islower() and low not in NAME_PARTICLES and not listed(low):
+        # A listed name of two letters written small is a word ("Rédige un mail").
+        if chunk[s].islower() and low not in NAME_PARTICLES and not (len(low) > 2 and listed(low)):
             runs.append([])
         else:
             runs[-1].append((s, e))

@@ -154,6 +154,7 @@ _PHONE_WORDS_HAN = r"电话|手机|号码|联系方式"
 # "my registered 668 5702", "they're not answering at ...").
 _PHONE_CUE = re.compile(
     r"\b(?:(?:tele|cell|smart|mobile\s)?phone[sd]?|tel|mob|mobile|cell|number|no\.|"
+    r"no(?=[ \t]+(?:is|was)\b)|"  # "her no is 555-0199"
     r"call(?:s|ing|ed)?|dial(?:l?ed|l?ing)?|ring(?:ing)?\s+(?:me|us|him|her|them)|rang|"
     r"reach(?:ed|able)?|"
     r"answer(?:ing|ed)|contact(?:ed)?|text(?:s|ed|ing)?|messag(?:e[sd]?|ing)|sms|mms|"

@@ -63,12 +63,16 @@ def _wanted(text: str, found: Sequence[Detection]) -> dict[str, tuple[str, float
     return wanted
 
 
-def _occurrences(text: str, part: str) -> Iterator[tuple[int, int]]:
-    """Whole-word occurrences of ``part`` (anywhere, for Han names: no spaces there).
+def _occurrences(text: str, part: str, folded: str = "") -> Iterator[tuple[int, int]]:
+    """Whole-word occurrences of ``part`` (anywhere, for Han names: no spaces there); in
+    any case when ``folded`` is the lower-cased text (lower-casing keeps the offsets of
+    the scripts names are found in; where it does not, only the exact case is searched).
 
     A plain substring search: a regex per name would be compiled for every new name,
     which cost more than the rest of this pass together."""
     han = _HAN.fullmatch(part) is not None
+    if folded and len(folded) == len(text):
+        text, part = folded, part.lower()
     at = text.find(part)
     while at >= 0:
         end = at + len(part)
@@ -90,8 +94,13 @@ def recurrences(text: str, found: Sequence[Detection], english: frozenset[str]) 
         return []
     taken = [(start, end) for _, start, end, _ in found]
     out: list[Detection] = []
+    folded = text.lower()
     for part, (kind, score) in wanted.items():
-        for start, end in _occurrences(text, part):
+        # A name part that is no English word is the same name in any case: a search
+        # box's q="santos", a lower-case reply's "okafor", a header's "OKAFOR".
+        anycase = kind == "PERSON" and len(part) >= 4 and not _HAN.fullmatch(part)
+        anycase = anycase and part.lower() not in english
+        for start, end in _occurrences(text, part, folded if anycase else ""):
             if any(s < end and start < e for s, e in taken):
                 continue
             if (

@@ -42,8 +42,8 @@ from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.nametext import NAME_PARTICLES as _PARTICLES
 from edge_router.privacy.nametext import is_lowercase_prose, split_runs
 from edge_router.privacy.reserved import reserved_ip
+from edge_router.privacy.scripts import CALENDAR, CALENDAR_EN, Profile, script_of
 from edge_router.privacy.scripts import STOP_WORDS as _STOP
-from edge_router.privacy.scripts import Profile, script_of
 
 
 def _words(text: str) -> frozenset[str]:
@@ -62,16 +62,6 @@ _TITLES = re.compile(r"(?:" + cues.TITLE + r"|señorita|srta|don|doña|mme|mlle)
 _GREETING = re.compile(rf"(?:{cues.GREETING_WORDS})", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 # Weekdays and months, abbreviated or not, in the four Latin-script languages.
-_CALENDAR_EN = _words(
-    "mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct nov dec"
-)
-_CALENDAR = _CALENDAR_EN | _words(
-    "lunes martes miércoles jueves viernes sábado domingo lundi mardi mercredi jeudi "
-    "vendredi samedi dimanche montag dienstag mittwoch donnerstag freitag samstag sonntag "
-    "enero febrero abril mayo junio julio agosto septiembre octubre noviembre diciembre "
-    "janvier février avril mai juin juillet août septembre octobre novembre décembre januar "
-    "februar märz juni juli oktober dezember"
-)
 # A codename, not a person: "Project Atlas", "Operation Overlord".
 _CODENAME_BEFORE = re.compile(
     r"\b(?:project|operation|codename|code\s+name|programme|program|initiative|proyecto|"
@@ -100,7 +90,8 @@ _SPEECH_AFTER = re.compile(r"[ \t]*\\?[\"“'«]")
 _GAZETTEER = "GazetteerNameRecognizer"
 _NER = "SpacyRecognizer"
 _GERMAN_ARTICLE_BEFORE = re.compile(
-    r"\b(?:der|die|das|den|dem|des|ein|eine|einen|einem|unsere?|meine?|deine?|ihre?|seine?)"
+    r"\b(?:der|die|das|den|dem|des|ein|eine|einen|einem|unsere?|meine?|deine?|ihre?|seine?|"
+    r"(vom|zum|zur|im|ins|am|ans|aufs))"  # group 1: "vom Bett", a thing (not "beim Huber")
     r"[ \t]+$",
     re.IGNORECASE,
 )
@@ -317,7 +308,7 @@ class Refiner:
         word = chunk[s:e]
         low = word.lower()
         # In English text only the English abbreviations: "said Mai to Jerry" is a name.
-        calendar = _CALENDAR if lang else _CALENDAR_EN
+        calendar = CALENDAR if lang else CALENDAR_EN
         if low in calendar or _TITLES.fullmatch(low) or _GREETING.fullmatch(low):
             return False
         if lang and low in _STOP[lang]:
@@ -334,13 +325,11 @@ class Refiner:
             # Every German noun is capitalised: a lone word needs a list or a title, or
             # to do what people do with no article before it ("Brunnhuber hat die Zahlen
             # nicht geschickt", not "Die Firma hat ...").
+            article = _GERMAN_ARTICLE_BEFORE.search(chunk, 0, s)
             return (
-                self._listed(low)
+                (self._listed(low) and not (article and article.group(1)))
                 or self._titled(chunk, s)
-                or (
-                    EVERYDAY_AFTER.match(chunk, e) is not None
-                    and _GERMAN_ARTICLE_BEFORE.search(chunk, 0, s) is None
-                )
+                or (EVERYDAY_AFTER.match(chunk, e) is not None and article is None)
                 or _signed(chunk, s)
             )
         return True
@@ -422,7 +411,7 @@ class Refiner:
         return (
             self._english_word(low)
             or low in _ARTICLES
-            or low in _CALENDAR
+            or low in CALENDAR
             or _GREETING.fullmatch(low) is not None
             or _TITLES.fullmatch(low) is not None
             or any(low in stop for stop in _STOP.values())

@@ -41,7 +41,7 @@ from edge_router.privacy.parts import Window, join_windows, split_findings
 from edge_router.privacy.recur import complete
 from edge_router.privacy.refine import Refiner
 from edge_router.privacy.scan_cache import DetectionCache, Found
-from edge_router.privacy.scripts import Profile, profile
+from edge_router.privacy.scripts import PROMPT_VERBS, Profile, profile
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import Entity, ScanResult, TextField
 
@@ -75,7 +75,7 @@ class PrivacyScanner:
         self._nlp_engine = LoadedSpacyEngine(settings.language, nlp, ner_configuration(settings))
         self._vocab_base = len(nlp.vocab.strings)
         self._english = english_words(nlp)
-        self._refiner = Refiner(self._english, load_name_lists(), english_verbs(nlp))
+        self._refiner = Refiner(self._english, load_name_lists(), english_verbs(nlp) | PROMPT_VERBS)
         self._gate = (
             NerGate(
                 nlp,

@@ -74,6 +74,31 @@ STOP_WORDS: dict[str, frozenset[str]] = {
     "fr": frozenset(_FR_STOP) | {"bonjour", "salut", "merci", "bisous", "cordialement"},
     "de": frozenset(_DE_STOP) | {"hallo", "danke", "gruß", "grüße", "bitte", "liebe", "lieber"},
 }
+# Weekdays and months (English abbreviations; full names in the other languages): a
+# word, never a name, in a list or a name's place ("lundi : Solène", "said Mai").
+CALENDAR_EN = _words(
+    "mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+CALENDAR = CALENDAR_EN | _words(
+    "lunes martes miércoles jueves viernes sábado domingo lundi mardi mercredi jeudi "
+    "vendredi samedi dimanche montag dienstag mittwoch donnerstag freitag samstag sonntag "
+    "enero febrero abril mayo junio julio agosto septiembre octubre noviembre diciembre "
+    "janvier février avril mai juin juillet août septembre octobre novembre décembre januar "
+    "februar märz juni juli oktober dezember"
+)
+# Imperatives that open prompts in the other languages ("Rédige un mail", "Traduce
+# esto", "Übersetze bitte"), folded as ``namelists.fold`` folds (no accents): a word
+# opening a prompt capitalised, not a name. English verbs come from WordNet.
+PROMPT_VERBS = _words(
+    "redige redigez traduis traduisez ecris ecrivez corrige corrigez reformule reformulez "
+    "resume resumez explique expliquez fais faites donne donnez propose proposez aide "
+    "aidez cree creez prepare preparez transforme transformez compare comparez trouve "
+    "trouvez ameliore ameliorez verifie verifiez "
+    "redacta traduce escribe corrige reformula resume explica haz dame dime ayudame "
+    "crea prepara compara enumera busca revisa mejora convierte ordena "
+    "schreib schreibe ubersetze ubersetz fasse korrigiere formuliere erklare erklar mach "
+    "mache gib hilf erstelle vergleiche prufe verbessere ordne"
+)
 # Letters only one of the languages uses: each one counts as a hint too.
 _LETTERS = {"es": re.compile("[ñ¿¡]"), "fr": re.compile("[çèêëœ]"), "de": re.compile("[äöüß]")}
 
