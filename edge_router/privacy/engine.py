@@ -373,6 +373,7 @@ def _gazetteer(
             score=settings.name_list_score,
             shape=shape,
             shape_threshold=settings.name_shape_threshold,
+            given=LoneNames(settings.given_names, on=False).listed,
             supported_language=settings.language,
         )
     ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -74,10 +75,13 @@ class GazetteerNameRecognizer(EntityRecognizer):
         score: float,
         shape: NameShape | None = None,
         shape_threshold: float = 0.0,
+        given: Callable[[str], bool] | None = None,
         supported_language: str = "en",
     ) -> None:
-        """``shape``: if given, unlisted words spelled like names (see nameshape.py) count."""
+        """``shape``: if given, unlisted words spelled like names (see nameshape.py) count;
+        ``given``: is a folded word on the install-built given-name list (lone_names.py)?"""
         self._names = names
+        self._given = given
         self._shape = shape
         self._shape_threshold = shape_threshold
         self._english = english
@@ -124,7 +128,7 @@ class GazetteerNameRecognizer(EntityRecognizer):
                 out.append((doc[i].idx, doc[i].idx + len(doc[i])))
                 i += 1
                 continue
-            if any_case and self._lowercase_full_name(doc, i, kind):
+            if self._full_name(doc, i, kind, any_case):
                 out.append((doc[i].idx, doc[i + 1].idx + len(doc[i + 1])))
                 i += 2
                 continue
@@ -167,10 +171,13 @@ class GazetteerNameRecognizer(EntityRecognizer):
             return False
         return fold(low) in self._names or not self._is_english(low)
 
-    def _lowercase_full_name(self, doc: Doc, i: int, kind: list[int]) -> bool:
-        """In text written without capitals, a listed first name followed by a listed
-        surname or a non-word spelled like a name: "add tammy gyarmathy", "david lange".
-        Either word may be English on its own; together they read as a full name."""
+    def _full_name(self, doc: Doc, i: int, kind: list[int], any_case: bool) -> bool:
+        """A listed first name followed by a listed surname or a non-word spelled like a
+        name: "add tammy gyarmathy", "david lange"; either word may be English on its
+        own, together they read as a full name. Written small only in text without
+        capitals; capitalised ("thanks to Raj Chaudhary who ...") anywhere NER saw no
+        person, place or thing, and then a first name of the install-built list counts
+        too when the surname is no English word."""
         if i + 1 >= len(doc) or _PERSON in (kind[i], kind[i + 1]):
             return False
         first, last = doc[i], doc[i + 1]
@@ -178,8 +185,21 @@ class GazetteerNameRecognizer(EntityRecognizer):
             return False
         if first.lower_ in self._stop or last.lower_ in self._stop:
             return False
-        if fold(first.lower_) not in self._names.first:
+        titled = first.text.istitle() and last.text.istitle()
+        if not (any_case or (titled and kind[i] == kind[i + 1] == 0)):
             return False
+        if fold(first.lower_) not in self._names.first:
+            # The install-built list is far longer (Declan, Rasmus) and holds English
+            # words: only a non-word, before a capitalised non-word ("Moriarty"). (Re-cased
+            # lower-case text capitalises every word: "use pearsonr" is no name.)
+            return (
+                titled
+                and self._given is not None
+                and self._given(fold(first.lower_))
+                and not self._is_english(first.lower_)
+                and not self._is_english(last.lower_)
+                and not self._compound(last.lower_)
+            )
         if fold(last.lower_) in self._names.last:
             return True
         return (

@@ -51,6 +51,24 @@ _USER = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,48}[A-Za-z0-9_])?"
 _FEDIVERSE = re.compile(r"(?<![\w.+@-])@[A-Za-z0-9_]{1,30}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 # "@jsmith": not after a word character, dot or slash (e-mails, "icon@2x", "npm/@x").
 _AT_HANDLE = re.compile(r"(?<![\w.+@/\\-])@(" + _USER + r")(?![\w@-])")
+# "@爱吃橘子的Momo": a handle with Chinese characters (Weibo, Xiaohongshu, Douyin), up to
+# a space or punctuation.
+_AT_HAN = re.compile(r"(?<![\w.+@/\\-])@((?=\w*[\u3400-\u9fff])\w{2,24})")
+# A shop's or marketplace's buyer named by their account: 'l'acheteur "Ludo_du_59"', "buyer
+# jay_k88", "(ник gr8deals_tomasz", "买家 xiaomi_fan88". The value must look like an account
+# (an underscore, or letters beside digits), not a word, a name or an order code in capitals.
+_TRADER = re.compile(
+    r"(?:\b(?:buyer|seller|bidder|customer|client|acheteu(?:r|se)|vendeu(?:r|se)|compradora?|"
+    r"vendedora?|k[äa]ufer(?:in)?|verk[äa]ufer(?:in)?|nick(?:name)?|pseudo|usuario)|"
+    r"покупател[ьяю]\w*|продавц?\w*|ник(?:нейм)?|买家|卖家)"
+    r"[ \t]*(?:[:(—-]|is\b|es\b|est\b|ist\b)?[ \t]*[\"'«“`]?@?"
+    r"(?-i:((?![A-Z0-9_.]+(?![\w@.-]))(?=[\w.]*(?:_|[A-Za-z]\d|\d[A-Za-z]))"
+    r"[A-Za-z0-9][A-Za-z0-9_.]{2,30}[A-Za-z0-9]))(?![\w@.-])",
+    re.IGNORECASE,
+)
+_TRADER_HINTS = ("buyer", "seller", "bidder", "customer", "client", "achet", "vend", "compra",
+                 "käufer", "kaufer", "nick", "pseudo", "usuario", "покупател", "продав", "ник",
+                 "买家", "卖家")  # fmt: skip
 _NOT_HANDLES = frozenset(
     # group mentions
     {"here", "everyone", "channel", "all", "team", "room", "group", "someone",
@@ -303,6 +321,12 @@ class HandleRecognizer(RegexRecognizer):
             for match in _LABELLED.finditer(text):
                 if match.group(1).lower() not in _NOT_VALUES:
                     yield match.start(1), match.end(1), 0.7
+        if any(hint in low for hint in _TRADER_HINTS):
+            for match in _TRADER.finditer(text):
+                yield match.start(1), match.end(1), 0.7
+        if "@" in text:
+            for match in _AT_HAN.finditer(text):
+                yield match.start(), match.end(), 0.6
         if any(hint in low for hint in _FOREIGN_LABEL_HINTS):
             for match in _LABELLED_FOREIGN.finditer(text):
                 if match.group(1).lower() not in _NOT_VALUES:

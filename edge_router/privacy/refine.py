@@ -156,7 +156,9 @@ class Refiner:
                     out += self.refine(chunk, prof, _pieces(r, parts), recased=recased)
                     continue
             bounds = self._person(chunk, r.start, r.end, prof, mixed=mixed, ner=by == _NER)
-            if bounds is None or (by == _GAZETTEER and not self._listed_in(chunk, bounds, prof)):
+            if bounds is None or self._placeholder(chunk, *bounds):
+                continue  # none, or a template's slot: "To: [Customer name]"
+            if by == _GAZETTEER and not self._listed_in(chunk, bounds, prof):
                 continue
             if recased and by == _NER:
                 bounds = self._trim_small_talk(chunk, *bounds)
@@ -334,15 +336,24 @@ class Refiner:
             )
         return True
 
+    def _placeholder(self, chunk: str, s: int, e: int) -> bool:
+        """In brackets with no name ("[Customer name]": "Name" is a surname, but a word)?"""
+        opened = max(chunk.rfind(c, max(0, s - 30), s) for c in "[{<")
+        closed = chunk.find({"[": "]", "{": "}", "<": ">"}.get(chunk[opened : opened + 1], "]"), e)
+        inside = chunk[opened + 1 : closed]
+        if opened < 0 or not 0 <= closed - e <= 30 or any(c in inside for c in "[]{}<>\n"):
+            return False
+        words = re.findall(r"[^\W\d_]+", inside.lower())  # "[Tomasz Nowak]" is a person
+        return not any(self._listed(w) and not self._english_word(w) for w in words)
+
     def _german_name(self, chunk: str, words: list[tuple[int, int]]) -> bool:
         return any(self._listed_part(chunk[s:e]) for s, e in words) or self._titled(
             chunk, words[0][0]
         )
 
     def _listed_in(self, chunk: str, bounds: tuple[int, int], prof: Profile) -> bool:
-        """Outside English a list hit needs a listed word: the spelling model that vouches
-        for unlisted ones tells names from *English* words, and other languages' words
-        look like names to it."""
+        """Outside English a list hit needs a listed word: the spelling model vouching for
+        unlisted ones tells names from *English* words; other languages' look like names."""
         if prof.lang not in _STOP:
             return True
         words = re.findall(r"[^\W\d_]+", chunk[bounds[0] : bounds[1]])
