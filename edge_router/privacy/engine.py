@@ -22,6 +22,7 @@ from spacy.tokens import Doc
 from thinc.api import NumpyOps
 
 from edge_router.privacy.addresses import PostalAddressRecognizer
+from edge_router.privacy.blas_threads import limit_openblas_threads
 from edge_router.privacy.columns import (
     ColumnBirthDateRecognizer,
     ColumnNameRecognizer,
@@ -229,6 +230,7 @@ def load_ner_pipeline(model: str) -> Language:
         keep.add(str(ner_tok2vec.get("upstream", "tok2vec")).replace("*", "tok2vec"))
     nlp.select_pipes(enable=[name for name in nlp.pipe_names if name in keep])
     set_matmul(nlp)
+    limit_openblas_threads()  # small products: one thread, see blas_threads.py
     return nlp
 
 

@@ -29,11 +29,13 @@ from typing import Any
 
 import numpy
 from spacy.language import Language
+from spacy.ml.parser_model import ParserStepModel
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc, Span
 from thinc.api import NumpyOps
 
 from edge_router.privacy.namelists import fold
+from edge_router.privacy.nerfast import FastTok2Vec
 
 # Tokens before a word that make it the first of a sentence, a line or a quote.
 _OPENERS = frozenset({".", "!", "?", ":", ";", '"', "“", "'", "(", "-", "*", "#", ">", "…"})
@@ -172,6 +174,7 @@ class GreedyNer:
         upper = ner.model.get_ref("upper")
         self._ops = upper.ops
         self._upper = upper
+        self._fast = FastTok2Vec.for_model(ner.model.get_ref("tok2vec"))
 
     @classmethod
     def for_pipe(cls, ner: Any) -> GreedyNer | None:
@@ -203,7 +206,7 @@ class GreedyNer:
             return list(ner.moves.init_batch(docs))
         ner._ensure_labels_are_added(docs)
         states = list(ner.moves.init_batch(docs))
-        step = ner.model.predict(docs)
+        step = self._step_model(docs)
         try:
             weights, bias = self._upper.get_param("W"), self._upper.get_param("b")
             unseen = step._class_mask == 0
@@ -220,3 +223,18 @@ class GreedyNer:
         finally:
             step.clear_memory()
         return states
+
+    def _step_model(self, docs: list[Doc]) -> Any:
+        """``ner.model.predict(docs)``, its token encoder run by ``FastTok2Vec`` if it can."""
+        model = self._ner.model
+        if self._fast is None or not all(len(doc) for doc in docs):
+            return model.predict(docs)  # thinc gives an empty doc no padding rows
+        tokvecs = self._fast(docs)
+        # What the model's forward (spacy/ml/tb_framework.py) builds, given those vectors.
+        return ParserStepModel(
+            docs,
+            [lambda _docs, is_train: (tokvecs, None), model.get_ref("lower"), self._upper],
+            unseen_classes=model.attrs["unseen_classes"],
+            train=False,
+            has_upper=True,
+        )
