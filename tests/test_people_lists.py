@@ -160,6 +160,9 @@ def test_a_search_term_naming_a_found_person_is_redacted(
         ("感谢老顾客 @爱吃橘子的Momo 连续三年在我们花店订花", "@爱吃橘子的Momo", "USERNAME"),
         # a name in brackets is still a person
         ("Dear [Tomasz Nowak], thanks for the order", "Tomasz Nowak", "PERSON"),
+        # Russian short names, inflected: "Светке и Гоше", "у Вадика"
+        ("напиши в чат: Светке и Гоше напомнить про справки до пятницы", "Гоше", "PERSON"),
+        ("[10:14] Катя: ты у Вадика был?", "Вадика", "PERSON"),
     ],
 )  # fmt: skip
 def test_colleagues_and_customers_written_casually(

@@ -25,6 +25,7 @@ from edge_router.privacy.foreign_cues import (
     CYRILLIC_ROLE_BEFORE,
     CYRILLIC_STOP,
     CYRILLIC_VERB_AFTER,
+    RU_SHORT_NAMES,
     cyrillic_forms,
 )
 from edge_router.privacy.namelists import fold
@@ -50,7 +51,9 @@ class CyrillicNames:
     """The Cyrillic name rules, bound to the listed names in Cyrillic letters."""
 
     def __init__(self, first: frozenset[str], last: frozenset[str]) -> None:
-        self._first = frozenset(w for w in first if CYRILLIC_WORD.fullmatch(w))
+        self._first = frozenset(w for w in first if CYRILLIC_WORD.fullmatch(w)) | {
+            fold(w) for w in RU_SHORT_NAMES
+        }
         self._last = frozenset(w for w in last if CYRILLIC_WORD.fullmatch(w))
 
     def find(self, text: str) -> Iterator[tuple[int, int, float]]:
