@@ -307,6 +307,8 @@ class HandleRecognizer(RegexRecognizer):
             for match in _AT_HANDLE.finditer(text):
                 if self._is_handle(text, match):
                     yield match.start(), match.end(), 0.6
+            for match in _AT_HAN.finditer(text):
+                yield match.start(), match.end(), 0.6
         if "/" in text:
             for match in _PROFILE.finditer(text):
                 if match.group(1).lower() not in _RESERVED:
@@ -324,9 +326,6 @@ class HandleRecognizer(RegexRecognizer):
         if any(hint in low for hint in _TRADER_HINTS):
             for match in _TRADER.finditer(text):
                 yield match.start(1), match.end(1), 0.7
-        if "@" in text:
-            for match in _AT_HAN.finditer(text):
-                yield match.start(), match.end(), 0.6
         if any(hint in low for hint in _FOREIGN_LABEL_HINTS):
             for match in _LABELLED_FOREIGN.finditer(text):
                 if match.group(1).lower() not in _NOT_VALUES:

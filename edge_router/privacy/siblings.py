@@ -214,6 +214,13 @@ def siblings(text: str, found: Sequence[Detection], english: frozenset[str]) -> 
     taken = [(s, e) for _, s, e, _ in found]
     out: list[Detection] = []
     for items, heading in _items(text):
+        headed = _PEOPLE_HEADING.search(heading) is not None
+        if not headed and not any(
+            (ps <= s and e <= pe + 1) or (s <= ps and pe <= e)
+            for s, e in items
+            for ps, pe, _ in people
+        ):
+            continue  # no found person in or around an item: no item's name is asked for
         cores = {(s, e): _core(text, s, e, english) for s, e in items}
         scores = [
             score
@@ -221,7 +228,7 @@ def siblings(text: str, found: Sequence[Detection], english: frozenset[str]) -> 
             for ps, pe, score in people
             if (ps <= s and e <= pe + 1) or (core is not None and core[0] <= ps and pe <= core[1])
         ]
-        if not scores and _PEOPLE_HEADING.search(heading):
+        if not scores and headed:
             scores = [_HEADED_SCORE]
         if not scores:
             continue
