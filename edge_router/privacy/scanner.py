@@ -17,7 +17,6 @@ import contextlib
 import contextvars
 import functools
 import logging
-import re
 import threading
 from collections.abc import Iterable, Sequence
 
@@ -31,9 +30,10 @@ from edge_router.privacy.engine import (
     load_ner_pipeline,
     ner_configuration,
 )
+from edge_router.privacy.lexicon import load_lexicon
 from edge_router.privacy.namelists import english_verbs, english_words, load_name_lists
 from edge_router.privacy.names import NameChecks
-from edge_router.privacy.nametext import looks_like_code, not_a_name, recase
+from edge_router.privacy.nametext import after_option_marker, lowercase_noise, not_a_name, recase
 from edge_router.privacy.nergate import NerGate
 from edge_router.privacy.normalize import normalise
 from edge_router.privacy.offload import Detection, Offload
@@ -76,6 +76,7 @@ class PrivacyScanner:
         self._vocab_base = len(nlp.vocab.strings)
         self._english = english_words(nlp)
         self._refiner = Refiner(self._english, load_name_lists(), english_verbs(nlp) | PROMPT_VERBS)
+        self._words = load_lexicon(settings.foreign_words)
         self._gate = (
             NerGate(
                 nlp,
@@ -289,7 +290,7 @@ class PrivacyScanner:
                     elif (
                         r.entity_type == "PERSON"
                         and _by_ner(r)
-                        and _lowercase_noise(chunk, r.start, r.end)
+                        and lowercase_noise(chunk, r.start, r.end)
                     ):
                         # NER learnt names from capitals; a lower-case "name" in text
                         # that uses capitals, or in code, is a word ("tyre", "return arr").
@@ -298,13 +299,19 @@ class PrivacyScanner:
                         continue
                     start = r.start
                     if r.entity_type == "PERSON":
-                        start = self._after_option_marker(chunk, start, r.end)
-                        before = chunk[max(0, start - 12) : start]
-                        if start < 0 or not_a_name(chunk[start : r.end], before):
+                        start = after_option_marker(chunk, start, r.end, self._english)
+                        if start < 0 or self._no_name(chunk, start, r.end, prof):
                             continue
                     raw[text].append((r.entity_type, start + offset, r.end + offset, score))
         # A list's other names, and each value everywhere in its text (for redaction).
         return {t: _dedupe(f + complete(t, f, self._english)) for t, f in raw.items()}
+
+    def _no_name(self, chunk: str, start: int, end: int, prof: Profile) -> bool:
+        """Code, a label or a place by its kind (``not_a_name``), or ordinary words of the
+        text's language (``lexicon``: "Fecha (A), Clienta (B)")."""
+        if not_a_name(chunk[start:end], chunk[max(0, start - 12) : start]):
+            return True
+        return self._words is not None and self._words.ordinary(chunk, start, end, prof.lang)
 
     def _vocab_zone(self) -> contextlib.AbstractContextManager[object]:
         """A spaCy memory zone once the vocabulary has grown by ``vocab_growth_limit``.
@@ -326,21 +333,6 @@ class PrivacyScanner:
             return [item[-1] for item in self._nlp_engine.process_batch(texts, language, batch)]
         docs = self._gate.docs(texts, batch_size=batch)
         return [self._nlp_engine.doc_artifacts(doc, language) for doc in docs]
-
-    def _after_option_marker(self, chunk: str, start: int, end: int) -> int:
-        """Where a PERSON span really starts when it opens with a list marker, or -1.
-
-        NER reads a multiple-choice option ("A. Leukemia") as an initial and a
-        surname. At the start of a line the marker is dropped from the span; what is
-        left is no name if it is one English word ("Leukemia", "Weight").
-        """
-        marker = _OPTION_MARKER.match(chunk, start, end)
-        if marker is None or (start > 0 and chunk[start - 1] != "\n"):
-            return start
-        rest = chunk[marker.end() : end]
-        if " " not in rest.strip() and rest.strip().lower() in self._english:
-            return -1
-        return marker.end()
 
     def _recognize(
         self, chunk: str, nlp_artifacts: NlpArtifacts, prof: Profile, *, recased: bool
@@ -401,9 +393,6 @@ class PrivacyScanner:
         return chunks
 
 
-# "A. ", "b) ": a list or multiple-choice marker opening a line.
-_OPTION_MARKER = re.compile(r"[A-Za-z][.)][ \t]+")
-
 # Below spaCy's flat 0.85: a name found only after re-casing is less certain.
 _RECASED_SCORE = 0.6
 
@@ -418,12 +407,6 @@ def _texts(requests: Sequence[_Request], joins: Sequence[Sequence[Window]]) -> l
 def _by_ner(result: RecognizerResult) -> bool:
     meta = result.recognition_metadata or {}
     return meta.get(RecognizerResult.RECOGNIZER_NAME_KEY) == "SpacyRecognizer"
-
-
-def _lowercase_noise(chunk: str, start: int, end: int) -> bool:
-    """Is chunk[start:end] all lower case in a chunk with capitals elsewhere or in code?"""
-    span = chunk[start:end]
-    return span == span.lower() and (chunk != chunk.lower() or looks_like_code(chunk))
 
 
 def _mask(text: str, found: Sequence[Detection]) -> str:

@@ -307,6 +307,12 @@ class ScannerSettings(Frozen):
             "off; a missing file is logged and counts as off."
         ),
     )
+    foreign_words: str | None = Field(
+        default="models/foreign-words.u64",
+        description="Spanish, French, German and Russian words that are no common name, "
+        "built by install.sh: a 'person' made of them (no title, or greeting before a "
+        "capital) is none ('Fecha (A)'). Null turns it off; a missing file counts as off.",
+    )
     weak_lone_names: bool = Field(
         default=False,
         description=(
