@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from privacy_fixtures import scanner  # noqa: F401 - pytest fixture
+from privacy_fixtures import assert_found_and_redacted, scanner  # noqa: F401 - pytest fixture
 
 from edge_router.config import REPO_ROOT
 from edge_router.privacy.lexicon import Lexicon, load_lexicon
@@ -186,3 +186,40 @@ def test_names_that_are_words_stay_people(
     result = scanner.scan([TextField("t", text)])
     assert result.sensitive
     assert any(name in text[e.start : e.end] for e in result.entities if e.type == "PERSON")
+
+
+# ---- cues met in the same batch: who writes after a greeting, a relative's name -------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("réponds pour moi: « Bonjour à tous, c'est Sandrine, qui peut garder le chat ? »",
+         "Sandrine"),
+        ("reply to this: hi all, it's Sandrine, can someone take the kids to judo?",
+         "Sandrine"),
+        ("Hallo zusammen, hier ist Jana aus der 2b, wer bringt Kuchen mit?", "Jana"),
+        ("перешли маме: «вот рецепт пирога от тёти Любы, печь 40 минут»", "Любы"),
+        ("напиши дяде Вове, что мы приедем в субботу", "Вове"),
+    ],
+)  # fmt: skip
+def test_greeted_self_introductions_and_relatives_are_people(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    name: str,
+) -> None:
+    assert_found_and_redacted(scanner, text, name, "PERSON")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hi all, it's Thursday again, so here is the weekly update on the build",
+     "Bonjour à tous, c'est parti pour la rentrée : voici le programme",
+     "вот рецепт пирога от тёти из журнала, печь 40 минут"],
+)  # fmt: skip
+def test_greetings_before_things_are_no_people(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    result = scanner.scan([TextField("t", text)])
+    assert not any(e.type == "PERSON" for e in result.entities), result.entities

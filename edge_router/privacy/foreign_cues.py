@@ -180,13 +180,15 @@ CYRILLIC_BEFORE = re.compile(
     r"[ \t]*[:,—-]?[ \t]*$",
     re.IGNORECASE,
 )
-# A capitalised word after a role noun is the person in that role: "курьер Рустам",
-# "врач Ахмедова". Capitals only: written small, the next word is as likely a verb.
+# A capitalised word after a role or kinship noun is the person in that role: "курьер
+# Рустам", "врач Ахмедова", "от тёти Любы". Capitals only: written small, the next word
+# is as likely a verb.
 CYRILLIC_ROLE_BEFORE = re.compile(
     r"(?:курьер|водител[ьи]|таксист|менеджер|врач|доктор|медсестр[аы]|учител(?:ь|ница|ю)|"
     r"воспитател(?:ь|ница)|мастер|оператор|сотрудни(?:к|ца)|продав(?:ец|щица)|кассир|"
     r"администратор|бухгалтер|юрист|няня|репетитор|тренер|официант(?:ка)?|риелтор|риэлтор|"
-    r"консультант|сантехник|электрик|арендатор|хозяйк[аи]|хозяин|клиент(?:ка)?|соседк[аи])"
+    r"консультант|сантехник|электрик|арендатор|хозяйк[аи]|хозяин|клиент(?:ка)?|соседк[аи]|"
+    r"тёт[яиеюй]|тет[яиеюй]|дяд[яиеюь]|бабушк[аиеуо]й?|дедушк[аиеуо]й?)"
     r"[ \t]*[:,—-]?[ \t]*$",
     re.IGNORECASE,
 )

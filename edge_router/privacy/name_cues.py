@@ -12,10 +12,17 @@ from __future__ import annotations
 import re
 
 from edge_router.privacy.nametext import TITLE_WORDS
+from edge_router.privacy.scripts import CALENDAR
 
 WORD = r"[^\W\d_][\w'’-]*"
 # Whole words only: "It is evident that" must not yield "evident th" before "at".
 CANDIDATE = rf"({WORD}(?:[ \t]+{WORD}){{0,2}})(?![\w'’-])"
+
+# A day or a feast after "it's" is no one: "hi all, it's Thursday again", "c'est lundi".
+_NOT_A_DAY = (
+    r"(?!(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tonight|tomorrow|christmas|"
+    r"easter|noël|" + "|".join(sorted(CALENDAR, key=len, reverse=True)) + r")\b)"
+)
 
 # Phrases after which the next words are a name whatever their casing.
 STRONG = re.compile(
@@ -43,9 +50,21 @@ WEAK = re.compile(
     r"(?:^|\n|[.!?][ \t]+|\(|\b(?:hi+|hiya|heya|hello|hey+|yo|greetings)\b[,!]?[ \t]*)"
     r"(?:i'm|i’m|i\s+am|im|this\s+is|it's|it’s|it\s+is|"
     r"(?:(?<=hi )|(?<=hiya )|(?<=heya )|(?<=hey )|(?<=yo ))its)[ \t]+"
+    + _NOT_A_DAY
     + CANDIDATE
     + r"(?=[ \t]*(?:[,.!?;)\n]|$|"
     r"(?:from|here|speaking|and|with|at|of)\b))",
+    re.IGNORECASE,
+)
+# A greeting, then who writes: "Hi all, it's Sandrine,", "Bonjour à tous, c'est Sandrine",
+# "Hola, soy Marta", "Hallo zusammen, hier ist Jana". The slot is a self-introduction, so a
+# capitalised word no dictionary has counts even where NER sees nothing.
+GREETED_INTRO = re.compile(
+    r"\b(?:hi+|hiya|hello|hey+|bonjour|salut|coucou|hola|buenas|hallo|moin|servus|ciao)"
+    r"(?:[ \t]+(?:all|everyone|everybody|guys|team|folks|à[ \t]+tous|a[ \t]+todos|todos|"
+    r"zusammen|alle))?[ \t]*[,!]?[ \t]*(?:it['’]?s|this[ \t]+is|c['’]est|ici|soy|"
+    r"hier[ \t]+ist|ich[ \t]+bin)[ \t]+" + _NOT_A_DAY + CANDIDATE + r"(?=[ \t]*(?:[,.!?;)\n]|$|"
+    r"(?:from|here|de|du|von|del|aus)\b))",
     re.IGNORECASE,
 )
 # "Hi bob," / "Dear Ms. smith," / "thanks anna!", also opening a quoted or pasted

@@ -44,12 +44,11 @@ NameCheck = Callable[[str, int, int, bool], list[tuple[int, int]]]
 # text would (no span changed on 3,030 prompts at 24); shorter windows, faster scans.
 _CONFIRM_CHARS = 32
 # Cues after which capitalised words no dictionary has are a name though NER says not.
-_UNKNOWN_WILL_DO = (nc.SUBJECT, nc.SELF_DECLARED, nc.FROM_TEAM)
+_UNKNOWN_WILL_DO = (nc.SUBJECT, nc.SELF_DECLARED, nc.FROM_TEAM, nc.GREETED_INTRO)
 # An English contraction is a verb, never a name, after any cue ("my landlord won't").
 _CONTRACTION = re.compile(r"[^\W\d_]+(?:n['’]t|['’](?:ll|re|ve|d|m))", re.IGNORECASE)
 # Cues after which a word written small counts only if no English word ("ask questions",
-# "get food for his party", "Reporter: anonymous"). ``SUBJECT`` asks more below: every
-# word small is unknown.
+# "get food for his party", "Reporter: anonymous"); after ``SUBJECT`` every one must be.
 _SMALL_NEEDS_UNKNOWN = (nc.TELL, nc.WISH, nc.FOR_WHOM, nc.OWNED, nc.OWNED_DE, nc.FOR_SOMEONE,
                         nc.GIFT_FOR, nc.NAME_LABEL, nc.FROM_TEAM)  # fmt: skip
 # Common addressees after a greeting that a tagger may still call proper nouns.
@@ -99,6 +98,7 @@ class ContextNameRecognizer(EntityRecognizer):
             (nc.NAME_LABEL, 0.6, True),
             (nc.RELATION_ELSEWHERE, 0.6, True),
             (nc.WEAK, 0.7, True),
+            (nc.GREETED_INTRO, 0.7, True),
             (nc.GREETING, 0.6, True),
             (nc.NAMING, 0.7, True),
             (nc.TITLED, 0.6, True),
