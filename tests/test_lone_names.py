@@ -163,7 +163,7 @@ def test_scanner_weakens_a_lone_family_name_when_on(
     scanner_on: PrivacyScanner,
     scanner: PrivacyScanner,  # noqa: F811
 ) -> None:
-    text = "Did Clausewitz ever say war is politics by other means?"
+    text = "Did Jomini ever say war is politics by other means?"
     result = scan_text(scanner_on, text)
     assert not result.sensitive
     assert "weak:PERSON(not_a_given_name)" in result.reasons

@@ -268,6 +268,8 @@ class Framer:
             return "invented"
         if kind == "material":
             return "material"
+        if self._lone.famous_alone(text, start, end):
+            return "notable"  # "why did Kafka write...": a famous family name alone
         return "lone_name" if self._lone.is_lone(text, start, end) else "none"
 
     def _famous(self, name: str, own: str) -> bool:

@@ -32,6 +32,8 @@ from __future__ import annotations
 import re
 
 from edge_router.privacy import cues
+from edge_router.privacy.famous import is_famous_surname
+from edge_router.privacy.foreign_cues import CYRILLIC_BEFORE, CYRILLIC_ROLE_BEFORE
 from edge_router.privacy.namelists import fold, load_name_lists
 from edge_router.privacy.notables import Notables, load_notables
 from edge_router.privacy.wholeword import whole_words
@@ -39,6 +41,8 @@ from edge_router.privacy.wholeword import whole_words
 # One word of Latin letters (accents, inner hyphen or apostrophe), an optional "'s".
 _LATIN_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ɏ]+)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
+# One to three words in any script: a family name ("Kafka", "García Márquez", "鲁迅").
+_ANY_NAME = re.compile(r"[^\W\d_]+(?:(?:[-'’]| (?=\w))[^\W\d_]+){0,2}")
 # A title ("Mr", "Frau", "Dr.", "mr.Nakamura") or an initial ("J. ") just before.
 _TITLE_BEFORE = re.compile(
     r"\b(?:" + cues.TITLE + r"|mme|mlle|don|doña|sir|dame|lady|lord)\.?\s*$", re.IGNORECASE
@@ -53,6 +57,15 @@ _SPEECH_AFTER = re.compile(r"\s*,?\s*(?:says|said|asks|asked|told|tells)\b", re.
 _OWNED_AFTER = re.compile(
     r"(?:['’]s?)?\s+(?:file|case|account|order|invoice|report|contract|box|parcel|package|"
     r"house|flat|family|kids|car|project|ticket|booking|appointment)s?\b",
+    re.IGNORECASE,
+)
+# Someone the user deals with: "ask Kafka if...", "email Proust", "met Goethe at",
+# "dile a Cervantes", "sag Goethe".
+_DEALT_WITH = re.compile(
+    r"\b(?:ask|tell|remind|e-?mail|message|text|call|ring|ping|invite|thank|cc|bcc|meet|"
+    r"visit|pay|hire|contact|(?:reply|write|send|forward|talk|speak|spoke|talked|chat|"
+    r"wrote|sent)\s+(?:to|with)|asked|told|called|e-?mailed|messaged|texted|pinged|invited|"
+    r"thanked|met|paid|hired|contacted|dile\s+a|dis\s+à|sag|frag|schreib)\s+$",
     re.IGNORECASE,
 )
 _ERRAND = re.compile(
@@ -98,6 +111,22 @@ class LoneNames:
         word = _POSSESSIVE.sub("", text[start:end])
         if not _LATIN_WORD.fullmatch(word) or self.is_given(word):
             return False
+        return self._uncued(text, word)
+
+    def famous_alone(self, text: str, start: int, end: int) -> bool:
+        """Is ``text[start:end]`` a famous family name alone (``famous``, up to three words),
+        with no private cue at any of its occurrences? On whatever ``enabled`` says."""
+        word = _POSSESSIVE.sub("", text[start:end])
+        return (
+            _ANY_NAME.fullmatch(word) is not None
+            and is_famous_surname(word)
+            and self._uncued(text, word)
+            and not _with_someone_else(text, start, end)
+        )
+
+    def _uncued(self, text: str, word: str) -> bool:
+        """No title, initial, name before, question for a name, speech verb, owned thing,
+        errand or dealing with the person ("ask Kafka if") at any occurrence of ``word``."""
         # Any of these at any occurrence: "Mr. Hashimoto ... Hashimoto said".
         for at, end in whole_words(text, word):
             window = text[max(0, at - 40) : at]
@@ -112,6 +141,9 @@ class LoneNames:
                 or _SPEECH_AFTER.match(text, end)
                 or _OWNED_AFTER.match(text, end)
                 or _ERRAND.search(_sentence(text, at))
+                or _DEALT_WITH.search(window)
+                or CYRILLIC_BEFORE.search(window)  # "передай Пушкину", "моему соседу"
+                or CYRILLIC_ROLE_BEFORE.search(window)  # "соседу Пушкину", "врач Чехов"
             ):
                 return False
         return True
@@ -127,6 +159,21 @@ class LoneNames:
         if head and head[-1] not in '.!?:;"“«(\n' and not head.endswith(("--", "—")):
             return True
         return m.group(1).lower() not in self._english
+
+
+# A capitalised word joined by "and" (in the languages we read) before or after a name.
+_JOINED_AFTER = re.compile(r"['’]?s?\s+(?:and|&|y|e|et|und|и)\s+([^\W\d_][\w'’-]*)")
+_JOINED_BEFORE = re.compile(r"([^\W\d_][\w'’-]*)\s+(?:and|&|y|e|et|und|и)\s+$")
+
+
+def _with_someone_else(text: str, start: int, end: int) -> bool:
+    """Is the name paired with a capitalised name that is not famous ("Abramovich and
+    Wilson were engineers")? Two famous names pair up ("Kafka and Camus"); a famous
+    one with anybody else is likelier a namesake among people the user knows."""
+    after = _JOINED_AFTER.match(text, end)
+    before = _JOINED_BEFORE.search(text, max(0, start - 40), start)
+    others = [m.group(1) for m in (after, before) if m is not None]
+    return any(w[:1].isupper() and not is_famous_surname(w) for w in others)
 
 
 def _sentence(text: str, at: int) -> str:

@@ -49,7 +49,9 @@ REASONS: tuple[Reason, ...] = (
         "weak:PERSON(notable_name)",
         _SCAN,
         "a full name that is a Wikipedia title and rare as a name (`privacy.notable_names`), "
-        "with no private cue of its own: not sensitive on its own",
+        'or a famous family name alone ("why did Kafka write...", '
+        "`privacy/famous_surnames.txt`), with no private cue of its own: not sensitive on "
+        "its own",
     ),
     Reason(
         "weak:PERSON(not_a_given_name)",
