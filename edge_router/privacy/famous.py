@@ -1,23 +1,24 @@
-"""Family names that mean one famous person when used alone: "Kafka", "Messi", "Достоевский".
+"""Names that mean one famous person when nothing private is said: "Kafka", "Tom Daley".
 
 A question about a writer, a scientist, a ruler or a footballer names them by family
-name alone ("why did Kafka write The Trial", "is Messi better than Maradona", "explain
-Bernoulli's principle"), and a one-word name with no cue stays a possible private
-person, so such prompts were flagged. No package offers a list of who is famous
-offline (see the README), so ``famous_surnames.txt`` is general knowledge written for
-this project by four helper sessions, one per field, that read no prompt of the
-project's sets: writers, thinkers and characters; scientists, artists and composers;
-politicians and historical figures; sportspeople, film, music and business. Each
-wrote the form used alone, spelling variants, and Cyrillic and Han forms.
+name alone or by a full name that is common in its parts ("why did Kafka write The
+Trial", "is Messi better than Maradona", "Tom Daley's diving record"), and such a name
+with no cue stayed a possible private person, so the prompts were flagged. No package
+offers a list of who is famous offline (see the README), so ``famous_surnames.txt`` is
+general knowledge written for this project by six helper sessions that read no prompt
+of the project's sets: family names of writers, thinkers and characters; of science,
+arts and music; of politics and history; of sport, film, music and business; full
+names of real people; full names of characters; with spelling variants and Cyrillic and
+Han forms.
 
 A written list is a leak risk only through private namesakes, so two filters hold:
-a name that ranks among the ``COMMON_RANK`` commonest given or family names of any
-country in names-dataset (Holmes, Newton, Bach, Cervantes, Nadal) was dropped when the
-file was made (``bench/famous_risk.py`` prints what the list holds against the private
-names of the realistic set), and ``lone_names.LoneNames.famous_alone`` asks for the
-same absence of private cues as the one-word-name rule: no title, initial, speech
-verb, owned thing or errand at any occurrence, and framing asks only after every
-private cue (greeting, relation, "write to", pasted material) said nothing.
+what a namesake could too easily share was dropped when the file was made (common
+family names, common pairs of given and family name: ``bench/famous_list.py``, which
+also counts the realistic set's private names on the list), and
+``lone_names.LoneNames.famous_alone`` asks for the absence of private cues at every
+occurrence (title, initial, speech verb, owned thing, errand, someone dealing with the
+person, a Russian role word, a non-famous partner), after framing found no greeting,
+relation, "write to" or pasted material.
 
 Example::
 

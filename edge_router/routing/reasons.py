@@ -49,7 +49,7 @@ REASONS: tuple[Reason, ...] = (
         "weak:PERSON(notable_name)",
         _SCAN,
         "a full name that is a Wikipedia title and rare as a name (`privacy.notable_names`), "
-        'or a famous family name alone ("why did Kafka write...", '
+        'or a famous name with no cue ("why did Kafka write...", '
         "`privacy/famous_surnames.txt`), with no private cue of its own: not sensitive on "
         "its own",
     ),
