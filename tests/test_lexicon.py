@@ -223,3 +223,26 @@ def test_greetings_before_things_are_no_people(
 ) -> None:
     result = scanner.scan([TextField("t", text)])
     assert not any(e.type == "PERSON" for e in result.entities), result.entities
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("присутствовали Гончаренко В.С. (кв. 4) и председатель", "Гончаренко В.С.", "PERSON"),
+        ("подписали: А.Д. Шуваева, бухгалтер", "А.Д. Шуваева", "PERSON"),
+        ("пациент 03.11.1948 г.р., жалобы на давление", "03.11.1948", "DATE_OF_BIRTH"),
+        ("полис ОМС 1234 5678 9012 3456, прикреплён к поликлинике", "1234 5678 9012 3456",
+         "ID_NUMBER"),
+        ("Reklamation schreiben, BahnCard-Nr. 7081 4101 9999 0000, ICE 578", "7081 4101 9999 0000",
+         "ID_NUMBER"),
+        ("écris à la SNCF, carte Avantage n° 29090109001234, train de 8h", "29090109001234",
+         "ID_NUMBER"),
+    ],
+)  # fmt: skip
+def test_document_names_and_numbers_of_the_same_batch(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    value: str,
+    kind: str,
+) -> None:
+    assert_found_and_redacted(scanner, text, value, kind)

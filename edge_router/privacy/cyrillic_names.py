@@ -43,6 +43,9 @@ _ADJECTIVE_ENDS = ("ой", "ый", "ая", "ое", "ые", "ых", "ого", "о
 _GREETING_AFTER = re.compile(
     r",[ \t]*(?:привет|здравствуй(?:те)?|добрый|доброе|доброй|хай|салют)\b", re.IGNORECASE
 )
+# One or two initials right after or before a capitalised word: "Н.П.", "А. В.", "Е.".
+_INITIALS_AFTER = re.compile(r"[ \t]+[А-ЯЁ]\.(?:[ \t]?[А-ЯЁ]\.)?")
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])[А-ЯЁ]\.(?:[ \t]?[А-ЯЁ]\.)?[ \t]+$")
 SCORE_CUED = 0.7
 SCORE_LISTED = 0.6
 
@@ -77,7 +80,11 @@ class CyrillicNames:
             # A family name first, as forms and CVs write it: "Петренко Олег Васильевич".
             first = k - 1 if k and adjacent(text, words[k - 1], words[k]) else k
             first = first if self._morph(words[first].group(0)) else k
-            yield words[first].start(), words[end].end(), score
+            start, stop = words[first].start(), words[end].end()
+            # Initials as documents write them go with the name: "Морозов А.В.", "А.В. Морозов".
+            after = _INITIALS_AFTER.match(text, stop)
+            before = _INITIALS_BEFORE.search(text, max(0, start - 8), start)
+            yield (before.start() if before else start), (after.end() if after else stop), score
             k = end + 1
 
     def _kind(self, text: str, words: list[re.Match[str]], k: int) -> str:
@@ -106,6 +113,10 @@ class CyrillicNames:
             return "cue"  # "Дима, привет!": addressed at a message's start
         if listed or _PATRONYMIC.fullmatch(word):
             return "listed"
+        if low not in CYRILLIC_NOT_PEOPLE and (
+            _INITIALS_AFTER.match(text, words[k].end()) or _INITIALS_BEFORE.search(before)
+        ):
+            return "cue"  # "Лисицына Н.П. (кв. 30)": a name with its initials
         if CYRILLIC_ROLE_BEFORE.search(before) or (
             low not in CYRILLIC_NOT_PEOPLE
             and not low.endswith(CYRILLIC_FIRM_END)

@@ -43,7 +43,11 @@ _ID_LABEL = (
     r"client|d['’]adh[ée]rent|de[ \t]+passeport)|"
     r"personal(?:nummer|ausweisnummer)|mitglieds(?:nummer|nr\.?)|kunden(?:nummer|nr\.?)|"
     r"steuer-?id|sozialversicherungsnummer|"
-    r"табельный[ \t]+номер|номер[ \t]+паспорта|паспорт|снилс|инн|"
+    r"табельный[ \t]+номер|номер[ \t]+паспорта|паспорт|снилс|инн|полис(?:[ \t]+омс)?|"
+    r"номер[ \t]+полиса|bahncard(?:-?(?:nr\.?|nummer))?|versicherten(?:nummer|nr\.?)|"
+    # a card or pass with its brand, then a number sign: "carte Avantage n°", "Karte Nr."
+    r"(?:carte|tarjeta|karte|card|pass)(?:[ \t]+[^\W\d_]+){0,2}[ \t]+"
+    r"(?:n[°º]|no\.|num[ée]ro|número|nr\.?|nummer|number|№)|"
     r"身份证(?:号码|号)?|工号|学号|护照号(?:码)?|会员号|员工编号|"
     r"رقم[ \t]+(?:الهوية|الموظف|العضوية|العميل|الحساب|جواز[ \t]+السفر)|"
     r"کد[ \t]+ملی|شماره[ \t]+(?:ملی|پرسنلی)"
@@ -52,7 +56,7 @@ _ID_LABEL = (
 _ID_KEY = _ID_LABEL.replace(r"[ \t]", r"[ \t_]")
 _LABELLED = re.compile(
     r"(?:(?<![\w])|(?<=[\u3400-\u9fff]))(?:" + _ID_KEY + r")"
-    r"[\"']?[ \t]*(?:is|was|:|=|-|是|为|：|من)?[ \t]*[\"'(]?#?[ \t]*"
+    r"[\"']?[ \t]*(?:is|was|:|=|-|是|为|：|من)?[ \t]*[\"'(]?[#№]?[ \t]*"
     # a value written in spaced pairs as on the card ("QQ 12 34 56 C"), in spaced groups
     # of digits ("57 549 285 017", "2 91 02 75 114 023 45"), in Persian or Arabic digits
     # ("۰۰۱۲۳۴۵۶۷۸"), or in one piece
@@ -95,6 +99,9 @@ _DATE = re.compile(
 )
 
 
+_BORN_AFTER = re.compile(r"[ \t]*(?:г\.[ \t]?р\.|года[ \t]+рождения)", re.IGNORECASE)
+
+
 # A code in brackets or after a comma after the person a record line names: "Employee:
 # Dana Whitfield (EMP-20931)", "Patient: K. Osei (MRN 4471902)", "Employee: X, EMP-20931".
 _ROLE_CODE = re.compile(
@@ -127,7 +134,8 @@ class LabelledIdRecognizer(RegexRecognizer):
 
 
 class BirthDateRecognizer(RegexRecognizer):
-    """``DATE_OF_BIRTH``: a date right after a birth-date label."""
+    """``DATE_OF_BIRTH``: a date right after a birth-date label, or right before the
+    Russian "г.р." / "года рождения" ("12.09.1956 г.р.")."""
 
     ENTITY = "DATE_OF_BIRTH"
 
@@ -137,6 +145,9 @@ class BirthDateRecognizer(RegexRecognizer):
         for label in _DOB_LABEL.finditer(text):
             date = _DATE.match(text, label.end())
             if date is not None:
+                yield date.start(), date.end(), 0.8
+        for date in _DATE.finditer(text):
+            if _BORN_AFTER.match(text, date.end()):
                 yield date.start(), date.end(), 0.8
 
 
