@@ -98,3 +98,26 @@ def test_a_private_namesake_stays_sensitive(
     text: str,
 ) -> None:
     assert_found_and_redacted(scanner, text, "Kafka", "PERSON")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("Булгаков до сих пор не прислал отчёт за квартал, а сдавать завтра", "Булгаков"),
+     ("Kafka still hasn't sent the deck, write him a nudge", "Kafka"),
+     ("Kafka in procurement needs the signed PO by friday", "Kafka")],
+)  # fmt: skip
+def test_work_owed_or_a_message_to_them_keeps_a_namesake_private(text: str, name: str) -> None:
+    assert not _alone(text, name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["наша соседка Наталья Пушкина из 47-й квартиры опять нас затопила",
+     "my great-grandfather Otto Brandt left Hamburg for New York in 1923",
+     "mi vecina Rosa Montero me dejó las llaves"],
+)  # fmt: skip
+def test_relatives_and_neighbours_in_other_languages_are_private(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+) -> None:
+    assert scan_text(scanner, text).sensitive

@@ -60,6 +60,23 @@ _SELF_ID = re.compile(
     re.IGNORECASE,
 )
 
+# "Our neighbour", "my colleague" in the other languages we read: the writer's own life.
+_FOREIGN_RELATION = re.compile(
+    r"\b(?:мо[йяеёи]|моего|моей|моему|моим|наш[аеи]?|нашего|нашей|нашему|нашим)\s+"
+    r"(?:\w+\s+)?(?:сосед|коллег|начальни|руководител|брат|сестр|мам|пап|сын|доч|муж|жен|"
+    r"друг|подруг|бабушк|дедушк|тёт|тет|дяд|племянни|учител|врач|клиент|арендатор|хозя)\w*|"
+    r"\b(?:mis?|nuestr[oa]s?)\s+(?:\w+\s+)?(?:vecin|compañer|jef|herman|madre|padre|mamá|"
+    r"papá|hij[oa]|espos|marido|mujer|amig|novi|abuel|tí[oa]|prim[oa]|sobrin|suegr|"
+    r"inquilin|casero)\w*|"
+    r"\b(?:mon|ma|mes|notre|nos)\s+(?:\w+\s+)?(?:voisin|collègue|chef|patron|frère|s(?:œ|oe)ur|"
+    r"mère|père|maman|papa|fils|fille|mari|femme|ami|copain|copine|grand-mère|grand-père|"
+    r"oncle|tante|cousin|neveu|nièce|locataire|propriétaire)\w*|"
+    r"\b(?:mein|meine[mnrs]?|unser|unsere[mnrs]?)\s+(?:\w+\s+)?(?:nachbar|kolleg|chef|bruder|"
+    r"schwester|mutter|vater|mama|papa|sohn|tochter|mann|frau|freund|oma|opa|onkel|tante|"
+    r"cousin|neffe|nichte|mieter|vermieter)\w*",
+    re.IGNORECASE,
+)
+
 # How a person's verdict in framing.py shows in the reasons.
 _WEAK_REASON = {
     "cited": "cited",
@@ -85,7 +102,8 @@ class SensitivityRules:
         relations = phrase_regex(settings.relationship_words)
         self._relation = (
             re.compile(
-                r"\b(?:my|our)\s+(?:[\w-]+\s+)?" + relations.pattern.removeprefix(r"(?<![\w-])"),
+                r"\b(?:my|our)\s+(?:[\w-]+\s+)?(?:(?:great-)+|step-|half-)?"
+                + relations.pattern.removeprefix(r"(?<![\w-])"),
                 re.IGNORECASE,
             )
             if relations is not None
@@ -97,7 +115,7 @@ class SensitivityRules:
         return any(
             regex is not None and regex.search(text)
             for text in texts
-            for regex in (self._personal, self._relation, _SELF_ID)
+            for regex in (self._personal, self._relation, _SELF_ID, _FOREIGN_RELATION)
         )
 
     def famous_apart(

@@ -34,6 +34,7 @@ import re
 from edge_router.privacy import cues
 from edge_router.privacy.famous import is_famous_surname
 from edge_router.privacy.foreign_cues import CYRILLIC_BEFORE, CYRILLIC_ROLE_BEFORE
+from edge_router.privacy.name_cues import FROM_TEAM
 from edge_router.privacy.namelists import fold, load_name_lists
 from edge_router.privacy.notables import Notables, load_notables
 from edge_router.privacy.wholeword import whole_words
@@ -70,7 +71,20 @@ _DEALT_WITH = re.compile(
 )
 _ERRAND = re.compile(
     r"\b(?:today|tonight|tomorrow|yesterday|this (?:morning|afternoon|evening|week)|"
-    r"next (?:week|month)|on (?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
+    r"next (?:week|month)|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    # ... in the languages we read, and work owed: "still hasn't sent the deck"
+    r"завтра|сегодня|вчера|до\s+сих\s+пор|mañana|hoy|ayer|demain|aujourd['’]hui|morgen|"
+    r"heute|gestern|(?:has|have|had|did|does)(?:n['’]?t|\s+not)\s+(?:yet\s+)?(?:sent|"
+    r"replied|paid|signed|answered|called|returned|submitted|finished|delivered|confirmed)|"
+    r"hasnt|didnt|still\s+owes|не\s+(?:прислал|ответил|отправил|заплатил|подписал|сдал|"
+    r"вернул)\w*)\b|明天|今天|昨天",
+    re.IGNORECASE,
+)
+# The request is a message to the person: "write him a nudge", "напиши ему", "écris-lui".
+_TO_THEM = re.compile(
+    r"\b(?:write|send|text|e-?mail|message|reply\s+to|answer|nudge|remind|tell|ask|thank|"
+    r"congratulate)\s+(?:him|her|them)\b|\bнапиш\w*\s+(?:ему|ей|им)\b|"
+    r"\bescr[íi]bele\b|\bécris[- ]lui\b|\bschreib\w*\s+(?:ihm|ihr)\b",
     re.IGNORECASE,
 )
 
@@ -127,6 +141,8 @@ class LoneNames:
     def _uncued(self, text: str, word: str) -> bool:
         """No title, initial, name before, question for a name, speech verb, owned thing,
         errand or dealing with the person ("ask Kafka if") at any occurrence of ``word``."""
+        if _TO_THEM.search(text):
+            return False
         # Any of these at any occurrence: "Mr. Hashimoto ... Hashimoto said".
         for at, end in whole_words(text, word):
             window = text[max(0, at - 40) : at]
@@ -142,6 +158,7 @@ class LoneNames:
                 or _OWNED_AFTER.match(text, end)
                 or _ERRAND.search(_sentence(text, at))
                 or _DEALT_WITH.search(window)
+                or FROM_TEAM.match(text, at)  # "Musk in procurement", "Kafka from IT"
                 or CYRILLIC_BEFORE.search(window)  # "передай Пушкину", "моему соседу"
                 or CYRILLIC_ROLE_BEFORE.search(window)  # "соседу Пушкину", "врач Чехов"
             ):

@@ -170,6 +170,8 @@ _EVERYDAY = (
     r"(?:texted|messaged|e-?mailed|pinged|dm'?e?d|rang|phoned|called[ \t]+(?:me|us|in)|"
     r"said[ \t]+(?:that|the|he|she|they|we|i|it|to)|told[ \t]+(?:me|us)|asked[ \t]+(?:me|us|if)|"
     r"wants|needs|keeps|reckons|"
+    r"(?:has|have|did)(?:n['’]?t|nt|[ \t]+not)[ \t]+(?:yet[ \t]+)?(?:sent|replied|paid|signed|"
+    r"answered|returned|submitted|finished|confirmed|got[ \t]+back)|"
     r"is[ \t]+(?:off|out)[ \t]+sick|called[ \t]+in[ \t]+sick|is[ \t]+running[ \t]+late|"
     r"is[ \t]+coming|can'?t[ \t]+make[ \t]+it|can'?t[ \t]+come|"
     r"offered[ \t]+to|volunteered|agreed[ \t]+to|promised[ \t]+to|"
@@ -194,9 +196,11 @@ SUBJECT = re.compile(
     _CLAUSE_START + rf"(?!{_JOINER})({WORD}(?:[ \t]+(?!{_ADVERB}){WORD})?)(?=[ \t]+{_EVERYDAY})",
     re.IGNORECASE,
 )
-# A colleague named by their team: "gurpreet from payroll is leaving", "ask Tomasz from IT".
+# A colleague named by their team: "gurpreet from payroll is leaving", "ask Tomasz from IT",
+# "Musk in procurement needs the PO".
 FROM_TEAM = re.compile(
-    rf"(?<![\w'’-])({WORD})[ \t]+from[ \t]+(?:the[ \t]+)?(?:payroll|accounts|accounting|finance|"
+    rf"(?<![\w'’-])({WORD})[ \t]+(?:from|in)[ \t]+(?:the[ \t]+)?(?:payroll|accounts|accounting|"
+    r"finance|"
     r"hr|it|marketing|sales|legal|ops|operations|support|reception|admin|procurement|"
     r"compliance|facilities|engineering|design|product|purchasing|logistics|dispatch|"
     r"housekeeping|maintenance|the[ \t]+office|upstairs|downstairs|next[ \t]+door|"
