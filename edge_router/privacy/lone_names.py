@@ -131,6 +131,14 @@ class LoneNames:
         """Is ``text[start:end]`` a famous family name alone (``famous``, up to three words),
         with no private cue at any of its occurrences? On whatever ``enabled`` says."""
         word = _POSSESSIVE.sub("", text[start:end])
+        if word.islower() and " " in word and not is_famous_surname(word):
+            # NER on re-cased text runs a name on into the next word ("napoleon sell").
+            parts = word.split()
+            word = next(
+                (" ".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)
+                 if is_famous_surname(" ".join(parts[:k]))),
+                word,
+            )  # fmt: skip
         return (
             _ANY_NAME.fullmatch(word) is not None
             and is_famous_surname(word)
