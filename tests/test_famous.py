@@ -122,3 +122,16 @@ def test_relatives_and_neighbours_in_other_languages_are_private(
     text: str,
 ) -> None:
     assert scan_text(scanner, text).sensitive
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("Nadal from the club booked court 3 on saturday, write her a friendly msg", "Nadal"),
+     ("Okonjo from our sunday league still owes 20 quid for the pitch", "Okonjo")],
+)  # fmt: skip
+def test_a_club_mate_is_a_person(
+    scanner: PrivacyScanner,  # noqa: F811
+    text: str,
+    name: str,
+) -> None:
+    assert_found_and_redacted(scanner, text, name, "PERSON")

@@ -196,15 +196,18 @@ SUBJECT = re.compile(
     _CLAUSE_START + rf"(?!{_JOINER})({WORD}(?:[ \t]+(?!{_ADVERB}){WORD})?)(?=[ \t]+{_EVERYDAY})",
     re.IGNORECASE,
 )
-# A colleague named by their team: "gurpreet from payroll is leaving", "ask Tomasz from IT",
-# "Musk in procurement needs the PO".
+# A colleague or club mate named by their team: "gurpreet from payroll is leaving", "ask
+# Tomasz from IT", "Musk in procurement needs the PO", "Nadal from the club".
 FROM_TEAM = re.compile(
     rf"(?<![\w'’-])({WORD})[ \t]+(?:from|in)[ \t]+(?:the[ \t]+)?(?:payroll|accounts|accounting|"
     r"finance|"
     r"hr|it|marketing|sales|legal|ops|operations|support|reception|admin|procurement|"
     r"compliance|facilities|engineering|design|product|purchasing|logistics|dispatch|"
     r"housekeeping|maintenance|the[ \t]+office|upstairs|downstairs|next[ \t]+door|"
-    r"across[ \t]+the[ \t]+(?:road|street|hall)|my[ \t]+team|our[ \t]+team)\b",
+    r"across[ \t]+the[ \t]+(?:road|street|hall)|"
+    # a group the user is in: "Nadal from the club", "lebron from our sunday league"
+    r"(?:my|our|the)[ \t]+(?:[\w-]+[ \t]+)?(?:team|club|gym|league|choir|band|class|"
+    r"church|school|nursery|surgery|building|squad|group[ \t]+chat))\b",
     re.IGNORECASE,
 )
 # Someone's work or things: "Cadwaladr's draft is way too long", "Gonçalves' sheet",
