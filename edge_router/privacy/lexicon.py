@@ -8,14 +8,14 @@ dictionaries of the four languages (Wiktionary data), minus each form that is, o
 lemma or Russian nominative is, among the 2,000 commonest given or family names of any
 country (names-dataset) or on the language's own name lists (mimesis): "Rosa",
 "Pilar", "Moreno", "Fuchs", "Emma", "Вера" and "Маши" (of Маша) stay possible names,
-and so does a capitalised Russian word of a family name's shape ("Белинский"). Built at install time
-(``lexicon_build``) and stored as hashes like the notable-name list.
+and so does a capitalised Russian word of a family name's shape ("Белинский"). Built
+at install time (``lexicon_build``) and stored as hashes like the notable-name list.
 
 A span found as a person is no person when each of its words is on the list for the
 text's language and no title, nor a greeting before a capital, stands before it ("Sr.
-Herrero", "Hola Blanca" stay). The dictionaries list some proper nouns too ("Kafka"), so a rare
-family name that is also a Wiktionary entry can be taken for a word: measured in the
-README ("Ordinary words").
+Herrero", "Hola Blanca" stay). The dictionaries list some proper nouns too ("Kafka"),
+so a rare family name that is also a Wiktionary entry can be taken for a word:
+measured in the README ("Ordinary words").
 
 Example::
 
@@ -50,7 +50,7 @@ class Lexicon:
 
     def ordinary(self, text: str, start: int, end: int, lang: str) -> bool:
         """Is ``text[start:end]`` words of the text's language (``lang`` as the script
-        profile gives it) with no title or greeting before it?"""
+        profile gives it), with no title before it, nor a greeting before a capital?"""
         code = LANGUAGES.get(lang)
         words = _WORD.findall(text[start:end])
         if code is None or not words:

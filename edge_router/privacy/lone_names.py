@@ -128,8 +128,9 @@ class LoneNames:
         return self._uncued(text, word)
 
     def famous_alone(self, text: str, start: int, end: int) -> bool:
-        """Is ``text[start:end]`` a famous family name alone (``famous``, up to three words),
-        with no private cue at any of its occurrences? On whatever ``enabled`` says."""
+        """Is ``text[start:end]`` a famous name (``famous``: a family name alone, up to
+        three words) with no private cue at any of its occurrences? Answered whether
+        or not the opt-in lone-name rule is on."""
         word = _POSSESSIVE.sub("", text[start:end])
         if word.islower() and " " in word and not is_famous_surname(word):
             # NER on re-cased text runs a name on into the next word ("napoleon sell").
@@ -147,8 +148,9 @@ class LoneNames:
         )
 
     def _uncued(self, text: str, word: str) -> bool:
-        """No title, initial, name before, question for a name, speech verb, owned thing,
-        errand or dealing with the person ("ask Kafka if") at any occurrence of ``word``."""
+        """No message to them in the request ("write him"), and no title, initial, name
+        before, question for a name, speech verb, owned thing, errand, dealing with the
+        person ("ask Kafka if"), team or Russian role word at any occurrence of ``word``."""
         if _TO_THEM.search(text):
             return False
         # Any of these at any occurrence: "Mr. Hashimoto ... Hashimoto said".
