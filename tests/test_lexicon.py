@@ -201,6 +201,7 @@ def test_names_that_are_words_stay_people(
         ("Hallo zusammen, hier ist Jana aus der 2b, wer bringt Kuchen mit?", "Jana"),
         ("перешли маме: «вот рецепт пирога от тёти Любы, печь 40 минут»", "Любы"),
         ("напиши дяде Вове, что мы приедем в субботу", "Вове"),
+        ("帮我给羽毛球队队长韩思远发个消息，说训练改到周日", "韩思远"),
     ],
 )  # fmt: skip
 def test_greeted_self_introductions_and_relatives_are_people(
