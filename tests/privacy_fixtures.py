@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import functools
+import json
 
 import pytest
 
+from edge_router.config import REPO_ROOT
 from edge_router.privacy.redaction import Vault, redact_body
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import ScanResult, TextField
+from edge_router.wheels import sha256_file
+
+
+def check_pinned_data(name: str) -> None:
+    """The install-built data file ``name`` of models/manifest.json is there and is the
+    pinned build (a test of the real list fails, not skips, without it)."""
+    entries = json.loads((REPO_ROOT / "models" / "manifest.json").read_text())["data"]
+    entry = next(e for e in entries if e["name"] == name)
+    path = REPO_ROOT / "models" / entry["file"]
+    if not path.is_file():
+        pytest.fail(f"{path} missing: run ./install.sh to build it")
+    assert sha256_file(path) == entry["sha256"], "the list differs from the pinned build"
 
 
 @functools.cache

@@ -5,20 +5,20 @@ registry packages, through real scanners with and without it."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
-from privacy_fixtures import assert_found_and_redacted, scanner  # noqa: F401 - pytest fixture
+from privacy_fixtures import (  # noqa: F401 - pytest fixture
+    assert_found_and_redacted,
+    check_pinned_data,
+    scanner,
+)
 
-from edge_router.config import REPO_ROOT
 from edge_router.privacy.lexicon import Lexicon, load_lexicon
 from edge_router.privacy.lexicon_build import listed_names, words_of
 from edge_router.privacy.notables import Notables, key
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.settings import ScannerSettings
 from edge_router.privacy.types import TextField
-from edge_router.wheels import sha256_file
 
 # ---- build rules ----------------------------------------------------------------------
 
@@ -109,12 +109,7 @@ def test_a_missing_list_is_off() -> None:
 
 @pytest.fixture(scope="module")
 def real() -> Lexicon:
-    entries = json.loads((REPO_ROOT / "models" / "manifest.json").read_text())["data"]
-    entry = next(e for e in entries if e["name"] == "foreign-words")
-    path = REPO_ROOT / "models" / entry["file"]
-    if not path.is_file():
-        pytest.fail(f"{path} missing: run ./install.sh to build it")
-    assert sha256_file(path) == entry["sha256"], "the list differs from the pinned build"
+    check_pinned_data("foreign-words")
     lexicon = load_lexicon(ScannerSettings().foreign_words)
     assert lexicon is not None
     return lexicon

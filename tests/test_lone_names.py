@@ -5,16 +5,14 @@ install.sh builds."""
 from __future__ import annotations
 
 import gzip
-import json
 import pickle
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
+from privacy_fixtures import check_pinned_data, scan_text, scanner  # noqa: F401 - pytest fixture
 
-from edge_router.config import REPO_ROOT
 from edge_router.privacy.framing import Framer
 from edge_router.privacy.lone_names import LoneNames
 from edge_router.privacy.namelists import load_name_lists
@@ -22,7 +20,6 @@ from edge_router.privacy.notables import key
 from edge_router.privacy.notables_build import build_given, given
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.settings import ScannerSettings
-from edge_router.wheels import sha256_file
 
 # ---- the build rule -----------------------------------------------------------------
 
@@ -126,12 +123,7 @@ ON = ScannerSettings(weak_lone_names=True)
 
 @pytest.fixture(scope="module")
 def real() -> LoneNames:
-    entries = json.loads((REPO_ROOT / "models" / "manifest.json").read_text())["data"]
-    entry = next(e for e in entries if e["name"] == "given-names")
-    path = REPO_ROOT / "models" / entry["file"]
-    if not path.is_file():
-        pytest.fail(f"{path} missing: run ./install.sh to build it")
-    assert sha256_file(path) == entry["sha256"], "the list differs from the pinned build"
+    check_pinned_data("given-names")
     lone = LoneNames(ON.given_names)
     assert lone.enabled
     return lone

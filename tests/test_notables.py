@@ -14,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
+from privacy_fixtures import check_pinned_data, scan_text, scanner  # noqa: F401 - pytest fixture
 
-from edge_router.config import REPO_ROOT
 from edge_router.privacy.framing import Framer
 from edge_router.privacy.notables import Notables, key, load_notables
 from edge_router.privacy.notables_build import _DataOnly, common, read_redirects, read_titles
@@ -177,11 +176,7 @@ def test_a_name_off_the_list_is_unframed(framer: Framer) -> None:
 
 @pytest.fixture(scope="module")
 def real() -> Notables:
-    entry = json.loads((REPO_ROOT / "models" / "manifest.json").read_text())["data"][0]
-    path = REPO_ROOT / "models" / entry["file"]
-    if not path.is_file():
-        pytest.fail(f"{path} missing: run ./install.sh to build it")
-    assert sha256_file(path) == entry["sha256"], "the list differs from the pinned build"
+    check_pinned_data("notable-names")
     notables = load_notables(ScannerSettings().notable_names)
     assert notables is not None
     return notables
