@@ -242,3 +242,18 @@ def test_document_names_and_numbers_of_the_same_batch(
     kind: str,
 ) -> None:
     assert_found_and_redacted(scanner, text, value, kind)
+
+
+def test_a_member_sheet_in_german_is_read_as_a_table(
+    scanner: PrivacyScanner,  # noqa: F811
+) -> None:
+    # Its other columns (address, birth date, member number) say "Name" is a person's.
+    text = (
+        "sortier die Liste nach Geburtsdatum:\nName | Anschrift | Geburtsdatum | Mitgliedsnr.\n"
+        "Brenner, Jutta | Hauptstr. 4, 50667 Köln | 03.04.1975 | M-31877\n"
+        "Ostrowski, Malte | Am Ring 9, 50321 Brühl | 19.11.1982 | M-31902"
+    )
+    result = scanner.scan([TextField("t", text)])
+    found = {(e.type, text[e.start : e.end]) for e in result.entities}
+    assert ("PERSON", "Brenner, Jutta") in found and ("PERSON", "Ostrowski, Malte") in found
+    assert ("ID_NUMBER", "M-31877") in found and ("ID_NUMBER", "M-31902") in found

@@ -105,6 +105,26 @@ _BIRTH_HEADERS = frozenset(
      "تاريخالميلاد", "تاریختولد"}
 )  # fmt: skip
 _DATE_CELL = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+# Header cells of a column of one person's identifiers (not a row's bare "id").
+_ID_HEADERS = frozenset(
+    {"memberid", "memberno", "membershipno", "membershipnumber", "membernumber", "customerid",
+     "customerno", "customernumber", "clientid", "employeeid", "employeeno", "staffid",
+     "studentid", "patientid", "mrn", "nhsnumber", "ssn", "nationalid", "passportno",
+     "passportnumber", "mitgliedsnr.", "mitgliedsnr", "mitgliedsnummer", "kundennr.",
+     "kundennr", "kundennummer", "personalnummer", "versichertennummer", "dni", "nie", "nif",
+     "númerodesocio", "numerodesocio", "n°adhérent", "numéroadhérent", "numérodeclient",
+     "табельныйномер", "номерполиса", "полисомс", "снилс", "инн", "员工编号", "工号",
+     "学号", "会员号", "身份证号"}
+)  # fmt: skip
+_ID_CELL = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./-]{1,28}[A-Za-z0-9]")
+# A table's columns about its people's lives: with one of these, "name" is a person's.
+_PERSON_COLUMNS = (
+    _PERSON_COLUMNS
+    | _PHONE_HEADERS
+    | _BIRTH_HEADERS
+    | _ID_HEADERS
+    | {"anschrift", "wohnort", "direccion", "dirección", "domicilio", "adresa", "адрес"}
+)
 # An SQL INSERT's column list, then its rows and their cells (a quoted string or a bare
 # token: a number, NULL, a function call without commas).
 _INSERT = re.compile(
@@ -270,6 +290,22 @@ class ColumnBirthDateRecognizer(ColumnNameRecognizer):
         """A cell written as a date ("1987-04-03", "03/04/1987")."""
         start, end = _unquoted(line, start, end)
         return (start, end) if _DATE_CELL.fullmatch(line[start:end]) else None
+
+
+class ColumnIdRecognizer(ColumnNameRecognizer):
+    """``ID_NUMBER`` cells under a member, customer, staff or patient number header."""
+
+    ENTITY = "ID_NUMBER"
+    HEADERS = _ID_HEADERS
+    KEYS: frozenset[str] = frozenset()  # ids.py reads labelled ids in records
+
+    @staticmethod
+    def _value(line: str, start: int, end: int) -> tuple[int, int] | None:
+        """A code with two digits or more ("M-20455", "EMP 00912")."""
+        start, end = _unquoted(line, start, end)
+        cell = line[start:end]
+        digits = sum(c.isdigit() for c in cell)
+        return (start, end) if _ID_CELL.fullmatch(cell) and digits >= 2 else None
 
 
 def _sql_values(text: str) -> Iterator[tuple[str, int, int]]:

@@ -25,6 +25,7 @@ from edge_router.privacy.addresses import PostalAddressRecognizer
 from edge_router.privacy.blas_threads import limit_openblas_threads
 from edge_router.privacy.columns import (
     ColumnBirthDateRecognizer,
+    ColumnIdRecognizer,
     ColumnNameRecognizer,
     ColumnPhoneRecognizer,
     ColumnUsernameRecognizer,
@@ -132,6 +133,7 @@ _NEVER_GATED = frozenset(
         "ColumnUsernameRecognizer",
         "ColumnPhoneRecognizer",
         "ColumnBirthDateRecognizer",
+        "ColumnIdRecognizer",
     }
 )
 
@@ -320,6 +322,7 @@ def build_registry(
         ColumnUsernameRecognizer(lang),
         ColumnPhoneRecognizer(lang),
         ColumnBirthDateRecognizer(lang),
+        ColumnIdRecognizer(lang),
     ]
     if settings.name_lists:
         recognizers += _gazetteer(settings, nlp, stop)
