@@ -17,14 +17,13 @@ import re
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from edge_router.privacy.foreign_cues import cyrillic_forms
-from edge_router.privacy.namelists import fold
+from edge_router.privacy.namelists import fold, folded_words
 from edge_router.privacy.notables import key
 
 # The same languages' name lists in mimesis (the gazetteer's lists): names-dataset has
@@ -44,14 +43,6 @@ _LETTERS = re.compile(r"[^\W\d_]{2,}")
 Ranks = dict[str, dict[str, int]]
 
 
-def _flat(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict | list):
-        for item in value.values() if isinstance(value, dict) else value:
-            yield from _flat(item)
-
-
 def listed_names(lang: str) -> set[str]:
     """The folded first and family names of ``lang``'s mimesis locales."""
     spec = importlib.util.find_spec("mimesis")
@@ -63,7 +54,7 @@ def listed_names(lang: str) -> set[str]:
             if path.is_file():
                 data = json.loads(path.read_text(encoding="utf-8"))
                 for field in ("names", "surnames", "patronymic"):
-                    out.update(fold(n) for n in _flat(data.get(field)))
+                    out.update(folded_words(data.get(field), spell=False))
     return out
 
 

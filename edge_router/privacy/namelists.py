@@ -61,12 +61,12 @@ def load_name_lists(package: str = "mimesis") -> NameLists | None:
         for path in sorted(Path(root, "datasets").glob("*/address.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
             keys = ("city", "state", "country", "continent")
-            places.update(_words([data.get(k) for k in keys], spell=False))
+            places.update(folded_words([data.get(k) for k in keys], spell=False))
         for path in sorted(Path(root, "datasets").glob("*/person.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
-            first.update(_words(data.get("names")))
+            first.update(folded_words(data.get("names")))
             # Patronymics stand where a surname would: "Bekbolat Musliyevich".
-            last.update(_words(data.get("surnames")), _words(data.get("patronymic")))
+            last.update(folded_words(data.get("surnames")), folded_words(data.get("patronymic")))
     if not first or not last:
         return None
     return NameLists(frozenset(first), frozenset(last), frozenset(places))
@@ -80,7 +80,7 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _words(value: Any, *, spell: bool = True) -> Iterable[str]:
+def folded_words(value: Any, *, spell: bool = True) -> Iterable[str]:
     """Every string in nested lists/dicts (lists per gender or per locale), folded.
 
     ``spell``: also the Latin spellings of Cyrillic and Greek names (translit.py).
@@ -93,10 +93,10 @@ def _words(value: Any, *, spell: bool = True) -> Iterable[str]:
                 yield from latin_variants(word)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _words(item, spell=spell)
+            yield from folded_words(item, spell=spell)
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _words(item, spell=spell)
+            yield from folded_words(item, spell=spell)
 
 
 def english_words(nlp: Language, *, british: bool = True) -> frozenset[str]:
