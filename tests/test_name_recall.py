@@ -185,17 +185,17 @@ def test_scanner_keeps_terms_clean(scanner: PrivacyScanner, text: str) -> None: 
 
 
 def test_context_names_reuse_the_scans_entities() -> None:
-    from edge_router.privacy.names import _spans_in
+    from edge_router.privacy.namecheck import spans_in
 
     doc = spacy.blank("en").make_doc("Hi, this is Radka Novak from Acme.")
     doc.ents = [doc.char_span(12, 23, label="PERSON"), doc.char_span(29, 33, label="ORG")]
     # NER's person inside the candidate decides; so does a name-like label after a cue.
-    assert _spans_in(doc.ents, 12, 23, ner_only=False) == [(12, 23)]
-    assert _spans_in(doc.ents, 29, 33, ner_only=False) == [(29, 33)]
-    assert _spans_in(doc.ents, 29, 33, ner_only=True) == []
+    assert spans_in(doc.ents, 12, 23, ner_only=False) == [(12, 23)]
+    assert spans_in(doc.ents, 29, 33, ner_only=False) == [(29, 33)]
+    assert spans_in(doc.ents, 29, 33, ner_only=True) == []
     # Nothing there: the tagger must look (None), unless only NER may confirm.
-    assert _spans_in(doc.ents, 0, 2, ner_only=False) is None
-    assert _spans_in(doc.ents, 0, 2, ner_only=True) == []
+    assert spans_in(doc.ents, 0, 2, ner_only=False) is None
+    assert spans_in(doc.ents, 0, 2, ner_only=True) == []
 
 
 @pytest.mark.parametrize(

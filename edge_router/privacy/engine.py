@@ -35,6 +35,7 @@ from edge_router.privacy.gazetteer import GazetteerNameRecognizer
 from edge_router.privacy.handles import HandleRecognizer
 from edge_router.privacy.ids import BirthDateRecognizer, LabelledIdRecognizer
 from edge_router.privacy.lone_names import LoneNames
+from edge_router.privacy.namecheck import NameChecks
 from edge_router.privacy.namelists import (
     NameLists,
     british_spellings,
@@ -42,7 +43,7 @@ from edge_router.privacy.namelists import (
     fold,
     load_name_lists,
 )
-from edge_router.privacy.names import ContextNameRecognizer, NameChecks
+from edge_router.privacy.names import ContextNameRecognizer
 from edge_router.privacy.nameshape import NameShape
 from edge_router.privacy.numbers import (
     AnyCaseIbanRecognizer,

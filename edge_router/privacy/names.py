@@ -3,11 +3,12 @@
 The small English model leans on capitals and on names it saw in training. These
 helpers find names after cues in any casing ("my name is amer", "I'm JOHN SMITH"),
 re-run NER on lower-case text with its words capitalised, and drop NER "names"
-that are code or acronyms. ``NameChecks`` binds them to the loaded pipeline.
+that are code or acronyms; ``namecheck.NameChecks`` confirms them with the loaded
+pipeline.
 
 Example::
 
-    checks = NameChecks(nlp)
+    checks = NameChecks(nlp)  # namecheck.py
     recognizer = ContextNameRecognizer(checks.looks_like_name, frozenset(STOP_WORDS))
 """
 
@@ -18,22 +19,14 @@ from collections.abc import Callable, Sequence
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from edge_router.privacy import name_cues as nc
+from edge_router.privacy.namecheck import PERSON_LABELS, spans_in
 from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.nametext import IDENTIFIER, NAME_PARTICLES, verb_form
-from edge_router.privacy.nergate import GreedyNer
 from edge_router.privacy.scripts import STOP_WORDS as FOREIGN_STOP_WORDS
 from edge_router.privacy.scripts import latin_language
-
-# NER labels a rare name gets by mistake; after a naming cue they count as a name.
-NAME_LIKE_LABELS = frozenset(
-    {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"}
-)
-# spaCy labels that Presidio reports as PERSON.
-_PERSON_LABELS = frozenset({"PERSON", "PER"})
 
 # is_name(window, start, end, ner_only): the spans of window[start:end] that read as a
 # person's name (by NER, or unless ner_only by part-of-speech tags).
@@ -335,7 +328,7 @@ class ContextNameRecognizer(EntityRecognizer):
         if len(recased) != len(candidate):  # some Unicode changes length when re-cased
             recased = candidate
         if ents is not None and recased == candidate:
-            known = _spans_in(ents, start, end, ner_only)
+            known = spans_in(ents, start, end, ner_only)
             if known is not None:
                 return known
         window = text[left:start] + recased + text[end:right]
@@ -382,69 +375,6 @@ def _for_whom(
 def _a_thing(ents: Sequence[Span] | None, start: int, end: int) -> bool:
     """Does NER call anything in [start, end) a firm, product, place or work?"""
     return any(
-        e.start_char < end and e.end_char > start and e.label_ not in _PERSON_LABELS
+        e.start_char < end and e.end_char > start and e.label_ not in PERSON_LABELS
         for e in ents or ()
     )
-
-
-def _spans_in(
-    ents: Sequence[Span], start: int, end: int, ner_only: bool
-) -> list[tuple[int, int]] | None:
-    """The name spans NER's entities give inside [start, end), or None when the tagger
-    must decide (NER found nothing there and a name may still follow).
-
-    People first; with ``ner_only`` nothing else. Otherwise the cue says a name follows,
-    and the small model often finds the span but calls a rare name an ORG, GPE or
-    PRODUCT ("call me Natalija"): the span is trusted.
-    """
-    inside = [e for e in ents if e.start_char < end and e.end_char > start]
-    persons = [
-        (max(e.start_char, start), min(e.end_char, end))
-        for e in inside
-        if e.label_ in _PERSON_LABELS
-    ]
-    if persons or ner_only:
-        return persons
-    named = [
-        (max(e.start_char, start), min(e.end_char, end))
-        for e in inside
-        if e.label_ in NAME_LIKE_LABELS
-    ]
-    return named or None
-
-
-class NameChecks:
-    """Name checks that need the spaCy pipeline; called under the scanner's lock."""
-
-    def __init__(self, nlp: Language) -> None:
-        self._nlp = nlp
-        components = dict(nlp.components)  # disabled ones too: the tagger is off by default
-        # NER has its own embedding layer in the small model; the tagger needs tok2vec.
-        self._ner_steps = [components[n] for n in ("ner",) if n in components]
-        self._greedy = GreedyNer.for_pipe(components["ner"]) if "ner" in components else None
-        self._tag_steps = [components[n] for n in ("tok2vec", "tagger") if n in components]
-
-    def looks_like_name(
-        self, window: str, start: int, end: int, ner_only: bool
-    ) -> list[tuple[int, int]]:
-        """ContextNameRecognizer's check: PERSON spans by NER, else all tokens tagged NNP.
-
-        Runs the (otherwise disabled) tagger only on this short window, and only
-        when a self-introduction or naming cue matched.
-        """
-        doc = self._nlp.make_doc(window)
-        if self._greedy is not None:  # spaCy's decoding, minus its GIL hand-offs (nergate)
-            self._greedy.annotate([doc], 1)
-        else:
-            for step in self._ner_steps:
-                doc = step(doc)
-        known = _spans_in(doc.ents, start, end, ner_only)
-        if known is not None:
-            return known
-        # Only now the tagger: NER does not read its output, so NER's spans are the same.
-        for step in self._tag_steps:
-            doc = step(doc)
-        inside = [t for t in doc if t.idx >= start and t.idx + len(t) <= end]
-        if inside and all(t.tag_ in ("NNP", "NNPS") for t in inside):
-            return [(start, end)]
-        return []

@@ -31,8 +31,8 @@ from edge_router.privacy.engine import (
     ner_configuration,
 )
 from edge_router.privacy.lexicon import load_lexicon
+from edge_router.privacy.namecheck import NameChecks
 from edge_router.privacy.namelists import english_verbs, english_words, load_name_lists
-from edge_router.privacy.names import NameChecks
 from edge_router.privacy.nametext import after_option_marker, lowercase_noise, not_a_name, recase
 from edge_router.privacy.nergate import NerGate
 from edge_router.privacy.normalize import normalise
