@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from privacy_fixtures import scan_text, scanner  # noqa: F401 - pytest fixture
 
-from edge_router.privacy import cues
 from edge_router.privacy import name_cues as nc
+from edge_router.privacy.exercises import is_exercise
 from edge_router.privacy.scanner import PrivacyScanner
 from edge_router.privacy.siblings import siblings
 
@@ -52,9 +52,9 @@ def test_cue_needs_its_shape(regex: object, text: str) -> None:
 
 
 def test_a_question_about_ones_own_life_is_no_word_problem() -> None:
-    assert not cues.is_exercise("how long should i rest Ifeanyi's sprained ankle")
-    assert not cues.is_exercise("how many eggs do i need for Tavita's cake")
-    assert cues.is_exercise("Tavita has 12 eggs. How many are left if she uses 5?")
+    assert not is_exercise("how long should i rest Ifeanyi's sprained ankle")
+    assert not is_exercise("how many eggs do i need for Tavita's cake")
+    assert is_exercise("Tavita has 12 eggs. How many are left if she uses 5?")
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from edge_router.privacy.exercises import REAL_DAYS
+
 # Public figures of the last twenty years whose family names the WordNet lemma index
 # (about 2006) lacks; with it they could never count as public.
 MODERN_PUBLIC_NAMES: frozenset[str] = frozenset(
@@ -260,29 +262,7 @@ WORK_TITLE = re.compile(
 )
 # A known person's titled work right after the name: "Shakespeare's Hamlet".
 POSSESSIVE_WORK = re.compile(r"(?:['’]s)?[ \t]+[A-Z][\w'’-]+")
-# Exercises: a word problem's question frames everyone in its paragraph.
-EXERCISE = re.compile(
-    # "how long do i boil eggs for Oisín" asks about the user's own life, not a puzzle.
-    r"\b(?:how\s+(?:many|much|old|long|far|fast|tall|often)"
-    r"(?!\s+(?:\w+\s+)?(?:do|should|can|will|did|would|must)\s+(?:i|we)\b)|"
-    r"what\s+(?:is|was|were|are)\s+"
-    r"the\s+total|in\s+total|word\s+problem|math(?:s)?\s+problem|puzzle|riddle|"
-    r"brain\s*teaser|quiz|true\s+or\s+false|which\s+of\s+the\s+following|"
-    r"multiple[-\s]choice)\b",
-    re.IGNORECASE,
-)
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-# Exam format: answer options on their own lines ("A. ...", "(b) ...") under a question,
-# or an empty "Answer:" slot to fill in.
-OPTION_LINE = re.compile(r"(?m)^[ \t]*\(?[A-Ha-h][.)][ \t]+\S")
-ANSWER_SLOT = re.compile(r"(?im)^[ \t]*answer[ \t]*:[ \t]*$")
-
-
-def is_exercise(paragraph: str) -> bool:
-    """Is ``paragraph`` an exercise (word problem, quiz, exam question) as a whole?"""
-    if EXERCISE.search(paragraph) or ANSWER_SLOT.search(paragraph):
-        return True
-    return len(OPTION_LINE.findall(paragraph)) >= 2 and "?" in paragraph
 
 
 QUOTED = re.compile(r'"[^"\n]{12,}?"|“[^”]{12,}?”|«[^»]{12,}?»|„[^“”]{12,}?[“”]')
@@ -441,6 +421,7 @@ def named_place(text: str, start: int, end: int, own: str) -> bool:
 LIFE_EVENT = re.compile(
     r"\b(?:farewell|leaving|retirement|birthday|get[ -]well|wedding|anniversary|sympathy|"
     r"condolence|thank[ -]you)[ \t]+(?:card|speech|toast|message|note|do|party)\b|"
-    r"\bretir(?:ing|es)[ \t]+after\b|\bafter[ \t]+\d+[ \t]+years[ \t]+(?:in|at|with|of)\b",
+    r"\bretir(?:ing|es)[ \t]+after\b|\bafter[ \t]+\d+[ \t]+years[ \t]+(?:in|at|with|of)\b|"
+    rf"\b{REAL_DAYS}\b",
     re.IGNORECASE,
 )

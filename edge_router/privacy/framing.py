@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from edge_router.privacy import cues, public_names
+from edge_router.privacy.exercises import is_exercise
 from edge_router.privacy.lone_names import LoneNames
 from edge_router.privacy.namelists import fold, load_name_lists
 from edge_router.privacy.notables import load_notables
@@ -131,7 +132,7 @@ class _Layout:
         start = self.paragraphs[i]
         if start not in self.exercise:
             end = self.paragraphs[i + 1] if i + 1 < len(self.paragraphs) else len(self.text)
-            self.exercise[start] = cues.is_exercise(self.blanked[start:end])
+            self.exercise[start] = is_exercise(self.blanked[start:end])
         return self.exercise[start]
 
     def introduced_as(self, pos: int) -> str | None:

@@ -196,6 +196,39 @@ SUBJECT = re.compile(
     _CLAUSE_START + rf"(?!{_JOINER})({WORD}(?:[ \t]+(?!{_ADVERB}){WORD})?)(?=[ \t]+{_EVERYDAY})",
     re.IGNORECASE,
 )
+# A question about someone's day, the name after the verb: "is devyani on leave next
+# week", "did Wilmer ya mandó el reporte", "has Okafor replied", "¿ya contestó Ibarrola
+# lo del contrato?". Confirmed like ``SUBJECT``: a public figure asked about ("did Messi
+# leave Barcelona") is found as before and framing still decides.
+_ASKED_STATE = (
+    r"(?:(?:still|ever|already|even|actually|finally|yet|really|ya)[ \t]+)?"
+    r"(?:on[ \t]+(?:leave|holiday|vacation|call|shift|nights|lates|earlies|the[ \t]+rota)|"
+    r"off[ \t]+(?:sick|today|tomorrow|work)|in[ \t]+(?:today|tomorrow|the[ \t]+office)|"
+    r"out[ \t]+(?:sick|today|of[ \t]+office)|back[ \t]+(?:from|at|in|on|yet|today)|"
+    r"coming|free|around|available|blocked|running[ \t]+late|late[ \t]+again|joining|"
+    r"bringing|picking|collecting|driving|"
+    r"(?:reply|replied|answer|answered|respond|responded|get[ \t]+back|got[ \t]+back|"
+    r"send|sent|pay|paid|sign|signed|confirm|confirmed|approve|approved|finish|finished|"
+    r"submit|submitted|turn[ \t]+up|turned[ \t]+up|show[ \t]+up|showed[ \t]+up|"
+    r"book|booked|cancel|cancell?ed|text|texted|message|messaged|e-?mail|e-?mailed|call|"
+    r"called|ring|rang|mand[oó]|envi[oó]|pag[oó]|firm[oó]|contest[oó]|llam[oó])\b)"
+)
+_NOT_SECOND = r"(?!(?:just|already|still|also|finally|never|ever|yet|really|actually|even|ya)\b)"
+ASKED = re.compile(
+    r"(?:^|\n|[.!?:;,][ \t]*|\b(?:and|or|but|so|lol|oye|ok|okay|wait|hey)[ \t]+)"
+    r"(?:(?:when|where|why|how[ \t]+come)[ \t]+)?"
+    r"(?:is|isn['’]?t|was|wasn['’]?t|did|didn['’]?t|has|hasn['’]?t|have|does|doesn['’]?t|"
+    r"will|won['’]?t|can|can['’]?t)[ \t]+"
+    rf"({WORD}(?:[ \t]+{_NOT_SECOND}{WORD})?)(?=[ \t]+{_ASKED_STATE})",
+    re.IGNORECASE,
+)
+# Spanish puts the verb first: "¿ya contestó Ibarrola lo del contrato?"
+ASKED_ES = re.compile(
+    r"(?:^|\n|[.!?¿:;,][ \t]*)(?:ya[ \t]+)?(?:contest[oó]|respondi[oó]|mand[oó]|envi[oó]|"
+    rf"llam[oó]|pag[oó]|firm[oó]|confirm[oó]|escribi[oó]|lleg[oó]|vino)[ \t]+({WORD})"
+    r"(?=[ \t]+(?:lo|el|la|los|las|ya|al|a|por|con)\b|[ \t]*\?)",
+    re.IGNORECASE,
+)
 # A colleague or club mate named by their team: "gurpreet from payroll is leaving", "ask
 # Tomasz from IT", "Musk in procurement needs the PO", "Nadal from the club".
 FROM_TEAM = re.compile(
@@ -215,7 +248,11 @@ FROM_TEAM = re.compile(
 OWNED = re.compile(
     rf"\b({WORD})(?:'s|’s|'|’)[ \t]+(?=(?:draft|sheet|spreadsheet|slides|deck|notes|e-?mail|"
     r"message|ticket|pr|timesheet|cv|resume|résumé|handover|formula|laptop|desk|shift|"
-    r"code|commit|branch|rota|invoice|expenses|birthday|bday|party|wedding)\b)",
+    r"code|commit|branch|rota|invoice|expenses|birthday|bday|party|wedding|"
+    # their day and their details: "Brannock's flight", "Rustam's new number"
+    r"(?:new[ \t]+|latest[ \t]+|last[ \t]+)?(?:flight|train|appointment|number|phone|"
+    r"mobile|address|leave|holiday|pto|shift|lease|contract|visa|passport|pills|meds|"
+    r"prescription|results|form|application|payslip|salary|dentist|surgery))\b)",
     re.IGNORECASE,
 )
 # German: "kannst du Steffis Entwurf kürzen" (the name without its genitive s).

@@ -37,7 +37,8 @@ NameCheck = Callable[[str, int, int, bool], list[tuple[int, int]]]
 # text would (no span changed on 3,030 prompts at 24); shorter windows, faster scans.
 _CONFIRM_CHARS = 32
 # Cues after which capitalised words no dictionary has are a name though NER says not.
-_UNKNOWN_WILL_DO = (nc.SUBJECT, nc.SELF_DECLARED, nc.FROM_TEAM, nc.GREETED_INTRO)
+_UNKNOWN_WILL_DO = (nc.SUBJECT, nc.ASKED, nc.ASKED_ES, nc.SELF_DECLARED, nc.FROM_TEAM,
+                    nc.GREETED_INTRO)  # fmt: skip
 # An English contraction is a verb, never a name, after any cue ("my landlord won't").
 _CONTRACTION = re.compile(r"[^\W\d_]+(?:n['’]t|['’](?:ll|re|ve|d|m))", re.IGNORECASE)
 # Cues after which a word written small counts only if no English word ("ask questions",
@@ -101,6 +102,8 @@ class ContextNameRecognizer(EntityRecognizer):
             (nc.WRITE_TO, 0.6, True),
             (nc.HAND_TO, 0.6, True),
             (nc.SUBJECT, 0.6, True),
+            (nc.ASKED, 0.6, True),
+            (nc.ASKED_ES, 0.6, True),
             (nc.OWNED, 0.6, True),
             (nc.OWNED_DE, 0.6, True),
             (nc.FOR_SOMEONE, 0.6, True),
@@ -160,7 +163,7 @@ class ContextNameRecognizer(EntityRecognizer):
                     and not self._given_name(word.split()[0])
                 ):
                     continue  # "our fleet manager comparing", "my mother-in-law's house"
-                if regex is nc.SUBJECT and (
+                if regex in (nc.SUBJECT, nc.ASKED, nc.ASKED_ES) and (
                     word.endswith(("'s", "’s"))
                     or (word.islower() and not self._unknown_words(word))
                 ):
