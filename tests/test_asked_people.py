@@ -1,8 +1,10 @@
 """Questions about a private person's day (issue 12, batch rp-1956..rp-2055): "is X on
-leave", "did X reply", "X's new number", "¿ya contestó X?", and someone's real leave or
-age that only looks like a word problem. Cue patterns are unit-tested; the scanner
-tests use the real engine and check that the name is found and redacted, and that
-public people asked about the same way are not made private by the new cues."""
+leave", "did X reply", "X's new number", "¿ya contestó X?", "chase X", and a second batch
+(rp-2056..rp-2155) of tool tasks ("the mail from X", a full name NER calls a firm or a
+place); someone's real leave or age that only looks like a word problem. Cue patterns
+are unit-tested; the scanner tests use the real engine and check that the name is found
+and redacted, and that public people asked about the same way are not made private by
+the new cues."""
 
 from __future__ import annotations
 
@@ -32,6 +34,15 @@ from edge_router.privacy.scanner import PrivacyScanner
 def test_asked_captures_the_name_after_the_verb(text: str, name: str) -> None:
     match = nc.ASKED.search(text)
     assert match is not None and match.group(1) == name
+
+
+def test_asked_more_forms() -> None:
+    match = nc.ASKED.search("did nkechi put the committee minutes in the shared drive yet")
+    assert match is not None and match.group(1) == "nkechi"
+    match = nc.ASKED.search("wann hat Wojciechowski zuletzt die Miete überwiesen?")
+    assert match is not None and match.group(2) == "Wojciechowski"
+    match = nc.HAND_TO.search("remind me thurs to chase Velasquez-Moore for the deposit")
+    assert match is not None and match.group(1).startswith("Velasquez-Moore")
 
 
 def test_asked_needs_an_everyday_state_after_the_name() -> None:
@@ -73,6 +84,15 @@ def test_real_leave_and_age_are_no_word_problem() -> None:
         ("how old is Ines now, born 2014? doing her passport form", "Ines"),
         ("how many days of annual leave does Kowalczyk have left", "Kowalczyk"),
         ("скажи коляну, что я опоздаю", "коляну"),  # a casual Russian form, written small
+        # second batch (rp-2056..rp-2155): tool tasks and what is still owed
+        ("pls find the mail from Timur Saidov w the signed quote", "Timur Saidov"),
+        (
+            "look up Niamh Brackenridge in the crm and tell me when we last called her",
+            "Niamh Brackenridge",
+        ),
+        ("remind me friday to chase Oyelowo-Banks for the invoice", "Oyelowo-Banks"),
+        ("did chiamaka put the rota in the shared drive yet", "chiamaka"),
+        ("wann hat Kaczmarek zuletzt die Nebenkosten überwiesen?", "Kaczmarek"),
     ],
 )
 def test_private_people_asked_about_are_found_and_redacted(
@@ -88,6 +108,8 @@ def test_private_people_asked_about_are_found_and_redacted(
     [
         "did Messi leave Barcelona in 2021?",
         "is Federer still playing exhibitions?",
+        "has Messi won the world cup yet",
+        "did Lewis Hamilton win in Monaco this year",
         "Tom has 5 apples and gives 2 to Anna. How many apples does Tom have now?",
     ],
 )

@@ -31,6 +31,13 @@ from spacy.tokens import Doc, Span, Token
 
 from edge_router.privacy.namelists import NameLists, fold
 from edge_router.privacy.nametext import is_lowercase_prose, looks_like_code, not_a_name
+from edge_router.privacy.ner_kinds import INFLECTIONS as _INFLECTIONS
+from edge_router.privacy.ner_kinds import PERSON as _PERSON
+from edge_router.privacy.ner_kinds import PLACES as _PLACES
+from edge_router.privacy.ner_kinds import THINGS as _THINGS
+from edge_router.privacy.ner_kinds import entity_kinds as _entity_kinds
+from edge_router.privacy.ner_kinds import line_initial as _line_initial
+from edge_router.privacy.ner_kinds import sentence_initial as _sentence_initial
 
 if TYPE_CHECKING:
     from edge_router.privacy.nameshape import NameShape
@@ -48,12 +55,6 @@ _TITLES = frozenset(
      "duchess", "count", "countess", "baron", "baroness", "emperor", "empress", "pope",
      "president", "general", "captain", "judge", "bishop", "cardinal", "sultan", "tsar"}
 )  # fmt: skip
-# NER labels for places: a listed word or pair inside one is a place ("Buenos Aires",
-# "San Francisco"), however much it looks like a name.
-_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
-# Other things NER names; a single listed word inside one is more often part of a
-# company or product than a person, so there only a first name + surname counts.
-_THING_LABELS = frozenset({"ORG", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LANGUAGE", "LAW"})
 
 
 class GazetteerNameRecognizer(EntityRecognizer):
@@ -346,12 +347,29 @@ class GazetteerNameRecognizer(EntityRecognizer):
             # The entity goes on after the words: "Radka Holdings" is a company, while
             # in "ex-Zombie Kastner" or "Usamov and Bowers" the name ends it.
             return False
-        if self._first_then_surname(words):
+        if self._first_then_surname(words) or self._given_then_surname(words):
             return True
         return (
             all(self._listed(t.lower_) for t in words)
             or self._unknown(words)
             or self._listed_and_unknown(words)
+        )
+
+    def _given_then_surname(self, words: list[Token]) -> bool:
+        """ "Rustam Nazarov" as an ORG, "Tamsin Whitcombe" as a place: two capitalised
+        words, the first a given name of the install-built list, neither an English word,
+        the second no known place; names the built-in lists lack."""
+        if len(words) != 2 or self._given is None:
+            return False
+        first, last = words
+        return (
+            first.text.istitle()
+            and last.text.istitle()
+            and self._given(fold(first.lower_))
+            and not self._is_english(first.lower_)
+            and not self._is_english(last.lower_)
+            and fold(last.text) not in self._names.places
+            and first.lower_ not in self._stop
         )
 
     def _first_then_surname(self, words: list[Token]) -> bool:
@@ -367,9 +385,6 @@ class GazetteerNameRecognizer(EntityRecognizer):
         )
 
 
-# What NER made of a token: part of a person, a place or a thing (or of a one-token one).
-_PERSON, _PLACE, _THING, _PLACE_ONE, _THING_ONE = 1, 2, 3, 4, 5
-_PLACES, _THINGS = frozenset({_PLACE, _PLACE_ONE}), frozenset({_THING, _THING_ONE})
 # Surnames written with a capital inside: "McKenzie", "MacLeod", "DeRose", "O'Brien".
 _PREFIXED_NAME = re.compile(r"(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Fitz|O['’])[A-Z][a-z]{2,}")
 # Tokens that may follow a name inside an entity NER mislabelled: a possessive, a
@@ -385,61 +400,3 @@ _SPEECH_VERBS = frozenset(
     {"says", "said", "asks", "asked", "replies", "replied", "explains", "explained", "adds",
      "added", "writes", "wrote", "notes", "noted", "recalls", "recalled", "told", "tells"}
 )  # fmt: skip
-# Tokens before a word that make it the first of a sentence, a line or a quote.
-_OPENERS = frozenset({".", "!", "?", ":", ";", '"', "“", "'", "(", "-", "*", "#", ">", "…"})
-
-
-def _entity_kinds(doc: Doc, any_case: bool) -> list[int]:
-    """Per token: 0 outside entities, else the kind of entity NER put it in."""
-    kind = [0] * len(doc)
-    for ent in doc.ents:
-        label = ent.label_
-        if label in ("PERSON", "PER"):
-            flag = _PERSON
-        elif any_case:
-            # Lower-case prose reaches NER re-cased, where every word looks like the
-            # name of something; its places and organisations mean little.
-            continue
-        elif label in _PLACE_LABELS:
-            flag = _PLACE_ONE if len(ent) == 1 else _PLACE
-        elif label in _THING_LABELS:
-            flag = _THING_ONE if len(ent) == 1 else _THING
-        else:
-            continue
-        for i in range(ent.start, ent.end):
-            kind[i] = flag
-    return kind
-
-
-def _line_initial(token: Token) -> bool:
-    """First on its line (after indentation)."""
-    if token.i == 0:
-        return True
-    before = token.doc[token.i - 1]
-    return "\n" in before.whitespace_ or "\n" in before.text or before.is_space
-
-
-def _sentence_initial(token: Token) -> bool:
-    if token.i == 0:
-        return True
-    before = token.doc[token.i - 1]
-    return before.text in _OPENERS or "\n" in before.whitespace_ or "\n" in before.text
-
-
-# Regular English endings back to the lemma the WordNet index lists.
-_INFLECTIONS = (
-    ("ies", "y"),
-    ("ses", "s"),
-    ("xes", "x"),
-    ("zes", "z"),
-    ("ches", "ch"),
-    ("shes", "sh"),
-    ("oes", "o"),
-    ("s", ""),
-    ("ed", ""),
-    ("ed", "e"),
-    ("ing", ""),
-    ("ing", "e"),
-    ("er", ""),
-    ("est", ""),
-)

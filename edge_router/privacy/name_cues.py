@@ -149,14 +149,15 @@ WRITE_TO = re.compile(
     r"\b(?:e-?mail|text|message|dm|cc|(?:reply|write|respond)[ \t]+to)[ \t]+" + CANDIDATE,
     re.IGNORECASE,
 )
-# Handing work over, inviting, praising: "ticket 88213 assigned to Dziedzic", "invite
-# ngozi", "huge shoutout to Ngaire". Confirmed like WRITE_TO; a capitalised word no
-# dictionary has also counts unless NER calls it a firm, product or place ("Zendesk").
+# Handing work over, inviting, praising, chasing: "ticket 88213 assigned to Dziedzic",
+# "invite ngozi", "huge shoutout to Ngaire", "chase Velasquez-Moore for the deposit".
+# Confirmed like WRITE_TO; a capitalised word no dictionary has also counts unless NER
+# calls it a firm, product or place ("Zendesk").
 HAND_TO = re.compile(
     r"\b(?:(?:re)?assign(?:ed)?[ \t]+(?:it[ \t]+|this[ \t]+)?to|"
     r"hand(?:ed)?[ \t]+(?:it[ \t]+)?over[ \t]+to|"
     r"forward(?:ed)?[ \t]+(?:it[ \t]+|this[ \t]+)?to|invit(?:e|ed|ing)|"
-    r"shout[ \t]*-?[ \t]*out[ \t]+to|congrats[ \t]+to)[ \t]+" + CANDIDATE,
+    r"shout[ \t]*-?[ \t]*out[ \t]+to|congrats[ \t]+to|chase(?:[ \t]+up)?)[ \t]+" + CANDIDATE,
     re.IGNORECASE,
 )
 # Someone doing everyday things, the name first: "trinh said the client wants...",
@@ -219,7 +220,13 @@ ASKED = re.compile(
     r"(?:(?:when|where|why|how[ \t]+come)[ \t]+)?"
     r"(?:is|isn['’]?t|was|wasn['’]?t|did|didn['’]?t|has|hasn['’]?t|have|does|doesn['’]?t|"
     r"will|won['’]?t|can|can['’]?t)[ \t]+"
-    rf"({WORD}(?:[ \t]+{_NOT_SECOND}{WORD})?)(?=[ \t]+{_ASKED_STATE})",
+    rf"({WORD}(?:[ \t]+{_NOT_SECOND}{WORD})??)(?=[ \t]+{_ASKED_STATE}"
+    # ... or anything still owed: "did nkechi put the minutes in the drive yet"
+    r"|[ \t]+[^.?!\n]{0,60}\byet\b)"
+    # German: "wann hat Wojciechowski zuletzt die Miete überwiesen?"
+    r"|\b(?:hat|ist)[ \t]+(" + WORD + r")(?=[ \t]+(?:[^\W\d_]+[ \t]+){0,5}?(?:überwiesen|"
+    r"bezahlt|geantwortet|zurückgeschrieben|zurückgerufen|angerufen|geschickt|abgesagt|"
+    r"bestätigt|unterschrieben|gekommen|krank|im[ \t]+Urlaub)\b)",
     re.IGNORECASE,
 )
 # Spanish puts the verb first: "¿ya contestó Ibarrola lo del contrato?"

@@ -144,7 +144,8 @@ class ContextNameRecognizer(EntityRecognizer):
             for match in regex.finditer(text):
                 if stop is None:  # a candidate ends at the text's own function words too
                     stop = self._stop | FOREIGN_STOP_WORDS.get(latin_language(text), frozenset())
-                span = self._trim(text, match.start(1), match.end(1), stop)
+                group = match.lastindex or 1  # one pattern may name it in either of two
+                span = self._trim(text, match.start(group), match.end(group), stop)
                 if span is None:
                     continue
                 # After "tell"/"happy ..." an English word ("ask questions") counts only
