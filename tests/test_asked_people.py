@@ -93,6 +93,11 @@ def test_real_leave_and_age_are_no_word_problem() -> None:
         ("remind me friday to chase Oyelowo-Banks for the invoice", "Oyelowo-Banks"),
         ("did chiamaka put the rota in the shared drive yet", "chiamaka"),
         ("wann hat Kaczmarek zuletzt die Nebenkosten überwiesen?", "Kaczmarek"),
+        # written small at the start: a casual Russian form before a verb only people do,
+        # a listed German name before its appointment; "问一下" before a Chinese name
+        ("колян опять опоздал на работу", "колян"),
+        ("wann ist jörgs zahnarzttermin, steht im kalender", "jörg"),
+        ("问一下欧阳敏明天能不能帮我接孩子", "欧阳敏"),
     ],
 )
 def test_private_people_asked_about_are_found_and_redacted(
@@ -120,3 +125,11 @@ def test_public_and_invented_people_asked_about_stay_weak(
     result = scan_text(scanner, text)
     assert not result.sensitive
     assert any(r.startswith("weak:PERSON") for r in result.reasons)
+
+
+def test_asking_about_the_weather_names_no_one(
+    scanner: PrivacyScanner,  # noqa: F811
+) -> None:
+    result = scan_text(scanner, "问一下明天会不会下雨")  # "ask (a bit) whether it rains"
+    assert not result.sensitive
+    assert not [e for e in result.entities if e.type == "PERSON"]

@@ -46,6 +46,7 @@ _GREETING_AFTER = re.compile(
 # One or two initials right after or before a capitalised word: "Н.П.", "А. В.", "Е.".
 _INITIALS_AFTER = re.compile(r"[ \t]+[А-ЯЁ]\.(?:[ \t]?[А-ЯЁ]\.)?")
 _INITIALS_BEFORE = re.compile(r"(?<![\w.])[А-ЯЁ]\.(?:[ \t]?[А-ЯЁ]\.)?[ \t]+$")
+_SHORT = frozenset(fold(w) for w in RU_SHORT_NAMES)
 SCORE_CUED = 0.7
 SCORE_LISTED = 0.6
 
@@ -104,7 +105,10 @@ class CyrillicNames:
         if word.islower() and low.endswith("е") and _TELL_TO.search(before):
             return "cue"  # the one told, written small: "скажи вике", "передай маше"
         if not title:
-            return ""
+            # Written small, a short form people use for friends before a verb only
+            # people do: "димон придет сегодня?", "колян опять опоздал".
+            short = word.islower() and fold(low) in _SHORT
+            return "cue" if short and CYRILLIC_VERB_AFTER.match(text, words[k].end()) else ""
         if (
             _opens(text, words[k].start())
             and _GREETING_AFTER.match(text, words[k].end())

@@ -28,7 +28,7 @@ HAN_COMMON_SURNAMES: frozenset[str] = frozenset(
 
 # Before a name: a verb or preposition only people follow, a greeting, a label, a relation.
 HAN_BEFORE = re.compile(
-    r"(?:给|跟|和|同|与|请|叫|让|问|找|(?:告诉|通知|提醒|联系|回复|回|转告|抄送|催)(?:一下)?|"
+    r"(?:给|跟|和|同|与|请|叫|让|找|(?:告诉|通知|提醒|联系|回复|回|转告|抄送|催|问)(?:一下)?|"
     r"谢谢|感谢|多谢|亲爱的|尊敬的|致|我是|我叫|"
     r"名叫|叫做|作者|联系人|姓名|署名|签名|负责人|收件人|发件人|室友|同事|朋友|同学|老板|邻居|"
     r"房东|妈妈|爸爸|哥哥|姐姐|弟弟|妹妹|老公|老婆|儿子|女儿|客户|学生|表哥|表姐|表妹|表弟|"

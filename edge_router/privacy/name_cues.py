@@ -263,9 +263,11 @@ OWNED = re.compile(
     re.IGNORECASE,
 )
 # German: "kannst du Steffis Entwurf kürzen" (the name without its genitive s).
+# Written small ("wann ist jörgs zahnarzttermin") the name must be a listed one.
 OWNED_DE = re.compile(
-    r"\b([^\W\d_][\w-]*?)s[ \t]+(?=(?:Entwurf|Präsentation|Bericht|Mail|E-Mail|Folien|"
-    r"Tabelle|Code|Nachricht|Rechnung|Geburtstag|Hochzeit|Party|Schicht|Urlaub)\b)",
+    r"\b([^\W\d_][\w-]*?)s[ \t]+(?=(?i:Entwurf|Präsentation|Bericht|Mail|E-Mail|Folien|"
+    r"Tabelle|Code|Nachricht|Rechnung|Geburtstag|Hochzeit|Party|Schicht|Urlaub|"
+    r"(?:Zahnarzt|Arzt|Friseur)?Termin|Flug|Handynummer|Nummer|Adresse)\b)",
 )
 FOR_SOMEONE = re.compile(
     r"\b(?:get|buy|gift|give|make|cook|boil)[ \t]+(?:\w+[ \t]+){0,3}?for[ \t]+"

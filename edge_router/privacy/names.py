@@ -155,6 +155,8 @@ class ContextNameRecognizer(EntityRecognizer):
                     continue  # "my landlord won't", "my boss can't stand it"
                 if regex in _SMALL_NEEDS_UNKNOWN and word.islower() and self._english_word(word):
                     continue
+                if regex is nc.OWNED_DE and word.islower() and not self._listed(word):
+                    continue  # "dienstags termin" is a day's
                 if (regex is nc.STRONG or regex is nc.NAME_LABEL) and IDENTIFIER.fullmatch(word):
                     continue  # "name: billing-worker" in a manifest is a program's
                 if (
