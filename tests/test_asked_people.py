@@ -98,6 +98,7 @@ def test_real_leave_and_age_are_no_word_problem() -> None:
         ("колян опять опоздал на работу", "колян"),
         ("wann ist jörgs zahnarzttermin, steht im kalender", "jörg"),
         ("问一下欧阳敏明天能不能帮我接孩子", "欧阳敏"),
+        ("Сидоренко скинул фотки в чат", "Сидоренко"),
     ],
 )
 def test_private_people_asked_about_are_found_and_redacted(
