@@ -23,7 +23,13 @@ from edge_router.privacy.types import TextField
 # ---- build rules ----------------------------------------------------------------------
 
 FIRST = {"rosa": {"ES": 7}, "masha": {"RU": 200}, "маша": {"RU": 117}, "emma": {"GB": 10}}
-LAST = {"moreno": {"ES": 9}, "cita": {"ES": 1138}, "fecha": {"ES": 3953}}
+LAST = {
+    "moreno": {"ES": 9},
+    "cita": {"ES": 1138},
+    "fecha": {"ES": 3953},
+    "salas": {"ES": 182, "MX": 90, "PE": 56},
+    "reformas": {"ES": 1946},
+}
 
 
 def test_dictionary_forms_are_words() -> None:
@@ -41,6 +47,13 @@ def test_a_form_ranked_as_a_common_name_anywhere_is_left_off() -> None:
 def test_a_rare_rank_does_not_make_a_word_a_name() -> None:
     # Ranked, but below the 2,000 commonest: the data set ranks almost any word somewhere.
     assert words_of({"fecha": "fecha"}, "es", FIRST, LAST) == {"fecha"}
+
+
+def test_a_middling_rank_counts_in_two_countries_only() -> None:
+    # "Salas" ranks 56th-182nd in three countries: a name; "Reformas" ranks 1,946th in
+    # Spain alone (profile data has words as names now and then), "Cita" 1,138th: words.
+    words = words_of({"salas": "sala", "reformas": "reforma", "cita": "cita"}, "es", FIRST, LAST)
+    assert words == {"reformas", "cita"}
 
 
 def test_a_form_whose_lemma_is_a_common_name_is_left_off() -> None:

@@ -5,8 +5,9 @@ The English NER model reads a capitalised word of another language as a name (a 
 hold many words too ("Mis", "Año", "Netto"). English text has WordNet to tell the two
 apart; these languages had nothing. The list holds every form in simplemma's
 dictionaries of the four languages (Wiktionary data), minus each form that is, or whose
-lemma or Russian nominative is, among the 2,000 commonest given or family names of any
-country (names-dataset) or on the language's own name lists (mimesis): "Rosa",
+lemma or Russian nominative is, among the 300 commonest given or family names of any
+country or the 2,000 commonest of two (names-dataset), or on the language's own name
+lists (mimesis): "Rosa",
 "Pilar", "Moreno", "Fuchs", "Emma", "Вера" and "Маши" (of Маша) stay possible names,
 and so does a capitalised Russian word of a family name's shape ("Белинский"). Built
 at install time (``lexicon_build``) and stored as hashes like the notable-name list.

@@ -4,9 +4,9 @@
 its wheel is unpacked into a temporary folder and read through its own public API
 (``DefaultDictionaryFactory``), only here, at install time: the daemon reads the
 hashes. ``names-dataset`` (MIT) gives each name's rank per country; a form that is, or
-whose lemma or Russian nominative is, a top-``NAME_RANK`` given or family name of any
-country, or on the language's mimesis name lists, is left off, so it can still be a
-name. Called from ``notables_build`` (which downloads the wheels and pins the sha256).
+whose lemma or Russian nominative is, a common given or family name (``_ranked``), or
+on the language's mimesis name lists, is left off, so it can still be a name. Called
+from ``notables_build`` (which downloads the wheels and pins the sha256).
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ LOCALES: dict[str, tuple[str, ...]] = {
 # A name this common in any country may be meant as a name even when it is a word
 # ("Rosa" 7th in Spain, "Moreno" 9th, "Emma" 10th in Britain, "Вера" 77th in Russia):
 # such forms are left off, as is every name of the language's own mimesis lists.
+TOP_NAME_RANK = 300
+# Less common, a form must rank in two countries: names-dataset comes from social-network
+# profiles, and a word ranks as a name in one country now and then ("Reformas" 1,946th
+# first name in Spain, "Sanitaria" in Uruguay, "Cita" in the Philippines).
 NAME_RANK = 2000
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 
@@ -59,7 +63,12 @@ def listed_names(lang: str) -> set[str]:
 
 
 def _ranked(word: str, first: Ranks, last: Ranks) -> bool:
-    return any(r <= NAME_RANK for t in (first, last) for r in t.get(word, {}).values())
+    """Among the ``TOP_NAME_RANK`` commonest names of a country, or the ``NAME_RANK``
+    commonest of two countries or more."""
+    ranks = [(c, r) for t in (first, last) for c, r in t.get(word, {}).items()]
+    return any(r <= TOP_NAME_RANK for _, r in ranks) or (
+        len({c for c, r in ranks if r <= NAME_RANK}) >= 2
+    )
 
 
 def words_of(dictionary: dict[str, str], lang: str, first: Ranks, last: Ranks) -> set[str]:
