@@ -138,6 +138,13 @@ def test_labels_religions_and_places_are_not_names(span: str, noise: bool) -> No
     assert not_a_name(span) is noise
 
 
+def test_the_verb_of_a_who_question_is_no_name() -> None:
+    # Re-cased, "who said 'the only thing...'" reads "Said" (a given name) as a person.
+    assert not_a_name("Said", "quote: who ")
+    assert not not_a_name("Said", "ask ")
+    assert not not_a_name("Said Benali", "who ")
+
+
 def test_named_entities_is_no_naming_cue(scanner: PrivacyScanner) -> None:  # noqa: F811
     # "named" before "entities" is NLP jargon, not a name being given.
     result = scan_text(scanner, "Identify the named entities in the given news article.")

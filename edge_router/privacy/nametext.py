@@ -126,6 +126,8 @@ def not_a_name(span: str, before: str = "") -> bool:
         return True
     if len(words) > 1 and (lower[0] in _PLACE_FIRST or lower[-1] in _PLACE_LAST):
         return True
+    if len(words) == 1 and lower[0] in _WHO_DID and _WHO_BEFORE.search(before):
+        return True  # "who said 'the only thing...'": re-cased, the verb reads as "Said"
     # Short words are initials or acronyms in cased scripts; a Han name has 2-3 characters.
     short = len(span) <= 2 and (span[:1].isupper() or span[:1].islower())
     # After a title a short word in capitals is a surname: "Dear Ms. ODUYA".
@@ -134,6 +136,11 @@ def not_a_name(span: str, before: str = "") -> bool:
 
 
 _TITLE_BEFORE = re.compile(r"\b(?:" + TITLE_WORDS + r")\.?[ \t]+$", re.IGNORECASE)
+# A question for who did something names nobody with its verb (some are given names too).
+_WHO_BEFORE = re.compile(r"\bwho[ \t]+$", re.IGNORECASE)
+_WHO_DID = frozenset(
+    {"said", "says", "wrote", "sang", "invented", "discovered", "painted", "coined", "won"}
+)
 
 
 _RUN_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
