@@ -48,9 +48,11 @@ from edge_router.privacy.spelled import (
     Edit,
     digits,
     emails,
+    han_digits,
     number_words,
     spaced_letters,
     spaced_words,
+    underscores,
 )
 
 
@@ -325,8 +327,10 @@ _PASSES: tuple[Callable[[str], list[Edit]], ...] = (
     _unicode,
     spaced_letters,
     spaced_words,
+    underscores,
     emails,
     number_words,
+    han_digits,
     digits,
 )
 

@@ -134,7 +134,8 @@ class LuhnCardRecognizer(RegexRecognizer):
 # lookbehinds keep a match from starting inside a longer number, a price or a version.
 _LOCAL_PHONE = re.compile(
     # Not inside a word or number; Han characters are no word boundary ("电话是138 ...").
-    r"(?<![^\W\u3400-\u9fff])(?<![./:+$€£¥#-])(?<!\d[ .,])"
+    # A colon only after a digit ("14:22"); after a label it opens the value ("电话:138...").
+    r"(?<![^\W\u3400-\u9fff])(?<![./+$€£¥#-])(?<!\d:)(?<!\d[ .,])"
     r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,12}"
     r"(?:[ .-]\d{2,8}){0,4}(?:\s*(?:ext\.?|x)\s*\d{1,5})?"
     # Nothing glued on after, except a "-Office"/"-Fax" label; no further digit group
@@ -144,7 +145,8 @@ _LOCAL_PHONE = re.compile(
 )
 # The same in the other languages users write in (Chinese has no word boundaries).
 _PHONE_WORDS_INTL = (
-    r"номер|телефон\w*|тел|мобильн\w*|teléfono|telefono|móvil|movil|celular|téléphone|"
+    r"номер|телефон\w*|тел|мобильн\w*|(?:пере)?звон\w*|позвон\w*|teléfono|telefono|móvil|"
+    r"movil|celular|llámame|llamar|téléphone|rappel\w*|"
     r"portable|numéro|número|numero|telefon\w*|handy\w*|nummer|bizum|"
     r"تلفن\w*|شماره|موبایل|هاتف|رقم|جوال"
 )
@@ -191,6 +193,9 @@ _QUANTITY_AFTER = re.compile(
 YEAR = re.compile(r"(?:19|20)\d\d")
 
 
+_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
 def _not_a_phone(groups: list[str], separators: set[str], prefixed: bool) -> bool:
     """Digit groups that are numbers of another kind: quantities, years, dates, decimals."""
     if prefixed:  # "+44 ..." or "(0)6 ...": a phone by its form
@@ -216,6 +221,8 @@ def _not_a_phone(groups: list[str], separators: set[str], prefixed: bool) -> boo
             return True
     if len(groups) == 1:  # "20231012" as a date, "2500000" as a round count
         digits = groups[0]
+        if _CN_MOBILE.fullmatch(digits):
+            return False  # "13800138000": a Chinese mobile's shape, never a count
         return digits.endswith("000") or (len(digits) == 8 and bool(YEAR.match(digits)))
     # Thousands grouping ("1 234 567", "12 500 000", "1.234.567"): a quantity when it
     # starts with a single digit or ends in 000; "699 956 915" stays a phone.

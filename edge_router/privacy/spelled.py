@@ -263,7 +263,8 @@ def digits(text: str) -> list[Edit]:
 
 # ---- numbers in words -----------------------------------------------------------
 
-# Digit words in the languages the scanner reads: English, Spanish, French, German.
+# Digit words in the languages the scanner reads: English, Spanish, French, German,
+# Russian (one digit at a time: "пять пять пять ноль один два три").
 # fmt: off
 _DIGIT_WORDS = {
     "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
@@ -274,6 +275,8 @@ _DIGIT_WORDS = {
     "sept": "7", "huit": "8", "neuf": "9",
     "null": "0", "eins": "1", "zwei": "2", "zwo": "2", "drei": "3", "vier": "4", "fünf": "5",
     "sechs": "6", "sieben": "7", "acht": "8", "neun": "9",
+    "ноль": "0", "нуль": "0", "один": "1", "одна": "1", "два": "2", "две": "2", "три": "3",
+    "четыре": "4", "пять": "5", "шесть": "6", "семь": "7", "восемь": "8", "девять": "9",
 }
 # fmt: on
 _ONE_DIGIT = "(?:" + "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True)) + ")"
@@ -335,6 +338,50 @@ def number_words(text: str) -> list[Edit]:
                 edits.append((prev.end(), tok.start(), "-" if gap.strip() else ""))
             if tok[0] != digit:
                 edits.append((tok.start(), tok.end(), digit))
+    return edits
+
+
+# Chinese digits said one at a time ("一五五 五五五 零一二三", 幺 for one on the phone):
+# seven or more in a run, with single blanks between groups. Runs of that length are
+# no prose ("一一" or "三三两两" are words); 两 (a count's two) is no digit here.
+_HAN_DIGITS = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "三": "3", "四": "4",
+               "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}  # fmt: skip
+_HAN_RUN = re.compile("[零〇一幺二三四五六七八九](?:[ \t]?[零〇一幺二三四五六七八九]){6,}")
+
+
+def han_digits(text: str) -> list[Edit]:
+    """Edits turning Chinese digit characters in a run of seven or more into digits."""
+    edits: list[Edit] = []
+    for run in _HAN_RUN.finditer(text):
+        for pos in range(run.start(), run.end()):
+            digit = _HAN_DIGITS.get(text[pos])
+            if digit is not None:
+                edits.append((pos, pos + 1, digit))
+    return edits
+
+
+# Handles and mailboxes said aloud: "luna underscore makes underscore pots", "f
+# underscore alzahra at example dot org"; "at" before such a name is its at-sign.
+_UNDERSCORED = re.compile(
+    r"\b[A-Za-z0-9]+(?:[ \t]+underscore[ \t]+[A-Za-z0-9]+)+\b", re.IGNORECASE | re.ASCII
+)
+_UNDERSCORE_GAP = re.compile(r"[ \t]+underscore[ \t]+", re.IGNORECASE)
+_SAID_AT_BEFORE = re.compile(r"\b[aA][tT][ \t]+$")
+_SAID_AT_AFTER = re.compile(r"[ \t]+(?:[aA][tT]|@)[ \t]")
+
+
+def underscores(text: str) -> list[Edit]:
+    """Edits joining words said with "underscore" between them, and an "at" before them
+    that no mail domain follows into "@"."""
+    edits: list[Edit] = []
+    if "nderscore" not in text and "NDERSCORE" not in text:
+        return edits
+    for run in _UNDERSCORED.finditer(text):
+        at = _SAID_AT_BEFORE.search(text, max(0, run.start() - 4), run.start())
+        if at is not None and not _SAID_AT_AFTER.match(text, run.end()):
+            edits.append((at.start(), run.start(), "@"))
+        for gap in _UNDERSCORE_GAP.finditer(text, run.start(), run.end()):
+            edits.append((gap.start(), gap.end(), "_"))
     return edits
 
 
