@@ -18,9 +18,10 @@ Per half, overall and per language it reports:
   ``Router`` (policies from ``policies/``, ``ComplexityScorer(0)`` so every prompt counts
   as complex, a cloud available, no load snapshot) sends to the cloud with a labelled
   private value still in ``router.outbound(ev)[0]``. A value counts as left in when it
-  occurs whole, or, for a name (no digits, no ``@``), when any of its words of three or
-  more characters occurs as a whole word (so a half-redacted "Dana <PERSON>" still
-  counts). A decision to redact that cannot be applied (``RedactionError``) sends nothing;
+  occurs whole, or, for a name (no digits, no ``@``, not said in words: "five five
+  five ..."), when any of its words of three or more characters occurs as a whole word
+  (so a half-redacted "Dana <PERSON>" still counts). A decision to redact that cannot
+  be applied (``RedactionError``) sends nothing;
 - median scan time per prompt, ours uncached vs stock, alternating prompt by prompt.
 
 The summary never prints prompt text or values: ids, languages, kinds and entity types.
@@ -52,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scan_quality import stock_engine  # noqa: E402
 
+from edge_router.privacy.normalize import normalise  # noqa: E402
 from edge_router.privacy.redaction import RedactionError  # noqa: E402
 from edge_router.privacy.scanner import PrivacyScanner  # noqa: E402
 from edge_router.privacy.settings import ScannerSettings  # noqa: E402
@@ -119,13 +121,21 @@ def strings(value: Any) -> Iterable[str]:
             yield from strings(v)
 
 
+def _said_value(value: str) -> bool:
+    """A number or address said in words ("five five five ...", "f underscore x at y dot
+    org"): no name, so only the whole value counts, since its words ("five") are
+    anybody's. Told by what the scanner's own normaliser makes of it."""
+    folded = normalise(value).text
+    return any(ch.isdigit() for ch in folded) or "@" in folded
+
+
 def left_in(values: Sequence[str], body: Any) -> bool:
     """True when a private value, or a word of a private name, is still in ``body``."""
     blob = "\n".join(strings(body))
     for v in values:
         if v in blob:
             return True
-        if any(ch.isdigit() for ch in v) or "@" in v:
+        if any(ch.isdigit() for ch in v) or "@" in v or _said_value(v):
             continue
         for part in v.split():
             p = part.strip(".,;:")
