@@ -222,9 +222,12 @@ ASKED = re.compile(
     r"will|won['’]?t|can|can['’]?t)[ \t]+"
     rf"({WORD}(?:[ \t]+{_NOT_SECOND}{WORD})??)(?=[ \t]+{_ASKED_STATE}"
     # ... or anything still owed: "did nkechi put the minutes in the drive yet"
-    r"|[ \t]+[^.?!\n]{0,60}\byet\b)"
-    # German: "wann hat Wojciechowski zuletzt die Miete überwiesen?"
-    r"|\b(?:hat|ist)[ \t]+(" + WORD + r")(?=[ \t]+(?:[^\W\d_]+[ \t]+){0,5}?(?:überwiesen|"
+    r"|[ \t]+[^.?!\n]{0,60}\byet\b)",
+    re.IGNORECASE,
+)
+# German: "wann hat Wojciechowski zuletzt die Miete überwiesen?"
+ASKED_DE = re.compile(
+    r"\b(?:hat|ist)[ \t]+(" + WORD + r")(?=[ \t]+(?:[^\W\d_]+[ \t]+){0,5}?(?:überwiesen|"
     r"bezahlt|geantwortet|zurückgeschrieben|zurückgerufen|angerufen|geschickt|abgesagt|"
     r"bestätigt|unterschrieben|gekommen|krank|im[ \t]+Urlaub)\b)",
     re.IGNORECASE,

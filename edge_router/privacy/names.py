@@ -37,7 +37,7 @@ NameCheck = Callable[[str, int, int, bool], list[tuple[int, int]]]
 # text would (no span changed on 3,030 prompts at 24); shorter windows, faster scans.
 _CONFIRM_CHARS = 32
 # Cues after which capitalised words no dictionary has are a name though NER says not.
-_UNKNOWN_WILL_DO = (nc.SUBJECT, nc.ASKED, nc.ASKED_ES, nc.SELF_DECLARED, nc.FROM_TEAM,
+_UNKNOWN_WILL_DO = (nc.SUBJECT, nc.ASKED, nc.ASKED_ES, nc.ASKED_DE, nc.SELF_DECLARED, nc.FROM_TEAM,
                     nc.GREETED_INTRO)  # fmt: skip
 # An English contraction is a verb, never a name, after any cue ("my landlord won't").
 _CONTRACTION = re.compile(r"[^\W\d_]+(?:n['’]t|['’](?:ll|re|ve|d|m))", re.IGNORECASE)
@@ -104,6 +104,7 @@ class ContextNameRecognizer(EntityRecognizer):
             (nc.SUBJECT, 0.6, True),
             (nc.ASKED, 0.6, True),
             (nc.ASKED_ES, 0.6, True),
+            (nc.ASKED_DE, 0.6, True),
             (nc.OWNED, 0.6, True),
             (nc.OWNED_DE, 0.6, True),
             (nc.FOR_SOMEONE, 0.6, True),
@@ -144,8 +145,7 @@ class ContextNameRecognizer(EntityRecognizer):
             for match in regex.finditer(text):
                 if stop is None:  # a candidate ends at the text's own function words too
                     stop = self._stop | FOREIGN_STOP_WORDS.get(latin_language(text), frozenset())
-                group = match.lastindex or 1  # one pattern may name it in either of two
-                span = self._trim(text, match.start(group), match.end(group), stop)
+                span = self._trim(text, match.start(1), match.end(1), stop)
                 if span is None:
                     continue
                 # After "tell"/"happy ..." an English word ("ask questions") counts only
@@ -166,7 +166,7 @@ class ContextNameRecognizer(EntityRecognizer):
                     and not self._given_name(word.split()[0])
                 ):
                     continue  # "our fleet manager comparing", "my mother-in-law's house"
-                if regex in (nc.SUBJECT, nc.ASKED, nc.ASKED_ES) and (
+                if regex in (nc.SUBJECT, nc.ASKED, nc.ASKED_ES, nc.ASKED_DE) and (
                     word.endswith(("'s", "’s"))
                     or (word.islower() and not self._unknown_words(word))
                 ):
