@@ -82,3 +82,7 @@ def test_look_alikes_stay_clean(
 def test_at_before_a_said_mailbox_stays_a_word() -> None:
     text = "reach her at jo underscore smith at example dot com"
     assert normalise(text).text == "reach her at jo_smith@example.com"
+
+
+def test_underscore_said_in_any_case_is_joined() -> None:
+    assert normalise("follow at luna UnDeRsCoRe pots").text == "follow @luna_pots"

@@ -374,7 +374,7 @@ def underscores(text: str) -> list[Edit]:
     """Edits joining words said with "underscore" between them, and an "at" before them
     that no mail domain follows into "@"."""
     edits: list[Edit] = []
-    if "nderscore" not in text and "NDERSCORE" not in text:
+    if "underscore" not in text.lower():  # the run pattern ignores case; so must this
         return edits
     for run in _UNDERSCORED.finditer(text):
         at = _SAID_AT_BEFORE.search(text, max(0, run.start() - 4), run.start())
